@@ -1,0 +1,55 @@
+/** The validated, frozen configuration object. Shapes mirror schemas/config.schema.json. */
+export type Bitrix24Plan = 'standard' | 'enterprise';
+
+export interface DestinationConfig {
+  webhookUrl: string;
+  plan: Bitrix24Plan;
+  rateLimit?: { drainPerSecond?: number; limit?: number };
+  timeoutMs: number;
+}
+
+export interface FormConfig {
+  destination: string;
+  allowedOrigins?: string[];
+  redirect?: { success?: string; error?: string };
+  honeypot?: string;
+  fields?: Record<string, string>;
+  set?: Record<string, string | number>;
+  requireContact: boolean;
+  phoneCountry?: string;
+  trackingField: string;
+  title?: string;
+}
+
+export interface Config {
+  redis: { url: string; prefix: string };
+  http: {
+    host: string;
+    port: number;
+    trustProxy: string | boolean | number;
+    bodyLimit: string;
+    rateLimit: { windowMs: number; limit: number };
+  };
+  worker: { host: string; port: number };
+  admin: { token?: string };
+  delivery: {
+    originatorId: string;
+    attempts: number;
+    backoff: { baseDelayMs: number; maxDelayMs: number };
+    concurrency: number;
+    maxBatchSize: number;
+    shutdownTimeoutMs: number;
+    deliveredRetentionSeconds: number;
+    statusRetentionSeconds: number;
+  };
+  destinations: Record<string, DestinationConfig>;
+  forms: Record<string, FormConfig>;
+  acceptAnyForm: boolean;
+}
+
+/** The form settings used for any form id when no config file declares forms. */
+export const DEFAULT_FORM: FormConfig = Object.freeze({
+  destination: 'main',
+  requireContact: true,
+  trackingField: 'COMMENTS',
+});

@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import Ajv, { type ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import schema from '../../schemas/config.schema.json';
+import type { Config } from './config';
+import { interpolate } from './interpolate';
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+// Defaults and integer coercion (env values are strings) are applied by the schema itself.
+const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true, strict: true, allowUnionTypes: true });
+const validateConfig = ajv.compile(schema);
+
+function describe(error: ErrorObject): string {
+  const path = error.instancePath || '/';
+  if (error.keyword === 'additionalProperties') {
+    return `${path}: unknown property "${(error.params as { additionalProperty: string }).additionalProperty}"`;
+  }
+  if (error.keyword === 'required') {
+    return `${path}: missing required property "${(error.params as { missingProperty: string }).missingProperty}"`;
+  }
+  if (error.keyword === 'enum') {
+    return `${path}: must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  }
+  return `${path}: ${error.message ?? 'is invalid'}`;
+}
+
+/** Raw config from environment variables alone: one destination, any form id, default mapping. */
+export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const raw: Record<string, unknown> = {
+    redis: { url: env.REDIS_URL || 'redis://127.0.0.1:6379', prefix: env.LEADGATE_PREFIX || 'leadgate' },
+    http: { port: env.PORT ?? 8080 },
+    worker: { port: env.WORKER_PORT ?? 8081 },
+    admin: env.ADMIN_TOKEN ? { token: env.ADMIN_TOKEN } : {},
+    delivery: {},
+    destinations: env.BITRIX24_WEBHOOK_URL ? { main: { webhookUrl: env.BITRIX24_WEBHOOK_URL } } : {},
+    forms: {},
+    acceptAnyForm: true,
+  };
+  return raw;
+}
+
+function crossCheck(config: Config): string[] {
+  const problems: string[] = [];
+  for (const [id, form] of Object.entries(config.forms)) {
+    if (!config.destinations[form.destination]) {
+      problems.push(`/forms/${id}/destination: no destination named "${form.destination}" (have: ${Object.keys(config.destinations).join(', ') || 'none'})`);
+    }
+  }
+  if (config.acceptAnyForm && !config.destinations.main) {
+    problems.push('/destinations/main: required when any form id is accepted (set BITRIX24_WEBHOOK_URL)');
+  }
+  return problems;
+}
+
+export function buildConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
+  const data = structuredClone(interpolate(raw, env));
+  if (!validateConfig(data)) {
+    throw new ConfigError((validateConfig.errors ?? []).map(describe));
+  }
+  const config = data as unknown as Config;
+  const problems = crossCheck(config);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return deepFreeze(config);
+}
+
+/**
+ * The one place configuration is read: `--config`/LEADGATE_CONFIG names a YAML file, otherwise the
+ * environment alone describes a single-portal setup.
+ */
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
+  const env = options.env ?? process.env;
+  const file = options.file ?? env.LEADGATE_CONFIG;
+  if (!file) return buildConfig(configFromEnv(env), env);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`cannot read ${file}: ${(err as Error).message}`]);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError([`${file}: YAML syntax error: ${(err as Error).message}`]);
+  }
+  if (raw === null || typeof raw !== 'object') throw new ConfigError([`${file}: expected a mapping at the top level`]);
+  return buildConfig(raw, env);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}

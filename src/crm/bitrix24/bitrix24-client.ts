@@ -1,0 +1,139 @@
+import type { LeadFields } from '../../lead/lead';
+import { DeliveryError, PermanentDeliveryError } from '../delivery-errors';
+import { classifyBitrix24Error, classifyNetworkError, type Bitrix24ErrorBody } from './classify-error';
+import { toPhpQuery } from './php-query';
+
+/** The `time` object Bitrix24 appends to successful answers; operating counters are optional. */
+export interface Bitrix24Time {
+  start?: number;
+  finish?: number;
+  duration?: number;
+  processing?: number;
+  operating?: number;
+  operating_reset_at?: number;
+}
+
+export interface Bitrix24ClientOptions {
+  webhookUrl: string;
+  timeoutMs: number;
+  userAgent?: string;
+  /** Called with every answer's timing, so the limiter can follow the operating budget. */
+  onTime?: (time: Bitrix24Time) => void;
+}
+
+export interface LeadToAdd {
+  key: string;
+  fields: LeadFields;
+  params?: Record<string, string>;
+}
+
+/** Per lead: the new Bitrix24 lead id, or why this one lead failed. */
+export type AddResult = { leadId: number } | { error: DeliveryError };
+
+export const MAX_BATCH_COMMANDS = 50;
+
+interface BatchResult {
+  result?: Record<string, unknown> | unknown[];
+  result_error?: Record<string, Bitrix24ErrorBody> | unknown[];
+}
+
+/**
+ * Talks to one portal through its incoming webhook. Every failure is thrown as a typed
+ * DeliveryError; what to do about it is the worker's business.
+ */
+export class Bitrix24Client {
+  private readonly base: string;
+  private lastOperatingResetAt?: number;
+
+  constructor(private readonly options: Bitrix24ClientOptions) {
+    this.base = options.webhookUrl.endsWith('/') ? options.webhookUrl : `${options.webhookUrl}/`;
+  }
+
+  async call<T>(method: string, params: Record<string, unknown>): Promise<T> {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetch(`${this.base}${method}.json`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          'user-agent': this.options.userAgent ?? 'leadgate/0.1',
+        },
+        body: JSON.stringify(params),
+        // A moved portal answers 302; following it would turn the POST into a GET and drop the lead.
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      });
+      text = await response.text();
+    } catch (err) {
+      throw classifyNetworkError(err, this.options.timeoutMs);
+    }
+    let body: { result?: T; time?: Bitrix24Time } & Bitrix24ErrorBody;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw classifyBitrix24Error(response.status >= 400 ? response.status : 502, undefined);
+    }
+    if (body.time) {
+      if (body.time.operating_reset_at) this.lastOperatingResetAt = body.time.operating_reset_at;
+      this.options.onTime?.(body.time);
+    }
+    if (response.status >= 300 || body.error !== undefined) {
+      if (response.status >= 300 && response.status < 400) {
+        throw new PermanentDeliveryError(
+          `Bitrix24 portal moved (HTTP ${response.status} to ${response.headers.get('location') ?? '?'}): update the webhook URL`,
+          { code: 'PORTAL_MOVED', status: response.status },
+        );
+      }
+      throw classifyBitrix24Error(response.status, body, { operatingResetAt: this.lastOperatingResetAt });
+    }
+    return body.result as T;
+  }
+
+  async addLead(fields: LeadFields, params: Record<string, string> = {}): Promise<number> {
+    const id = await this.call<number | string>('crm.lead.add', { fields, params });
+    return Number(id);
+  }
+
+  /**
+   * Adds up to 50 leads in one `batch` request (halt=0), so one bad lead does not stop its
+   * neighbours. A failure of the request itself is thrown; per-lead failures are returned.
+   */
+  async addLeads(leads: LeadToAdd[]): Promise<Map<string, AddResult>> {
+    if (leads.length > MAX_BATCH_COMMANDS) throw new RangeError(`at most ${MAX_BATCH_COMMANDS} leads per batch`);
+    const cmd: Record<string, string> = {};
+    for (const lead of leads) cmd[lead.key] = `crm.lead.add?${toPhpQuery({ fields: lead.fields, params: lead.params ?? {} })}`;
+    const answer = await this.call<BatchResult>('batch', { halt: 0, cmd });
+    const results = new Map<string, AddResult>();
+    const ok = (Array.isArray(answer.result) ? {} : answer.result) ?? {};
+    const failed = (Array.isArray(answer.result_error) ? {} : answer.result_error) ?? {};
+    for (const lead of leads) {
+      const error = failed[lead.key];
+      const id = ok[lead.key];
+      if (error) results.set(lead.key, { error: classifyBitrix24Error(400, error, { operatingResetAt: this.lastOperatingResetAt }) });
+      else if (id !== undefined && id !== null && Number(id) > 0) results.set(lead.key, { leadId: Number(id) });
+      else {
+        results.set(lead.key, {
+          error: classifyBitrix24Error(500, { error: 'ERROR_UNEXPECTED_ANSWER', error_description: 'batch answer has no result for this command' }),
+        });
+      }
+    }
+    return results;
+  }
+
+  /** Leads already created with our ORIGINATOR_ID for these ORIGIN_IDs (at most 50 ids, one page). */
+  async findLeadsByOrigin(originatorId: string, originIds: string[]): Promise<Map<string, number>> {
+    if (originIds.length === 0) return new Map();
+    if (originIds.length > 50) throw new RangeError('at most 50 origin ids per lookup');
+    const rows = await this.call<Array<{ ID: string; ORIGIN_ID: string }>>('crm.lead.list', {
+      filter: { ORIGINATOR_ID: originatorId, '@ORIGIN_ID': originIds },
+      select: ['ID', 'ORIGIN_ID'],
+      order: { ID: 'ASC' },
+    });
+    const found = new Map<string, number>();
+    // Ascending order: if a duplicate ever slipped in, the first lead created is the one we report.
+    for (const row of rows ?? []) if (!found.has(row.ORIGIN_ID)) found.set(row.ORIGIN_ID, Number(row.ID));
+    return found;
+  }
+}

@@ -1,0 +1,85 @@
+import {
+  DestinationThrottledError,
+  PermanentDeliveryError,
+  RetryableDeliveryError,
+  type DeliveryError,
+} from '../delivery-errors';
+
+/** Codes that mean "fix the configuration or the data": retrying cannot help (reference §5.3). */
+const PERMANENT_CODES = new Set(
+  [
+    'NO_AUTH_FOUND', 'INVALID_CREDENTIALS', 'insufficient_scope', 'ACCESS_DENIED', 'user_access_error',
+    'allowed_only_intranet_user', 'ERROR_METHOD_NOT_FOUND', 'INVALID_REQUEST', 'PORTAL_DELETED',
+    'ERROR_MANIFEST_IS_NOT_AVAILABLE', 'WRONG_AUTH_TYPE', 'ERROR_BATCH_METHOD_NOT_ALLOWED',
+    'ERROR_BATCH_LENGTH_EXCEEDED', 'WRONG_ENCODING', 'invalid_grant', 'PAYMENT_REQUIRED',
+    'CRM_FIELD_ERROR_VALUE_NOT_VALID', 'ERROR_ARGUMENT', 'NOT_FOUND', 'ERROR_NOT_FOUND', '100',
+    'METHOD_CONFIRM_DENIED', 'expired_token', 'invalid_token',
+  ].map((c) => c.toLowerCase()),
+);
+
+/** Refused before execution but not for ever: retry, and a retry duplicates nothing. */
+const REFUSED_RETRYABLE_CODES = new Set(['overload_limit', 'method_confirm_waiting']);
+
+/** The request may have run: a retry must first look for the lead. */
+const AMBIGUOUS_CODES = new Set(['internal_server_error', 'error_unexpected_answer', 'error_core']);
+
+/** Default pause after QUERY_LIMIT_EXCEEDED: Bitrix24 sends no Retry-After; one drain step plus margin. */
+export const QUERY_LIMIT_PAUSE_MS = 2000;
+const OPERATION_LIMIT_MIN_PAUSE_MS = 10_000;
+
+export interface Bitrix24ErrorBody {
+  error?: unknown;
+  error_description?: unknown;
+}
+
+/**
+ * Maps one Bitrix24 error answer (HTTP status plus body) to what the worker must do with the lead.
+ * The `error` string decides, compared case-insensitively, because the same code arrives with
+ * different statuses on cloud and box portals.
+ */
+export function classifyBitrix24Error(
+  status: number,
+  body: Bitrix24ErrorBody | undefined,
+  context: { operatingResetAt?: number; now?: number } = {},
+): DeliveryError {
+  const code = typeof body?.error === 'string' ? body.error : '';
+  const description = typeof body?.error_description === 'string' ? body.error_description : '';
+  const lower = code.toLowerCase();
+  const message = `Bitrix24 ${status}${code ? ` ${code}` : ''}: ${description || 'no description'}`;
+
+  if (lower === 'query_limit_exceeded') {
+    return new DestinationThrottledError(message, { code, status, retryAfterMs: QUERY_LIMIT_PAUSE_MS });
+  }
+  if (lower === 'operation_time_limit') {
+    const now = context.now ?? Date.now();
+    const untilReset = context.operatingResetAt ? context.operatingResetAt * 1000 - now + 1000 : 0;
+    return new DestinationThrottledError(message, {
+      code,
+      status,
+      retryAfterMs: Math.max(OPERATION_LIMIT_MIN_PAUSE_MS, untilReset),
+    });
+  }
+  if (PERMANENT_CODES.has(lower)) return new PermanentDeliveryError(message, { code, status });
+  if (REFUSED_RETRYABLE_CODES.has(lower)) return new RetryableDeliveryError(message, { code, status, ambiguous: false });
+  if (AMBIGUOUS_CODES.has(lower)) return new RetryableDeliveryError(message, { code, status, ambiguous: true });
+  // A code-less 400 is how crm.lead.add reports invalid field values (CCrmRestProxyBase → RestException).
+  if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    return new PermanentDeliveryError(message, { code, status });
+  }
+  return new RetryableDeliveryError(message, { code, status, ambiguous: true });
+}
+
+/** Node fetch failures: a refused connection never reached Bitrix24; anything later might have. */
+export function classifyNetworkError(err: unknown, timeoutMs: number): RetryableDeliveryError {
+  const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
+  const code = cause?.code ?? (err as { code?: string } | undefined)?.code ?? '';
+  if ((err as Error | undefined)?.name === 'TimeoutError' || (err as Error | undefined)?.name === 'AbortError') {
+    return new RetryableDeliveryError(`Bitrix24 did not answer within ${timeoutMs} ms`, { code: 'TIMEOUT', ambiguous: true });
+  }
+  const neverSent = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_CONNECT_TIMEOUT'].includes(code);
+  const detail = cause?.message ?? (err as Error | undefined)?.message ?? String(err);
+  return new RetryableDeliveryError(`network error talking to Bitrix24: ${code || detail}`, {
+    code: code || 'NETWORK_ERROR',
+    ambiguous: !neverSent,
+  });
+}

@@ -1,0 +1,63 @@
+import express, { type Express, type Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import type { Redis } from 'ioredis';
+import { RedisStore } from 'rate-limit-redis';
+import type { Config } from '../config/config';
+import type { LeadLedger } from '../queue/lead-ledger';
+import type { Logger } from '../shared/logger';
+import type { Metrics } from '../shared/metrics';
+import { errorHandler } from './error-handler';
+import { HttpError } from './http-error';
+import type { IntakeDeps } from './intake';
+import { formsRouter } from './routes/forms';
+import { leadsRouter } from './routes/leads';
+import { operationsRouter } from './routes/operations';
+
+export interface AppDeps {
+  config: Config;
+  redis: Redis;
+  intake: IntakeDeps;
+  ledger: Pick<LeadLedger, 'get'>;
+  metrics: Metrics;
+  logger: Logger;
+  /** Routers of other sources (ad-platform webhooks, partner API), mounted behind the same limits. */
+  sourceRouters?: Router[];
+}
+
+/** Builds the HTTP API without binding a port, so tests run it on port 0 with their own Redis prefix. */
+export function createApp(deps: AppDeps): Express {
+  const { config } = deps;
+  const app = express();
+  app.set('trust proxy', config.http.trustProxy);
+  app.disable('x-powered-by');
+  app.use(helmet());
+
+  app.use(operationsRouter({ redis: deps.redis, metrics: deps.metrics, role: 'api' }));
+
+  const publicLimit = rateLimit({
+    windowMs: config.http.rateLimit.windowMs,
+    limit: config.http.rateLimit.limit,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    // Shared through Redis so N API processes enforce one limit; if Redis is down the lead would
+    // fail with 503 at enqueue anyway, so the limiter fails open rather than masking that answer.
+    passOnStoreError: true,
+    store: new RedisStore({
+      prefix: `${config.redis.prefix}:rl:`,
+      sendCommand: (command: string, ...args: string[]) => deps.redis.call(command, ...args) as never,
+    }),
+    handler: (_req, _res, next, options) => {
+      next(new HttpError(options.statusCode, 'rate_limited', 'too many requests from this address; slow down'));
+    },
+  });
+  app.use(['/v1/forms', '/v1/webhooks'], publicLimit);
+
+  app.use(formsRouter(config, deps.intake));
+  for (const router of deps.sourceRouters ?? []) app.use(router);
+  app.use(leadsRouter({ ledger: deps.ledger, adminToken: config.admin.token }));
+
+  app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
+  app.use(errorHandler({ logger: deps.logger, metrics: deps.metrics }));
+  return app;
+}

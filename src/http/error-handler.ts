@@ -1,0 +1,55 @@
+import type { ErrorRequestHandler } from 'express';
+import { randomUUID } from 'node:crypto';
+import type { FormConfig } from '../config/config';
+import type { Logger } from '../shared/logger';
+import type { Metrics } from '../shared/metrics';
+import { HttpError } from './http-error';
+
+/** body-parser's errors carry a `type`; they become our machine-readable codes. */
+function fromBodyParser(err: { type?: string; status?: number; message?: string }): HttpError | undefined {
+  switch (err.type) {
+    case 'entity.too.large':
+      return new HttpError(413, 'payload_too_large', 'the body is larger than allowed');
+    case 'entity.parse.failed':
+      return new HttpError(400, 'malformed_json', 'the body is not valid JSON');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new HttpError(415, 'unsupported_encoding', err.message ?? 'unsupported encoding');
+    case 'parameters.too.many':
+      return new HttpError(413, 'payload_too_large', 'too many fields');
+    case 'request.aborted':
+      return new HttpError(400, 'request_aborted', 'the request was aborted');
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The single place errors become answers: known errors keep their status and code; anything else is
+ * a 500 with a request id to find in the logs, and no internals.
+ */
+export function errorHandler(deps: { logger: Logger; metrics: Metrics }): ErrorRequestHandler {
+  return (err, _req, res, _next) => {
+    let error = err instanceof HttpError ? err : fromBodyParser(err as { type?: string });
+    if (!error) {
+      const requestId = randomUUID();
+      deps.logger.error({ requestId, err: (err as Error)?.message, stack: (err as Error)?.stack }, 'unhandled error');
+      error = new HttpError(500, 'internal_error', `something went wrong (request ${requestId})`);
+    }
+    if (res.locals.source) deps.metrics.rejected.inc({ source: res.locals.source as string, reason: error.code });
+    if (res.headersSent) return;
+    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+    const form = res.locals.form as FormConfig | undefined;
+    if (res.locals.wantsHtml && form?.redirect?.error) {
+      const target = new URL(form.redirect.error);
+      target.searchParams.set('error', error.code);
+      res.redirect(303, target.toString());
+      return;
+    }
+    res.status(error.status).json({
+      error: error.code,
+      message: error.message,
+      ...(error.details ? { details: error.details } : {}),
+    });
+  };
+}

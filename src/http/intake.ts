@@ -1,0 +1,41 @@
+import type { Lead } from '../lead/lead';
+import type { LeadLedger } from '../queue/lead-ledger';
+import { QueueUnavailableError, type LeadQueue } from '../queue/lead-queue';
+import type { Logger } from '../shared/logger';
+import type { Metrics } from '../shared/metrics';
+import { HttpError } from './http-error';
+
+export interface IntakeDeps {
+  metrics: Metrics;
+  logger: Logger;
+  /** Enqueues a normalised lead; resolves only once Redis holds it, else throws a 503 HttpError. */
+  accept(lead: Lead): Promise<void>;
+}
+
+/** The one way every route hands a lead to the queue: durable first, acknowledged second. */
+export function createIntake(deps: {
+  queue: Pick<LeadQueue, 'enqueue'>;
+  ledger: Pick<LeadLedger, 'recordQueued'>;
+  metrics: Metrics;
+  logger: Logger;
+}): IntakeDeps {
+  return {
+    metrics: deps.metrics,
+    logger: deps.logger,
+    async accept(lead) {
+      try {
+        await deps.queue.enqueue(lead);
+      } catch (err) {
+        if (err instanceof QueueUnavailableError) {
+          deps.logger.error({ leadId: lead.id, err: err.message }, 'cannot enqueue lead; answering 503');
+          throw new HttpError(503, 'queue_unavailable', 'the lead could not be stored; please retry', undefined, { 'Retry-After': '5' });
+        }
+        throw err;
+      }
+      // The job is durable; a failed status write only costs GET /v1/leads/:id its early answer.
+      await deps.ledger.recordQueued(lead).catch((err: Error) => deps.logger.warn({ leadId: lead.id, err: err.message }, 'cannot record lead status'));
+      deps.metrics.queued.inc({ source: lead.source.kind, destination: lead.destination });
+      deps.logger.info({ leadId: lead.id, source: `${lead.source.kind}:${lead.source.name}`, destination: lead.destination }, 'lead queued');
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { Router, type Request, type Response } from 'express';
+import { DEFAULT_FORM, type Config, type FormConfig } from '../../config/config';
+import { newLeadId } from '../../lead/lead-id';
+import { parseCookies, type Params } from '../../lead/utm';
+import { formSubmissionToLead } from '../../sources/website-form';
+import { HttpError, validationFailed } from '../http-error';
+import type { IntakeDeps } from '../intake';
+import { applyFormCors, isOriginAllowed } from '../form-cors';
+import { readFormBody } from '../read-form-body';
+import { toSubmittedFields } from '../validate-submission';
+
+const THANKS_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Thank you</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>Thank you!</h1><p>We have received your request and will be in touch soon.</p></body></html>`;
+
+function findForm(config: Config, formId: string): FormConfig {
+  const form = config.forms[formId];
+  if (form) return form;
+  if (config.acceptAnyForm) return DEFAULT_FORM;
+  throw new HttpError(404, 'unknown_form', `no form "${formId}" is configured`);
+}
+
+/** A browser's plain form post (not fetch) expects a page, so it gets a redirect instead of JSON. */
+function wantsHtml(req: Request): boolean {
+  const formPost = req.is('application/x-www-form-urlencoded') || req.is('multipart/form-data');
+  return Boolean(formPost) && req.accepts(['json', 'html']) === 'html';
+}
+
+function queryParams(req: Request): Params {
+  const out: Params = {};
+  for (const [key, value] of Object.entries(req.query)) out[key] = Array.isArray(value) ? String(value[0]) : typeof value === 'string' ? value : undefined;
+  return out;
+}
+
+function answerAccepted(req: Request, res: Response, formId: string, form: FormConfig, id: string): void {
+  if (res.locals.wantsHtml) {
+    res.redirect(303, form.redirect?.success ?? `/v1/forms/${encodeURIComponent(formId)}/thanks`);
+    return;
+  }
+  res.status(202).json({ id, status: 'queued' });
+}
+
+export function formsRouter(config: Config, deps: IntakeDeps): Router {
+  const router = Router();
+  const bodyParser = readFormBody(config.http.bodyLimit);
+
+  router.options('/v1/forms/:formId', (req, res) => {
+    const form = findForm(config, String(req.params.formId));
+    applyFormCors(req, res, form);
+    res.status(204).end();
+  });
+
+  router.get('/v1/forms/:formId/thanks', (_req, res) => {
+    res.type('html').send(THANKS_PAGE);
+  });
+
+  router.post(
+    '/v1/forms/:formId',
+    (req, res, next) => {
+      // Form, CORS and answer style are settled before the body is read, so even a body error is answered the right way.
+      const formId = String(req.params.formId);
+      deps.metrics.received.inc({ source: 'form' });
+      const form = findForm(config, formId);
+      res.locals.form = form;
+      res.locals.source = 'form';
+      res.locals.wantsHtml = wantsHtml(req);
+      applyFormCors(req, res, form);
+      if (!isOriginAllowed(form, req.headers.origin)) {
+        throw new HttpError(403, 'origin_not_allowed', `origin ${req.headers.origin} may not post to form "${formId}"`);
+      }
+      next();
+    },
+    bodyParser,
+    async (req, res) => {
+      const formId = String(req.params.formId);
+      const form = res.locals.form as FormConfig;
+      const shape = toSubmittedFields(req.body);
+      if (!shape.ok) throw validationFailed(shape.errors);
+
+      const id = newLeadId();
+      if (form.honeypot && shape.fields[form.honeypot]?.trim()) {
+        // Bots learn nothing: the answer looks exactly like an accepted lead.
+        deps.metrics.spam.inc({ source: 'form', reason: 'honeypot' });
+        deps.logger.info({ formId }, 'honeypot filled; submission dropped');
+        answerAccepted(req, res, formId, form, id);
+        return;
+      }
+
+      const mapped = formSubmissionToLead(
+        {
+          formId,
+          body: shape.fields,
+          postQuery: queryParams(req),
+          referer: req.get('referer'),
+          cookies: parseCookies(req.headers.cookie),
+        },
+        form,
+        { id, receivedAt: new Date().toISOString() },
+      );
+      if (!mapped.ok) throw validationFailed(mapped.errors);
+      await deps.accept(mapped.value);
+      answerAccepted(req, res, formId, form, id);
+    },
+  );
+
+  return router;
+}

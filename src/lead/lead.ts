@@ -1,0 +1,58 @@
+/**
+ * The one lead shape every source is normalised into before it is queued.
+ *
+ * `fields` already carries Bitrix24 field codes (NAME, EMAIL, UF_CRM_…): the form config names them,
+ * so the mapping decision is made once, at intake, where the submission is still at hand.
+ */
+export type BitrixMultifield = Array<{ VALUE: string; VALUE_TYPE: string }>;
+export type BitrixFieldValue = string | number | BitrixMultifield;
+export type LeadFields = Record<string, BitrixFieldValue>;
+
+export type LeadSourceKind = 'form' | 'meta' | 'google' | 'partner';
+
+export interface LeadSource {
+  kind: LeadSourceKind;
+  /** Form id, partner name, Meta page id or Google form id. */
+  name: string;
+  /** The platform's own id for the lead (Meta leadgen_id, Google lead_id, partner reference). */
+  externalId?: string;
+}
+
+export interface Utm {
+  source?: string;
+  medium?: string;
+  campaign?: string;
+  content?: string;
+  term?: string;
+}
+
+/** Attribution kept beside the UTM fields: click ids, Meta cookies, where the visitor came from. */
+export interface Tracking {
+  clickIds: Record<string, string>;
+  pageUrl?: string;
+  referrer?: string;
+}
+
+export interface ExtraField {
+  label: string;
+  value: string;
+}
+
+export interface Lead {
+  /** Our id: also the BullMQ job id and the Bitrix24 ORIGIN_ID. Never digits-only, never contains ':'. */
+  id: string;
+  source: LeadSource;
+  destination: string;
+  receivedAt: string;
+  fields: LeadFields;
+  utm: Utm;
+  tracking: Tracking;
+  /** Submitted fields no mapping knew; they end up in COMMENTS so nothing the visitor typed is dropped. */
+  extras: ExtraField[];
+  /** Where tracking and extras are written in Bitrix24 (default COMMENTS). */
+  trackingField: string;
+  test?: boolean;
+}
+
+export const UTM_KEYS = ['source', 'medium', 'campaign', 'content', 'term'] as const;
+export type UtmKey = (typeof UTM_KEYS)[number];

@@ -1,0 +1,85 @@
+import { UTM_KEYS, type Utm } from './lead';
+
+/** Click ids kept with the lead: Google (gclid, gbraid, wbraid), Meta, Microsoft, TikTok, LinkedIn, Yandex, X, Reddit. */
+export const CLICK_ID_KEYS = ['gclid', 'gbraid', 'wbraid', 'dclid', 'fbclid', 'msclkid', 'ttclid', 'li_fat_id', 'yclid', 'twclid', 'rdt_cid'] as const;
+/** Meta browser cookies, sent unhashed to Meta's Conversions API later, so kept verbatim. */
+export const META_COOKIE_KEYS = ['_fbc', '_fbp'] as const;
+
+export type Params = Record<string, string | undefined>;
+
+/** Where UTM values may be found, in order of precedence. */
+export interface UtmPlaces {
+  body: Params;
+  postQuery: Params;
+  pageQuery: Params;
+  cookies: Params;
+}
+
+function clean(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed.slice(0, 255);
+}
+
+/**
+ * The five UTM parameters, each taken from the first place that has it: the body, the POST URL's query,
+ * the landing page's query, then `utm_*` cookies. Per-key precedence (not per-place) keeps a campaign
+ * found in the page URL when the form only added utm_source, which is what marketers expect.
+ */
+export function captureUtm(places: UtmPlaces): Utm {
+  const utm: Utm = {};
+  for (const key of UTM_KEYS) {
+    const name = `utm_${key}`;
+    const value =
+      clean(places.body[name]) ?? clean(places.postQuery[name]) ?? clean(places.pageQuery[name]) ?? clean(places.cookies[name]);
+    if (value !== undefined) utm[key] = value;
+  }
+  return utm;
+}
+
+/** Click ids from the same places (case preserved: gbraid and fbclid are case-sensitive). */
+export function captureClickIds(places: UtmPlaces): Record<string, string> {
+  const ids: Record<string, string> = {};
+  for (const key of CLICK_ID_KEYS) {
+    const value = clean(places.body[key]) ?? clean(places.postQuery[key]) ?? clean(places.pageQuery[key]) ?? clean(places.cookies[key]);
+    if (value !== undefined) ids[key] = value;
+  }
+  for (const key of META_COOKIE_KEYS) {
+    const value = clean(places.body[key.slice(1)]) ?? clean(places.cookies[key]);
+    if (value !== undefined) ids[key.slice(1)] = value;
+  }
+  return ids;
+}
+
+/** Query parameters of a URL, or nothing when the URL is absent or unparsable. */
+export function queryOf(url: string | undefined): Params {
+  if (!url) return {};
+  try {
+    const parsed = new URL(url);
+    const out: Params = {};
+    for (const [key, value] of parsed.searchParams) if (!(key in out)) out[key] = value;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** Parses a Cookie header without throwing on malformed pairs (visitors' cookies are not ours to trust). */
+export function parseCookies(header: string | undefined): Params {
+  const out: Params = {};
+  if (!header) return out;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const name = part.slice(0, eq).trim();
+    let value = part.slice(eq + 1).trim();
+    if (value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1);
+    try {
+      value = decodeURIComponent(value);
+    } catch {
+      /* keep the raw value */
+    }
+    if (name && !(name in out)) out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+import { DELIVER_LEAD_JOB, type DeliverLeadJob } from './jobs';
+import type { DeadLetterStore, DeadLetter } from './dead-letter-store';
+import type { LeadLedger } from './lead-ledger';
+import type { LeadQueue } from './lead-queue';
+
+/** Operator actions on dead letters: replay puts a lead back with a fresh attempt budget and the same ORIGIN_ID. */
+export class DeadLetterQueue {
+  constructor(
+    private readonly store: DeadLetterStore,
+    private readonly queue: LeadQueue,
+    private readonly ledger: LeadLedger,
+  ) {}
+
+  list(offset?: number, limit?: number): Promise<DeadLetter[]> {
+    return this.store.list(offset, limit);
+  }
+
+  show(id: string): Promise<DeadLetter | undefined> {
+    return this.store.get(id);
+  }
+
+  count(): Promise<number> {
+    return this.store.count();
+  }
+
+  /** Returns false when no such dead letter exists. */
+  async replay(id: string): Promise<boolean> {
+    const entry = await this.store.get(id);
+    if (!entry) return false;
+    const queue = this.queue.queueFor(entry.lead.destination);
+    // The failed job still holds the id; BullMQ would ignore an add with the same id until it is gone.
+    const old = await queue.getJob(id);
+    if (old) await old.remove();
+    const payload: DeliverLeadJob = { v: 1, lead: entry.lead };
+    await queue.add(DELIVER_LEAD_JOB, payload, this.queue.jobOptions(entry.lead));
+    await this.ledger.recordRequeued(id);
+    await this.store.remove(id);
+    return true;
+  }
+
+  async replayAll(): Promise<number> {
+    let replayed = 0;
+    for (const id of await this.store.ids()) if (await this.replay(id)) replayed += 1;
+    return replayed;
+  }
+
+  async purge(): Promise<number> {
+    const ids = await this.store.ids();
+    for (const id of ids) {
+      const entry = await this.store.get(id);
+      if (entry) {
+        const old = await this.queue.queueFor(entry.lead.destination).getJob(id);
+        if (old) await old.remove();
+      }
+      await this.store.remove(id);
+    }
+    return ids.length;
+  }
+}

@@ -1,0 +1,59 @@
+import type { Redis } from 'ioredis';
+import type { Lead } from '../lead/lead';
+import type { DeliveryAttempt } from './lead-ledger';
+
+export interface DeadLetter {
+  lead: Lead;
+  reason: string;
+  code: string;
+  deadAt: string;
+  attempts: DeliveryAttempt[];
+}
+
+/**
+ * The dead-letter queue: leads that cannot be delivered without a person acting, each with the
+ * reason and every attempt, ordered by when they died. Entries stay until replayed or purged.
+ */
+export class DeadLetterStore {
+  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+
+  private indexKey(): string {
+    return `${this.prefix}:dlq`;
+  }
+
+  private entryKey(id: string): string {
+    return `${this.prefix}:dlq:${id}`;
+  }
+
+  async add(entry: DeadLetter): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.entryKey(entry.lead.id), JSON.stringify(entry))
+      .zadd(this.indexKey(), Date.parse(entry.deadAt), entry.lead.id)
+      .exec();
+  }
+
+  async get(id: string): Promise<DeadLetter | undefined> {
+    const text = await this.redis.get(this.entryKey(id));
+    return text ? (JSON.parse(text) as DeadLetter) : undefined;
+  }
+
+  async list(offset = 0, limit = 50): Promise<DeadLetter[]> {
+    const ids = await this.redis.zrange(this.indexKey(), offset, offset + limit - 1);
+    if (ids.length === 0) return [];
+    const texts = await this.redis.mget(ids.map((id) => this.entryKey(id)));
+    return texts.filter((t): t is string => t !== null).map((t) => JSON.parse(t) as DeadLetter);
+  }
+
+  async ids(): Promise<string[]> {
+    return this.redis.zrange(this.indexKey(), 0, -1);
+  }
+
+  async count(): Promise<number> {
+    return this.redis.zcard(this.indexKey());
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.redis.multi().del(this.entryKey(id)).zrem(this.indexKey(), id).exec();
+  }
+}

@@ -1,0 +1,133 @@
+import type { Redis } from 'ioredis';
+import type { Lead } from '../lead/lead';
+
+export type LeadStatus = 'queued' | 'retrying' | 'delivered' | 'dead';
+
+export interface DeliveryAttempt {
+  at: string;
+  outcome: 'delivered' | 'reconciled' | 'retry' | 'throttled' | 'dead';
+  code?: string;
+  message?: string;
+}
+
+export interface LeadRecord {
+  id: string;
+  status: LeadStatus;
+  source: string;
+  destination: string;
+  receivedAt: string;
+  updatedAt: string;
+  bitrixLeadId?: number;
+  attempts: number;
+  lastError?: string;
+  history: DeliveryAttempt[];
+}
+
+const MAX_HISTORY = 50;
+
+/**
+ * Each lead's delivery status, kept in Redis apart from the BullMQ job so it outlives job cleanup and
+ * can be read by any API process. The `unsure` flag is written before every send and cleared by a
+ * definite answer: a lead that carries it on its next attempt may already exist in Bitrix24.
+ */
+export class LeadLedger {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly retentionSeconds: number,
+  ) {}
+
+  private key(id: string): string {
+    return `${this.prefix}:lead:${id}`;
+  }
+
+  private historyKey(id: string): string {
+    return `${this.prefix}:lead:${id}:attempts`;
+  }
+
+  async recordQueued(lead: Lead): Promise<void> {
+    const key = this.key(lead.id);
+    await this.redis
+      .multi()
+      // HSETNX: a fast worker may already have recorded the delivery.
+      .hsetnx(key, 'status', 'queued')
+      .hset(key, {
+        source: `${lead.source.kind}:${lead.source.name}`,
+        destination: lead.destination,
+        receivedAt: lead.receivedAt,
+        updatedAt: new Date().toISOString(),
+      })
+      .expire(key, this.retentionSeconds)
+      .exec();
+  }
+
+  /** Replay: the lead is queued again whatever it was before; its history stays. */
+  async recordRequeued(id: string): Promise<void> {
+    await this.redis.hset(this.key(id), { status: 'queued', updatedAt: new Date().toISOString() });
+  }
+
+  async isUnsure(id: string): Promise<boolean> {
+    return (await this.redis.hget(this.key(id), 'unsure')) === '1';
+  }
+
+  async markUnsure(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of ids) pipeline.hset(this.key(id), 'unsure', '1');
+    await pipeline.exec();
+  }
+
+  async recordDelivered(id: string, bitrixLeadId: number, reconciled: boolean): Promise<void> {
+    await this.append(id, { outcome: reconciled ? 'reconciled' : 'delivered' }, {
+      status: 'delivered',
+      bitrixLeadId: String(bitrixLeadId),
+      unsure: '0',
+    });
+  }
+
+  async recordFailure(
+    id: string,
+    attempt: Omit<DeliveryAttempt, 'at'>,
+    state: { status: LeadStatus; unsure: boolean },
+  ): Promise<void> {
+    await this.append(id, attempt, {
+      status: state.status,
+      unsure: state.unsure ? '1' : '0',
+      lastError: attempt.message ?? attempt.code ?? 'unknown error',
+    });
+  }
+
+  async get(id: string): Promise<LeadRecord | undefined> {
+    const [hash, history] = await Promise.all([
+      this.redis.hgetall(this.key(id)),
+      this.redis.lrange(this.historyKey(id), 0, -1),
+    ]);
+    if (!hash || !hash.status) return undefined;
+    const attempts = history.map((line) => JSON.parse(line) as DeliveryAttempt);
+    return {
+      id,
+      status: hash.status as LeadStatus,
+      source: hash.source ?? '',
+      destination: hash.destination ?? '',
+      receivedAt: hash.receivedAt ?? '',
+      updatedAt: hash.updatedAt ?? '',
+      ...(hash.bitrixLeadId ? { bitrixLeadId: Number(hash.bitrixLeadId) } : {}),
+      attempts: attempts.filter((a) => a.outcome !== 'throttled').length,
+      ...(hash.lastError ? { lastError: hash.lastError } : {}),
+      history: attempts,
+    };
+  }
+
+  private async append(id: string, attempt: Omit<DeliveryAttempt, 'at'>, fields: Record<string, string>): Promise<void> {
+    const now = new Date().toISOString();
+    const entry: DeliveryAttempt = { at: now, ...attempt };
+    await this.redis
+      .multi()
+      .hset(this.key(id), { ...fields, updatedAt: now })
+      .rpush(this.historyKey(id), JSON.stringify(entry))
+      .ltrim(this.historyKey(id), -MAX_HISTORY, -1)
+      .expire(this.key(id), this.retentionSeconds)
+      .expire(this.historyKey(id), this.retentionSeconds)
+      .exec();
+  }
+}

@@ -1,0 +1,141 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express, { type Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config';
+import { createApp } from '../http/app';
+import { createIntake } from '../http/intake';
+import { operationsRouter } from '../http/routes/operations';
+import { DeadLetterQueue } from '../queue/dead-letter-queue';
+import { DeadLetterStore } from '../queue/dead-letter-store';
+import { LeadLedger } from '../queue/lead-ledger';
+import { LeadQueue } from '../queue/lead-queue';
+import { createRedis, waitForRedis } from '../queue/redis-connection';
+import type { Logger } from '../shared/logger';
+import { Metrics } from '../shared/metrics';
+import { startDeliveryWorkers, type DeliveryWorkers } from '../worker/delivery-worker';
+
+export type Role = 'api' | 'worker' | 'all';
+
+export interface RunningLeadgate {
+  /** Base URL of the HTTP server (API, or the worker's health/metrics server). */
+  url: string;
+  server: Server;
+  metrics: Metrics;
+  workers?: DeliveryWorkers;
+  stop(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address() as AddressInfo;
+      const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+      resolve(`http://${shownHost}:${address.port}`);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    // Keep-alive sockets would hold close() open; in-flight requests still finish.
+    server.closeIdleConnections();
+  });
+}
+
+/**
+ * Starts leadgate in one role on one Redis. `api` serves intake; `worker` delivers and serves only
+ * health and metrics; `all` does both in one process. Scale out by running more of either.
+ */
+export async function startLeadgate(options: {
+  config: Config;
+  role: Role;
+  logger: Logger;
+  sourceRouters?: (deps: { config: Config; intake: ReturnType<typeof createIntake>; redis: Redis }) => Router[];
+}): Promise<RunningLeadgate> {
+  const { config, role, logger } = options;
+  const metrics = new Metrics({ defaultMetrics: true });
+  const producer = createRedis(config.redis.url, 'producer');
+  const workerRedis = role === 'api' ? undefined : createRedis(config.redis.url, 'worker');
+  await waitForRedis(producer, 10_000);
+  if (workerRedis) await waitForRedis(workerRedis, 10_000);
+
+  const prefix = config.redis.prefix;
+  const ledger = new LeadLedger(producer, prefix, config.delivery.statusRetentionSeconds);
+  const queue = new LeadQueue(producer, {
+    prefix,
+    destinations: Object.keys(config.destinations),
+    attempts: config.delivery.attempts,
+    deliveredRetentionSeconds: config.delivery.deliveredRetentionSeconds,
+  });
+
+  let server: Server;
+  let port: number;
+  let host: string;
+  if (role === 'worker') {
+    const app = express();
+    app.use(operationsRouter({ redis: workerRedis!, metrics, role }));
+    server = createServer(app);
+    port = config.worker.port;
+    host = config.worker.host;
+  } else {
+    const intake = createIntake({ queue, ledger, metrics, logger });
+    const app = createApp({
+      config,
+      redis: producer,
+      intake,
+      ledger,
+      metrics,
+      logger,
+      sourceRouters: options.sourceRouters?.({ config, intake, redis: producer }) ?? [],
+    });
+    server = createServer(app);
+    port = config.http.port;
+    host = config.http.host;
+  }
+  const workers = workerRedis ? startDeliveryWorkers({ config, redis: workerRedis, logger, metrics }) : undefined;
+  const url = await listen(server, port, host);
+  logger.info({ role, url, destinations: Object.keys(config.destinations) }, 'leadgate started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    server,
+    metrics,
+    workers,
+    stop() {
+      stopping ??= (async () => {
+        logger.info({ role }, 'shutting down');
+        await closeServer(server);
+        await workers?.close();
+        await queue.close();
+        producer.disconnect();
+        workerRedis?.disconnect();
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Operator access to the dead-letter queue, for the CLI. */
+export async function openDeadLetters(config: Config): Promise<{ dlq: DeadLetterQueue; close(): Promise<void> }> {
+  const redis = createRedis(config.redis.url, 'producer');
+  await waitForRedis(redis, 5000);
+  const ledger = new LeadLedger(redis, config.redis.prefix, config.delivery.statusRetentionSeconds);
+  const queue = new LeadQueue(redis, {
+    prefix: config.redis.prefix,
+    destinations: Object.keys(config.destinations),
+    attempts: config.delivery.attempts,
+    deliveredRetentionSeconds: config.delivery.deliveredRetentionSeconds,
+  });
+  const dlq = new DeadLetterQueue(new DeadLetterStore(redis, config.redis.prefix), queue, ledger);
+  return {
+    dlq,
+    async close() {
+      await queue.close();
+      redis.disconnect();
+    },
+  };
+}

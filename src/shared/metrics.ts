@@ -1,0 +1,99 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Every counter leadgate exposes on /metrics, in one registry per process (not prom-client's global
+ * one, so tests can run several apps side by side).
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly received = new Counter({
+    name: 'leadgate_leads_received_total',
+    help: 'Submissions received, by source kind.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly rejected = new Counter({
+    name: 'leadgate_leads_rejected_total',
+    help: 'Submissions refused with a 4xx/5xx, by source kind and reason.',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly spam = new Counter({
+    name: 'leadgate_leads_spam_total',
+    help: 'Submissions answered as accepted but dropped (honeypot filled, duplicate webhook, dropped test lead).',
+    labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly queued = new Counter({
+    name: 'leadgate_leads_queued_total',
+    help: 'Leads durably enqueued, by source kind and destination.',
+    labelNames: ['source', 'destination'] as const,
+    registers: [this.registry],
+  });
+
+  readonly delivered = new Counter({
+    name: 'leadgate_leads_delivered_total',
+    help: 'Leads that exist in Bitrix24 (created, or found after an ambiguous failure).',
+    labelNames: ['destination', 'how'] as const,
+    registers: [this.registry],
+  });
+
+  readonly retried = new Counter({
+    name: 'leadgate_delivery_retries_total',
+    help: 'Failed delivery attempts that will be retried, by destination and error code.',
+    labelNames: ['destination', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly throttled = new Counter({
+    name: 'leadgate_destination_throttled_total',
+    help: 'Times a destination was paused by Bitrix24 limits (QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT).',
+    labelNames: ['destination', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deadLettered = new Counter({
+    name: 'leadgate_leads_dead_lettered_total',
+    help: 'Leads moved to the dead-letter queue, by destination and error code.',
+    labelNames: ['destination', 'code'] as const,
+    registers: [this.registry],
+  });
+
+  readonly requests = new Counter({
+    name: 'leadgate_bitrix24_requests_total',
+    help: 'HTTP requests sent to Bitrix24, by destination and method.',
+    labelNames: ['destination', 'method'] as const,
+    registers: [this.registry],
+  });
+
+  readonly latency = new Histogram({
+    name: 'leadgate_delivery_latency_seconds',
+    help: 'Time from receipt of a lead to its existence in Bitrix24.',
+    labelNames: ['destination'] as const,
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600, 86400],
+    registers: [this.registry],
+  });
+
+  readonly batchSize = new Histogram({
+    name: 'leadgate_bitrix24_batch_size',
+    help: 'Leads carried per Bitrix24 request.',
+    labelNames: ['destination'] as const,
+    buckets: [1, 2, 5, 10, 20, 30, 40, 50],
+    registers: [this.registry],
+  });
+
+  readonly destinationPaused = new Gauge({
+    name: 'leadgate_destination_paused',
+    help: '1 while a destination is paused.',
+    labelNames: ['destination'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'leadgate_' });
+  }
+}

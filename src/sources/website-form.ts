@@ -1,0 +1,125 @@
+import type { FormConfig } from '../config/config';
+import type { ExtraField, Lead } from '../lead/lead';
+import { CLICK_ID_KEYS, captureClickIds, captureUtm, queryOf, type Params } from '../lead/utm';
+import { LeadFieldsBuilder } from './contact-fields';
+import type { Mapped } from './field-errors';
+
+/** What the HTTP layer hands over: the parsed body plus the request context UTM capture needs. */
+export interface FormSubmission {
+  formId: string;
+  body: Record<string, string>;
+  postQuery: Params;
+  referer?: string;
+  cookies: Params;
+}
+
+/**
+ * Submitted names users actually send, mapped to Bitrix24 codes. FULL_NAME is not a Bitrix field:
+ * it is split into NAME and LAST_NAME.
+ */
+export const DEFAULT_FORM_FIELDS: Readonly<Record<string, string>> = Object.freeze({
+  name: 'FULL_NAME',
+  full_name: 'FULL_NAME',
+  fullname: 'FULL_NAME',
+  first_name: 'NAME',
+  firstname: 'NAME',
+  last_name: 'LAST_NAME',
+  lastname: 'LAST_NAME',
+  second_name: 'SECOND_NAME',
+  middle_name: 'SECOND_NAME',
+  email: 'EMAIL',
+  phone: 'PHONE',
+  tel: 'PHONE',
+  telephone: 'PHONE',
+  company: 'COMPANY_TITLE',
+  company_name: 'COMPANY_TITLE',
+  position: 'POST',
+  job_title: 'POST',
+  message: 'COMMENTS',
+  comments: 'COMMENTS',
+  comment: 'COMMENTS',
+  title: 'TITLE',
+});
+
+/** Fields that carry attribution, not lead data: captured separately, never listed as extras. */
+const TRACKING_KEYS = new Set<string>([
+  'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term',
+  'page_url', 'referrer', 'fbc', 'fbp', ...CLICK_ID_KEYS,
+]);
+
+function fieldMapping(form: FormConfig): Record<string, string> {
+  const mapping: Record<string, string> = { ...DEFAULT_FORM_FIELDS };
+  // A form's own mapping wins; `name: NAME` in a config still means "the visitor's full name".
+  for (const [submitted, code] of Object.entries(form.fields ?? {})) {
+    mapping[submitted.toLowerCase()] = code === 'NAME' && (submitted === 'name' || submitted === 'full_name') ? 'FULL_NAME' : code;
+  }
+  return mapping;
+}
+
+function humanLabel(key: string): string {
+  return key.replace(/[_-]+/g, ' ').trim();
+}
+
+function defaultTitle(form: FormConfig, formId: string, fields: Lead['fields']): string {
+  const person = [fields.NAME, fields.LAST_NAME].filter((v) => typeof v === 'string' && v).join(' ');
+  const email = Array.isArray(fields.EMAIL) ? fields.EMAIL[0]?.VALUE : undefined;
+  const who = person || email || 'new lead';
+  const template = form.title ?? 'Web form {form}: {name}';
+  return template.replace('{form}', formId).replace('{name}', who).slice(0, 255);
+}
+
+/**
+ * A website form submission becomes a lead: mapped fields, UTM from the four places, click ids,
+ * and every unknown field kept as an extra line. Pure: the id and time come in from the caller.
+ */
+export function formSubmissionToLead(
+  submission: FormSubmission,
+  form: FormConfig,
+  identity: { id: string; receivedAt: string },
+): Mapped<Lead> {
+  const mapping = fieldMapping(form);
+  const builder = new LeadFieldsBuilder(form.phoneCountry);
+  const extras: ExtraField[] = [];
+
+  for (const [rawKey, value] of Object.entries(submission.body)) {
+    const key = rawKey.toLowerCase();
+    if (key === form.honeypot?.toLowerCase() || TRACKING_KEYS.has(key) || value.trim() === '') continue;
+    const code = mapping[key];
+    if (code) builder.set(code, value, rawKey);
+    else extras.push({ label: humanLabel(rawKey), value: value.trim() });
+  }
+
+  const fields = builder.build();
+  const errors = [...builder.errors];
+  if (form.requireContact && !builder.hasContact() && errors.length === 0) {
+    errors.push({ field: 'email', message: 'an email or a phone is required' });
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  for (const [code, value] of Object.entries(form.set ?? {})) if (fields[code] === undefined) fields[code] = value;
+  if (fields.TITLE === undefined) fields.TITLE = defaultTitle(form, submission.formId, fields);
+  if (fields.SOURCE_ID === undefined) fields.SOURCE_ID = 'WEB';
+
+  const pageUrl = submission.body.page_url?.trim() || submission.referer;
+  const places = { body: submission.body, postQuery: submission.postQuery, pageQuery: queryOf(pageUrl), cookies: submission.cookies };
+  const referrer = submission.body.referrer?.trim() || (submission.body.page_url ? submission.referer : undefined);
+
+  return {
+    ok: true,
+    value: {
+      id: identity.id,
+      source: { kind: 'form', name: submission.formId },
+      destination: form.destination,
+      receivedAt: identity.receivedAt,
+      fields,
+      utm: captureUtm(places),
+      tracking: {
+        clickIds: captureClickIds(places),
+        ...(pageUrl ? { pageUrl: pageUrl.slice(0, 2000) } : {}),
+        ...(referrer && referrer !== pageUrl ? { referrer: referrer.slice(0, 2000) } : {}),
+      },
+      extras,
+      trackingField: form.trackingField,
+    },
+  };
+}

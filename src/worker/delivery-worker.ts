@@ -1,0 +1,100 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config';
+import { Bitrix24Client } from '../crm/bitrix24/bitrix24-client';
+import { DeadLetterStore } from '../queue/dead-letter-store';
+import { deliveryQueueName, type DeliverLeadJob, type DeliveryReceipt } from '../queue/jobs';
+import { LeadLedger } from '../queue/lead-ledger';
+import { BACKOFF_TYPE } from '../queue/lead-queue';
+import type { Logger } from '../shared/logger';
+import type { Metrics } from '../shared/metrics';
+import { createDeliveryProcessor } from './deliver-lead';
+import { PortalDispatcher } from './portal-dispatcher';
+import { PLAN_BUCKETS, PortalRateLimiter } from './portal-rate-limiter';
+import { retryDelay } from './retry-delay';
+
+export interface DeliveryWorkers {
+  /** Stops taking jobs, lets active ones finish within `timeoutMs`, then forces the rest (they become stalled and are retried). */
+  close(timeoutMs?: number): Promise<void>;
+  readonly workers: Worker[];
+}
+
+export interface DeliveryWorkerDeps {
+  config: Config;
+  /** Connection for ledger, limiter and dead letters; BullMQ opens its own blocking connections from it. */
+  redis: Redis;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+/** One BullMQ worker per destination, each with its own portal dispatcher and shared limiter. */
+export function startDeliveryWorkers({ config, redis, logger, metrics }: DeliveryWorkerDeps): DeliveryWorkers {
+  const prefix = config.redis.prefix;
+  const ledger = new LeadLedger(redis, prefix, config.delivery.statusRetentionSeconds);
+  const deadLetters = new DeadLetterStore(redis, prefix);
+  const workers: Worker[] = [];
+
+  for (const [destination, target] of Object.entries(config.destinations)) {
+    const bucket = { ...PLAN_BUCKETS[target.plan], ...target.rateLimit };
+    const limiter = new PortalRateLimiter(redis, prefix, destination, bucket);
+    const client = new Bitrix24Client({ webhookUrl: target.webhookUrl, timeoutMs: target.timeoutMs });
+    const dispatcher = new PortalDispatcher({
+      client,
+      limiter,
+      markUnsure: (ids) => ledger.markUnsure(ids),
+      originatorId: config.delivery.originatorId,
+      maxBatchSize: config.delivery.maxBatchSize,
+      onRequest: (method, leads) => {
+        metrics.requests.inc({ destination, method });
+        metrics.batchSize.observe({ destination }, leads);
+      },
+    });
+    let worker: Worker<DeliverLeadJob, DeliveryReceipt> | undefined;
+    const processor = createDeliveryProcessor({
+      destination,
+      originatorId: config.delivery.originatorId,
+      dispatcher,
+      ledger,
+      deadLetters,
+      metrics,
+      logger,
+      rateLimit: async (ms) => {
+        await worker?.rateLimit(ms);
+      },
+    });
+    worker = new Worker<DeliverLeadJob, DeliveryReceipt>(deliveryQueueName(destination), processor, {
+      connection: redis,
+      prefix,
+      concurrency: config.delivery.concurrency,
+      // BullMQ only honours worker.rateLimit() when a limiter is set; this one never binds on its own.
+      limiter: { max: 100_000, duration: 1000 },
+      settings: {
+        backoffStrategy: (attemptsMade: number, type?: string) =>
+          type === BACKOFF_TYPE ? retryDelay(attemptsMade, config.delivery.backoff) : config.delivery.backoff.baseDelayMs,
+      },
+    });
+    worker.on('error', (err) => logger.error({ destination, err: err.message }, 'worker error'));
+    workers.push(worker);
+  }
+
+  return {
+    workers,
+    async close(timeoutMs = config.delivery.shutdownTimeoutMs) {
+      await Promise.all(
+        workers.map(async (worker) => {
+          let timer: NodeJS.Timeout | undefined;
+          const graceful = worker.close().then(() => true);
+          const expired = new Promise<boolean>((resolve) => {
+            timer = setTimeout(() => resolve(false), timeoutMs);
+          });
+          const finished = await Promise.race([graceful, expired]);
+          clearTimeout(timer);
+          if (!finished) {
+            logger.warn({ queue: worker.name }, 'active jobs did not finish in time; they will be retried after the stall check');
+            await worker.close(true);
+          }
+        }),
+      );
+    },
+  };
+}

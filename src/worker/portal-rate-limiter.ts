@@ -1,0 +1,82 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Mirrors a portal's leaky bucket in Redis so every worker process on every host draws on one budget.
+ * Redis's own clock is used, so hosts with drifting clocks still agree. Returns 0 when a request may
+ * go now, else how many ms to wait.
+ */
+const ACQUIRE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local drain = tonumber(ARGV[1])
+local capacity = tonumber(ARGV[2])
+local paused = tonumber(redis.call('HGET', KEYS[1], 'pausedUntil') or '0')
+if paused > now then return paused - now end
+local level = tonumber(redis.call('HGET', KEYS[1], 'level') or '0')
+local ts = tonumber(redis.call('HGET', KEYS[1], 'ts') or tostring(now))
+level = math.max(0, level - (now - ts) * drain / 1000)
+if level + 1 <= capacity then
+  redis.call('HSET', KEYS[1], 'level', tostring(level + 1), 'ts', tostring(now))
+  redis.call('PEXPIRE', KEYS[1], 3600000)
+  return 0
+end
+redis.call('HSET', KEYS[1], 'level', tostring(level), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], 3600000)
+return math.ceil((level + 1 - capacity) * 1000 / drain)
+`;
+
+/** After the portal itself refused us: everyone stops for `ms`, and the bucket is treated as full. */
+const PAUSE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local untilMs = now + tonumber(ARGV[1])
+local paused = tonumber(redis.call('HGET', KEYS[1], 'pausedUntil') or '0')
+if untilMs > paused then redis.call('HSET', KEYS[1], 'pausedUntil', tostring(untilMs)) end
+if ARGV[2] == '1' then redis.call('HSET', KEYS[1], 'level', ARGV[3], 'ts', tostring(now)) end
+redis.call('PEXPIRE', KEYS[1], 3600000)
+return untilMs - now
+`;
+
+export interface BucketShape {
+  drainPerSecond: number;
+  limit: number;
+}
+
+export const PLAN_BUCKETS: Record<'standard' | 'enterprise', BucketShape> = {
+  standard: { drainPerSecond: 2, limit: 50 },
+  enterprise: { drainPerSecond: 5, limit: 250 },
+};
+
+export interface RateLimiter {
+  acquire(): Promise<number>;
+  pause(ms: number, options?: { bucketFull?: boolean }): Promise<void>;
+}
+
+export class PortalRateLimiter implements RateLimiter {
+  private readonly key: string;
+  private readonly capacity: number;
+
+  /**
+   * `headroom` requests are kept unused below the portal's limit: requests from other integrations
+   * on the same portal and network jitter between our clock and Bitrix24's must not tip it over.
+   */
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    destination: string,
+    private readonly bucket: BucketShape,
+    headroom = Math.max(1, Math.floor(bucket.limit * 0.1)),
+  ) {
+    this.key = `${prefix}:bucket:${destination}`;
+    this.capacity = Math.max(1, bucket.limit - headroom);
+  }
+
+  async acquire(): Promise<number> {
+    const wait = await this.redis.eval(ACQUIRE, 1, this.key, this.bucket.drainPerSecond, this.capacity);
+    return Number(wait);
+  }
+
+  async pause(ms: number, options: { bucketFull?: boolean } = {}): Promise<void> {
+    await this.redis.eval(PAUSE, 1, this.key, Math.max(0, Math.round(ms)), options.bucketFull ? '1' : '0', this.capacity);
+  }
+}

@@ -1,0 +1,47 @@
+import { classifyBitrix24Error, classifyNetworkError } from '../../src/crm/bitrix24/classify-error';
+import { DestinationThrottledError, PermanentDeliveryError, RetryableDeliveryError } from '../../src/crm/delivery-errors';
+
+describe('Bitrix24 error classification', () => {
+  it('pauses the destination on QUERY_LIMIT_EXCEEDED without spending an attempt', () => {
+    const error = classifyBitrix24Error(503, { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' });
+    expect(error).toBeInstanceOf(DestinationThrottledError);
+    expect((error as DestinationThrottledError).retryAfterMs).toBeGreaterThan(0);
+  });
+
+  it('waits for operating_reset_at on OPERATION_TIME_LIMIT', () => {
+    const now = 1_700_000_000_000;
+    const error = classifyBitrix24Error(429, { error: 'OPERATION_TIME_LIMIT' }, { operatingResetAt: now / 1000 + 120, now });
+    expect((error as DestinationThrottledError).retryAfterMs).toBe(121_000);
+  });
+
+  it.each([
+    [400, ''],
+    [403, 'INVALID_CREDENTIALS'],
+    [403, 'ACCESS_DENIED'],
+    [403, 'insufficient_scope'],
+    [404, 'ERROR_METHOD_NOT_FOUND'],
+    [401, 'no_auth_found'],
+  ])('dead-letters %i %s at once', (status, code) => {
+    expect(classifyBitrix24Error(status, { error: code, error_description: 'x' })).toBeInstanceOf(PermanentDeliveryError);
+  });
+
+  it('treats 5xx without a code and INTERNAL_SERVER_ERROR as ambiguous (the lead may exist)', () => {
+    const plain = classifyBitrix24Error(502, undefined) as RetryableDeliveryError;
+    const internal = classifyBitrix24Error(500, { error: 'INTERNAL_SERVER_ERROR' }) as RetryableDeliveryError;
+    expect(plain).toBeInstanceOf(RetryableDeliveryError);
+    expect(plain.ambiguous && internal.ambiguous).toBe(true);
+  });
+
+  it('retries OVERLOAD_LIMIT as refused-before-execution', () => {
+    const error = classifyBitrix24Error(503, { error: 'OVERLOAD_LIMIT' }) as RetryableDeliveryError;
+    expect(error).toBeInstanceOf(RetryableDeliveryError);
+    expect(error.ambiguous).toBe(false);
+  });
+
+  it('knows a refused connection never reached the portal but a reset one might have', () => {
+    const refused = classifyNetworkError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }), 1000);
+    const reset = classifyNetworkError(Object.assign(new TypeError('fetch failed'), { cause: { code: 'UND_ERR_SOCKET' } }), 1000);
+    const timeout = classifyNetworkError(Object.assign(new Error('t'), { name: 'TimeoutError' }), 1000);
+    expect([refused.ambiguous, reset.ambiguous, timeout.ambiguous]).toEqual([false, true, true]);
+  });
+});
