@@ -28,10 +28,10 @@ export class LeadQueue {
 
   constructor(private readonly redis: Redis, private readonly options: LeadQueueOptions) {
     for (const destination of options.destinations) {
-      this.queues.set(
-        destination,
-        new Queue<DeliverLeadJob>(deliveryQueueName(destination), { connection: redis, prefix: options.prefix }),
-      );
+      const queue = new Queue<DeliverLeadJob>(deliveryQueueName(destination), { connection: redis, prefix: options.prefix });
+      // Connection errors surface as failed enqueues (503); the event itself needs no other handling.
+      queue.on('error', () => undefined);
+      this.queues.set(destination, queue);
     }
   }
 

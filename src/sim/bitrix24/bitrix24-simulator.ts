@@ -1,0 +1,124 @@
+/**
+ * A local Bitrix24 portal over real HTTP for integration tests, `leadgate dev` and benchmarks.
+ * Behaviour follows /work/shared/reference/bitrix24-rest.md and crm-lead-add.md.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleControl, type ControlTarget } from './control-api';
+import { parseFault } from './fault-queue';
+import { PROXY_ERROR_HTML, sendEmpty, sendHtml, sendJson } from './http-reply';
+import { handleRest } from './rest-endpoint';
+import { SimulatorState } from './simulator-state';
+import type { Bitrix24Plan, Bitrix24Simulator, Bitrix24SimulatorOptions, BucketSettings } from './types';
+
+export type {
+  Bitrix24Fault,
+  Bitrix24Plan,
+  Bitrix24Simulator,
+  Bitrix24SimulatorOptions,
+  Bitrix24Stats,
+  BucketSettings,
+  SimulatedCall,
+  SimulatedLead,
+} from './types';
+
+/** Leaky-bucket numbers per tariff from the limits page. */
+export const PLAN_BUCKETS: Readonly<Record<Bitrix24Plan, BucketSettings>> = {
+  standard: { drainPerSecond: 2, limit: 50 },
+  enterprise: { drainPerSecond: 5, limit: 250 },
+};
+
+export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}): Promise<Bitrix24Simulator> {
+  const state = new SimulatorState(resolveSettings(opts));
+  const server = createServer((req, res) => {
+    route(state, sim, req, res).catch(() => {
+      if (!res.headersSent) sendJson(res, 500, { error: 'INTERNAL_SERVER_ERROR', error_description: 'Internal server error' });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${urlHost(opts.host ?? '127.0.0.1')}:${port}`;
+
+  let closing: Promise<void> | undefined;
+  const sim: ControlTarget & Pick<Bitrix24Simulator, 'close'> = {
+    url,
+    get webhookUrl() {
+      return `${url}/rest/${state.userId}/${state.webhookCode}/`;
+    },
+    userId: state.userId,
+    leads: () =>
+      Array.from(state.store.all(), (l) => ({ ID: l.id, fields: structuredClone(l.record), createdAt: l.createdAt })),
+    calls: () => state.calls(),
+    stats: () => ({
+      ...state.counters,
+      leadsCreated: state.store.size,
+      bucketLevel: state.bucket.currentLevel(),
+    }),
+    injectFault: (f) => state.faults.add(parseFault(f)),
+    pendingFaults: () => state.faults.list(),
+    setWebhookCode: (code) => {
+      state.webhookCode = checkedCode(code);
+    },
+    setPlan: (plan) => state.setBucket(typeof plan === 'string' ? PLAN_BUCKETS[plan] : plan),
+    bucketSettings: () => ({ ...state.bucketSettings }),
+    reset: () => state.reset(),
+    close: () => {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Keep-alive sockets and delayed answers would otherwise hold close() open.
+        server.closeAllConnections();
+        state.sleeper.wakeAll();
+      });
+      return closing;
+    },
+  };
+  return sim;
+}
+
+async function route(state: SimulatorState, sim: ControlTarget, req: IncomingMessage, res: ServerResponse) {
+  const raw = req.url ?? '/';
+  const q = raw.indexOf('?');
+  const path = q === -1 ? raw : raw.slice(0, q);
+  const rawQuery = q === -1 ? '' : raw.slice(q + 1);
+  if (req.method === 'OPTIONS') return sendEmpty(res, 204);
+  if (path.startsWith('/rest/') || path === '/rest') return handleRest(state, req, res, path, rawQuery);
+  if (path === '/_sim' || path.startsWith('/_sim/')) return handleControl(sim, req, res, path);
+  req.resume();
+  return sendHtml(res, 404, PROXY_ERROR_HTML.replace(/500 Internal Server Error/g, '404 Not Found'));
+}
+
+function resolveSettings(opts: Bitrix24SimulatorOptions) {
+  const userId = opts.userId ?? 1;
+  if (!Number.isInteger(userId) || userId <= 0) throw new Error('userId must be a positive integer');
+  const processingMs = opts.processingMs ?? 0;
+  if (!(processingMs >= 0)) throw new Error('processingMs must be >= 0');
+  const operatingLimitSeconds = opts.operatingLimitSeconds ?? 480;
+  if (!(operatingLimitSeconds >= 0)) throw new Error('operatingLimitSeconds must be >= 0');
+  return {
+    userId,
+    webhookCode: checkedCode(opts.webhookCode ?? 'leadgatesim'),
+    bucket: { ...(opts.bucket ?? PLAN_BUCKETS[opts.plan ?? 'standard']) },
+    operatingLimitSeconds,
+    processingMs,
+    chargeBatchAs: opts.chargeBatchAs ?? 'batch',
+  };
+}
+
+function checkedCode(code: string): string {
+  if (typeof code !== 'string' || code === '' || code.includes('/')) {
+    throw new Error('webhook code must be a non-empty string without "/"');
+  }
+  return code;
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::' || host === '') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}

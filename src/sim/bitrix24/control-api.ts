@@ -1,0 +1,90 @@
+/**
+ * `/_sim/` routes so an out-of-process simulator (CLI, benchmarks) can be inspected and driven.
+ * They bypass the bucket, faults and call log: observing the portal must not change it.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseFault } from './fault-queue';
+import { sendJson } from './http-reply';
+import { readBody } from './request-params';
+import type { Bitrix24Plan, Bitrix24Simulator, BucketSettings } from './types';
+
+export type ControlTarget = Omit<Bitrix24Simulator, 'close'> & {
+  pendingFaults(): unknown[];
+  bucketSettings(): BucketSettings;
+  userId: number;
+};
+
+export async function handleControl(
+  sim: ControlTarget,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+): Promise<void> {
+  const route = path.replace(/\/+$/, '') || '/_sim';
+  const verb = req.method ?? 'GET';
+  const body = await readBody(req);
+  const json = (): unknown => {
+    if (body.length === 0) return undefined;
+    try {
+      return JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new BadRequest('body must be JSON');
+    }
+  };
+  try {
+    const key = `${verb} ${route}`;
+    switch (key) {
+      case 'GET /_sim':
+        return sendJson(res, 200, {
+          url: sim.url,
+          webhookUrl: sim.webhookUrl,
+          userId: sim.userId,
+          bucket: sim.bucketSettings(),
+        });
+      case 'GET /_sim/leads':
+        return sendJson(res, 200, sim.leads());
+      case 'GET /_sim/calls':
+        return sendJson(res, 200, sim.calls());
+      case 'GET /_sim/stats':
+        return sendJson(res, 200, sim.stats());
+      case 'GET /_sim/faults':
+        return sendJson(res, 200, sim.pendingFaults());
+      case 'POST /_sim/faults':
+        sim.injectFault(parseFault(json()));
+        return sendJson(res, 201, { ok: true });
+      case 'POST /_sim/reset':
+        sim.reset();
+        return sendJson(res, 200, { ok: true });
+      case 'POST /_sim/webhook-code': {
+        const input = json();
+        const code = typeof input === 'object' && input !== null ? (input as { code?: unknown }).code : undefined;
+        if (typeof code !== 'string' || code === '') throw new BadRequest('body must be {"code": "<non-empty string>"}');
+        sim.setWebhookCode(code);
+        return sendJson(res, 200, { ok: true, webhookUrl: sim.webhookUrl });
+      }
+      case 'POST /_sim/plan':
+        sim.setPlan(parsePlan(json()));
+        return sendJson(res, 200, { ok: true, bucket: sim.bucketSettings() });
+      default:
+        return sendJson(res, 404, { error: `unknown control route ${key}` });
+    }
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    return sendJson(res, 400, { error: message });
+  }
+}
+
+class BadRequest extends Error {}
+
+/** Accepts "enterprise", {"plan":"enterprise"} or {"drainPerSecond":2,"limit":5}. */
+export function parsePlan(input: unknown): Bitrix24Plan | BucketSettings {
+  const candidate = typeof input === 'object' && input !== null && 'plan' in input ? (input as { plan: unknown }).plan : input;
+  if (candidate === 'standard' || candidate === 'enterprise') return candidate;
+  if (typeof candidate === 'object' && candidate !== null) {
+    const { drainPerSecond, limit } = candidate as Record<string, unknown>;
+    if (typeof drainPerSecond === 'number' && drainPerSecond >= 0 && typeof limit === 'number' && limit >= 0) {
+      return { drainPerSecond, limit };
+    }
+  }
+  throw new BadRequest('plan must be "standard", "enterprise" or {"drainPerSecond": number, "limit": number}');
+}

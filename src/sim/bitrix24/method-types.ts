@@ -1,0 +1,25 @@
+import type { LeadStore } from './lead-store';
+import type { PhpArray, PhpValue } from './php-query';
+
+/** What a REST method produces; list methods add `next`/`total` (batch moves them to result_next/result_total). */
+export interface MethodOutcome {
+  result: unknown;
+  next?: number;
+  total?: number;
+}
+
+export interface MethodContext {
+  store: LeadStore;
+  userId: number;
+  nowMs: number;
+}
+
+/** Throws RestError for method-level failures. */
+export type MethodHandler = (params: PhpArray, ctx: MethodContext) => MethodOutcome;
+
+/** CCrmRestProxyBase::resolveParam: `fields` and `FIELDS` are both accepted. */
+export function readParam(params: PhpArray, name: string): PhpValue | undefined {
+  if (Object.hasOwn(params, name)) return params[name];
+  const upper = name.toUpperCase();
+  return Object.hasOwn(params, upper) ? params[upper] : undefined;
+}

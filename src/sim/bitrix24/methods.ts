@@ -1,0 +1,86 @@
+/** REST methods the simulator implements, keyed by lower-case name (Bitrix lower-cases method names). */
+import { CRM_STATUSES } from './crm-statuses';
+import { describeLeadFields } from './lead-fields';
+import { validateLeadFields } from './lead-record';
+import { listLeads } from './lead-query';
+import { compareBy, matches, parseFilter, parseOrder, type ValueKind } from './list-filter';
+import { readParam, type MethodContext, type MethodHandler, type MethodOutcome } from './method-types';
+import { isPhpArray, phpIntval, type PhpArray } from './php-query';
+import { restErrors } from './rest-error';
+
+export const BATCH_METHOD = 'batch';
+
+function leadAdd(params: PhpArray, ctx: MethodContext): MethodOutcome {
+  const options = readParam(params, 'params');
+  // params.REGISTER_SONET_EVENT is accepted; there is no activity stream to notify here.
+  if (options !== undefined && !isPhpArray(options)) throw restErrors.crm("Parameter 'params' must be array.");
+  const draft = validateLeadFields(readParam(params, 'fields'));
+  return { result: ctx.store.add(draft, ctx.userId, ctx.nowMs).id };
+}
+
+function leadGet(params: PhpArray, ctx: MethodContext): MethodOutcome {
+  const id = phpIntval(readParam(params, 'id'));
+  if (id <= 0) throw restErrors.crm('ID is not defined or invalid.');
+  const lead = ctx.store.get(id);
+  if (!lead) throw restErrors.crm('Not found');
+  return { result: lead.record };
+}
+
+const STATUS_KINDS: Record<string, ValueKind> = {
+  ID: 'num',
+  SORT: 'num',
+  ENTITY_ID: 'str',
+  STATUS_ID: 'str',
+  NAME: 'str',
+  NAME_INIT: 'str',
+  SYSTEM: 'str',
+  CATEGORY_ID: 'str',
+  COLOR: 'str',
+  SEMANTICS: 'str',
+};
+const statusKind = (field: string): ValueKind | null => STATUS_KINDS[field] ?? null;
+
+function statusList(params: PhpArray): MethodOutcome {
+  const conditions = parseFilter(readParam(params, 'filter'), statusKind);
+  const order = parseOrder(readParam(params, 'order'), statusKind);
+  const keys = order.length > 0 ? order : parseOrder({ SORT: 'ASC' }, statusKind);
+  const read = (item: object) => (f: string) => (item as Record<string, unknown>)[f];
+  const items = CRM_STATUSES.filter((s) => matches(conditions, read(s)));
+  items.sort((a, b) => compareBy(keys, read(a), read(b)) || Number(a.ID) - Number(b.ID));
+  return { result: items, total: items.length };
+}
+
+/** Cheap identity methods clients use as a credentials check. */
+function profile(_params: PhpArray, ctx: MethodContext): MethodOutcome {
+  return {
+    result: { ID: String(ctx.userId), ADMIN: true, NAME: 'Leadgate', LAST_NAME: 'Simulator', PERSONAL_GENDER: '', TIME_ZONE: '' },
+  };
+}
+
+function userCurrent(_params: PhpArray, ctx: MethodContext): MethodOutcome {
+  return {
+    result: {
+      ID: String(ctx.userId),
+      ACTIVE: true,
+      NAME: 'Leadgate',
+      LAST_NAME: 'Simulator',
+      EMAIL: 'simulator@leadgate.invalid',
+      IS_ONLINE: 'Y',
+      USER_TYPE: 'employee',
+    },
+  };
+}
+
+export const METHODS: ReadonlyMap<string, MethodHandler> = new Map<string, MethodHandler>([
+  ['crm.lead.add', leadAdd],
+  ['crm.lead.get', leadGet],
+  ['crm.lead.list', (params, ctx) => listLeads(params, ctx.store)],
+  ['crm.lead.fields', (_params, ctx) => ({ result: describeLeadFields(ctx.store.customFieldNames()) })],
+  ['crm.status.list', statusList],
+  ['profile', profile],
+  ['user.current', userCurrent],
+]);
+
+export function isKnownMethod(method: string): boolean {
+  return method === BATCH_METHOD || METHODS.has(method);
+}

@@ -1,0 +1,30 @@
+/** A Bitrix24 REST error; the wire body is only `error` + `error_description`, as in CRestServer. */
+export class RestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly description: string,
+  ) {
+    super(description || code);
+    this.name = 'RestError';
+  }
+
+  toBody(): { error: string; error_description: string } {
+    return { error: this.code, error_description: this.description };
+  }
+}
+
+/** Texts are copied from the reference so clients can match them exactly. */
+export const restErrors = {
+  noAuth: () => new RestError(401, 'NO_AUTH_FOUND', 'Wrong authorization data'),
+  invalidCredentials: () => new RestError(403, 'INVALID_CREDENTIALS', 'Invalid request credentials'),
+  methodNotFound: () => new RestError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!'),
+  queryLimitExceeded: () => new RestError(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests'),
+  operationTimeLimit: () =>
+    new RestError(429, 'OPERATION_TIME_LIMIT', 'Method is blocked due to operation time limit.'),
+  batchMethodNotAllowed: () =>
+    new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage'),
+  batchLengthExceeded: () => new RestError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded'),
+  /** CRM entity errors: RestException without a code → empty `error`, HTTP 400. */
+  crm: (description: string) => new RestError(400, '', description),
+};

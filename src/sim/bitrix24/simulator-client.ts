@@ -1,0 +1,65 @@
+/** Drives an out-of-process simulator through its `/_sim/` control API (global fetch). */
+import type { Bitrix24Fault, Bitrix24Plan, Bitrix24Stats, BucketSettings, SimulatedCall, SimulatedLead } from './types';
+
+export interface SimulatorInfo {
+  url: string;
+  webhookUrl: string;
+  userId: number;
+  bucket: BucketSettings;
+}
+
+export class Bitrix24SimulatorClient {
+  private readonly base: string;
+
+  /** Accepts the simulator URL or any URL on it (e.g. the webhook URL). */
+  constructor(url: string) {
+    this.base = new URL(url).origin;
+  }
+
+  info(): Promise<SimulatorInfo> {
+    return this.request('GET', '/_sim');
+  }
+
+  leads(): Promise<SimulatedLead[]> {
+    return this.request('GET', '/_sim/leads');
+  }
+
+  calls(): Promise<SimulatedCall[]> {
+    return this.request('GET', '/_sim/calls');
+  }
+
+  stats(): Promise<Bitrix24Stats> {
+    return this.request('GET', '/_sim/stats');
+  }
+
+  async injectFault(fault: Bitrix24Fault): Promise<void> {
+    await this.request('POST', '/_sim/faults', fault);
+  }
+
+  async reset(): Promise<void> {
+    await this.request('POST', '/_sim/reset');
+  }
+
+  async setWebhookCode(code: string): Promise<void> {
+    await this.request('POST', '/_sim/webhook-code', { code });
+  }
+
+  async setPlan(plan: Bitrix24Plan | BucketSettings): Promise<void> {
+    await this.request('POST', '/_sim/plan', typeof plan === 'string' ? { plan } : plan);
+  }
+
+  private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    const res = await fetch(this.base + path, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    const payload: unknown = text === '' ? undefined : JSON.parse(text);
+    if (!res.ok) {
+      const message = (payload as { error?: string } | undefined)?.error ?? res.statusText;
+      throw new Error(`simulator control ${method} ${path} failed: ${res.status} ${message}`);
+    }
+    return payload as T;
+  }
+}

@@ -1,0 +1,90 @@
+/** Public shapes of the Bitrix24 simulator; re-exported from bitrix24-simulator.ts. */
+
+export type Bitrix24Plan = 'standard' | 'enterprise';
+
+export interface BucketSettings {
+  drainPerSecond: number;
+  limit: number;
+}
+
+export interface Bitrix24SimulatorOptions {
+  /** Default 0 (random free port). */
+  port?: number;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 'standard' → leaky bucket drain 2/s, block above 50; enterprise 5/s, 250. */
+  plan?: Bitrix24Plan;
+  /** Overrides the plan numbers. */
+  bucket?: BucketSettings;
+  /** Default 1. */
+  userId?: number;
+  /** Default 'leadgatesim'. */
+  webhookCode?: string;
+  /** Default 480 per method per webhook over a rolling 10 minutes. */
+  operatingLimitSeconds?: number;
+  /**
+   * Simulated handler time per executed method call: really waited, and charged to `operating`.
+   * Default 0 → no wait, but a nominal 0.01 s is still charged.
+   */
+  processingMs?: number;
+  /** How a batch's operating time is billed (the sources disagree); default 'batch'. */
+  chargeBatchAs?: 'batch' | 'commands';
+}
+
+/** `fields` is the record as crm.lead.get returns it: string values, nulls, multifields with IDs. */
+export interface SimulatedLead {
+  ID: number;
+  fields: Record<string, unknown>;
+  createdAt: string;
+}
+
+export interface SimulatedCall {
+  /** Lower-case method name; batch sub-commands are logged too, with `viaBatch: true`. */
+  method: string;
+  /** HTTP status sent (per-command status inside a batch); 0 when the socket was dropped. */
+  status: number;
+  /** Bitrix `error` code; for CRM validation errors (empty code) the description. */
+  error?: string;
+  errorDescription?: string;
+  /** Epoch ms when the request arrived. */
+  at: number;
+  viaBatch?: boolean;
+  /** Number of commands in a batch request. */
+  commands?: number;
+  /** The injected fault that shaped this call, if any. */
+  fault?: Bitrix24Fault['kind'];
+}
+
+export type Bitrix24Fault =
+  /** Fail the next N HTTP calls (optionally only of a method) before executing. */
+  | { kind: 'error'; count: number; status: number; error: string; description?: string; method?: string }
+  /** Execute (commit), then destroy the socket without a response. */
+  | { kind: 'drop-after-commit'; count: number; method?: string }
+  /** Answer slowly (after executing). */
+  | { kind: 'delay'; count: number; ms: number; method?: string }
+  /** Not executed: answer 500 with an HTML body (a proxy error). */
+  | { kind: 'html-500'; count: number; method?: string };
+
+export interface Bitrix24Stats {
+  requests: number;
+  queryLimitExceeded: number;
+  operationTimeLimit: number;
+  leadsCreated: number;
+  bucketLevel: number;
+}
+
+export interface Bitrix24Simulator {
+  /** http://HOST:PORT */
+  readonly url: string;
+  /** `${url}/rest/${userId}/${webhookCode}/`, following setWebhookCode. */
+  readonly webhookUrl: string;
+  leads(): SimulatedLead[];
+  calls(): SimulatedCall[];
+  stats(): Bitrix24Stats;
+  injectFault(f: Bitrix24Fault): void;
+  setWebhookCode(code: string): void;
+  setPlan(plan: Bitrix24Plan | BucketSettings): void;
+  /** Drops leads, calls, faults, bucket and operating state; keeps webhook code and plan. */
+  reset(): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,70 @@
+import type { Config } from '../../src/config/config';
+import { buildConfig } from '../../src/config/load-config';
+import { startLeadgate, type Role, type RunningLeadgate } from '../../src/runtime/services';
+import { silentLogger } from '../../src/shared/logger';
+import { startBitrix24Simulator, type Bitrix24Simulator, type Bitrix24SimulatorOptions } from '../../src/sim/bitrix24/bitrix24-simulator';
+import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from './redis';
+
+export interface Stack {
+  api: RunningLeadgate;
+  sim: Bitrix24Simulator;
+  config: Config;
+  prefix: string;
+  stop(): Promise<void>;
+}
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** Fast retries so retry paths finish within a test; production defaults span a day. */
+export const TEST_DELIVERY = { backoff: { baseDelayMs: 50, maxDelayMs: 200 }, attempts: 8, shutdownTimeoutMs: 2000 };
+
+/**
+ * A whole leadgate (API + worker on a unique Redis prefix) in front of a Bitrix24 simulator over
+ * real HTTP. `overrides` is raw config, validated like a user's file.
+ */
+export async function startStack(
+  name: string,
+  options: {
+    overrides?: DeepPartial<Config> & Record<string, unknown>;
+    /** Settings of the `main` destination pointing at the simulator. */
+    destination?: Record<string, unknown>;
+    sim?: Bitrix24SimulatorOptions;
+    role?: Role;
+    redisUrl?: string;
+  } = {},
+): Promise<Stack> {
+  const sim = await startBitrix24Simulator(options.sim ?? {});
+  const prefix = uniquePrefix(name);
+  const redisUrl = options.redisUrl ?? SHARED_REDIS_URL;
+  const o = options.overrides ?? {};
+  const config = buildConfig(
+    {
+      acceptAnyForm: true,
+      forms: {},
+      ...o,
+      redis: { url: redisUrl, prefix },
+      http: { port: 0, host: '127.0.0.1', ...(o.http ?? {}) },
+      worker: { port: 0, host: '127.0.0.1' },
+      admin: { token: 'admin-secret', ...(o.admin ?? {}) },
+      delivery: { ...TEST_DELIVERY, ...(o.delivery ?? {}) },
+      destinations: o.destinations ?? { main: { webhookUrl: sim.webhookUrl, ...options.destination } },
+    },
+    {},
+  );
+  const api = await startLeadgate({ config, role: options.role ?? 'all', logger: silentLogger });
+  return {
+    api,
+    sim,
+    config,
+    prefix,
+    async stop() {
+      await api.stop();
+      await sim.close();
+      if (!options.redisUrl) await dropPrefix(prefix).catch(() => undefined);
+    },
+  };
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+}
