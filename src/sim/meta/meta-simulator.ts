@@ -1,0 +1,82 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { handleControl } from './control-api';
+import { handleGraphRequest } from './graph-endpoint';
+import type { MetaSimulator, MetaSimulatorOptions } from './meta-simulator-types';
+import { MetaSimState, type GraphErrorInjection } from './sim-state';
+import { buildWebhookBody, notificationFor, sendSubscriptionCheck, sendWebhook } from './webhook-sender';
+
+export type { MetaSimulator, MetaSimulatorOptions } from './meta-simulator-types';
+export type { GraphCall, GraphErrorInjection, SimLead } from './sim-state';
+export type { SendWebhookOptions } from './webhook-sender';
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { ...(text ? { 'content-type': 'application/json; charset=UTF-8' } : {}), ...headers });
+  res.end(text);
+}
+
+function checkInjection(injection: GraphErrorInjection): void {
+  const numbers = [injection.count, injection.status, injection.code];
+  if (!numbers.every((n) => Number.isInteger(n)) || typeof injection.message !== 'string' || typeof injection.type !== 'string') {
+    throw new Error('an injection needs integer count, status and code, and string message and type');
+  }
+}
+
+/**
+ * A Meta stand-in over real HTTP: the Graph API lead endpoint (token, appsecret_proof and field
+ * checks, Graph's error bodies, injected failures) and a webhook sender that signs like Meta.
+ */
+export async function startMetaSimulator(options: MetaSimulatorOptions): Promise<MetaSimulator> {
+  const state = new MetaSimState(options.pageTokens);
+  const { appSecret } = options;
+  let sim: MetaSimulator | undefined;
+
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', 'http://sim.local');
+    const method = req.method ?? 'GET';
+    if (url.pathname.startsWith('/_sim/') && sim) {
+      handleControl(sim, method, url.pathname, req).then(
+        (answer) => send(res, answer.status, answer.body),
+        (err: unknown) => send(res, 400, { error: err instanceof Error ? err.message : String(err) }),
+      );
+      return;
+    }
+    const answer = handleGraphRequest(state, appSecret, method, url);
+    send(res, answer.status, answer.body, answer.headers);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+
+  sim = {
+    url,
+    graphUrl: url,
+    addLead: (lead) => state.addLead(lead),
+    injectGraphError: (injection) => {
+      checkInjection(injection);
+      state.injections.push({ ...injection });
+    },
+    expireToken: (token) => void state.expiredTokens.add(token),
+    setPageToken: (pageId, token) => {
+      state.pageTokens.set(pageId, token);
+      state.expiredTokens.delete(token);
+    },
+    sendWebhook: (targetUrl, notifications, sendOptions = {}) => {
+      const notes = notifications.map((n) => (typeof n === 'string' ? notificationFor(state, n) : n));
+      return sendWebhook(targetUrl, buildWebhookBody(notes, new Date(), sendOptions.numericIds), appSecret, sendOptions);
+    },
+    subscribe: (targetUrl, verifyToken, challenge) => sendSubscriptionCheck(targetUrl, verifyToken, challenge),
+    graphCalls: () => state.calls.map((call) => ({ ...call })),
+    reset: () => state.reset(),
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+  return sim;
+}

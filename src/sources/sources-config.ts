@@ -1,0 +1,91 @@
+/**
+ * Configuration of the ad-platform and partner sources, as validated (defaults applied) by
+ * schemas/sources-config.fragment.json. To be merged into Config as `sources`.
+ */
+import type { UtmKey } from '../lead/lead';
+
+/** What to do with leads the platform marks as tests (Meta testing tool, Google "send test data"). */
+export type TestLeadPolicy = 'deliver' | 'drop';
+
+/**
+ * Per-UTM-key templates with `{placeholder}`s filled from the platform's campaign data; a key whose
+ * placeholder has no value is left out. `null` switches a default key off.
+ */
+export type UtmRule = Partial<Record<UtmKey, string | null>>;
+
+export interface MetaFormConfig {
+  destination?: string;
+  /** Question key → Bitrix24 field code, over the page-wide and global maps. */
+  fieldMap?: Record<string, string>;
+}
+
+export interface MetaPageConfig {
+  /** Long-lived Page access token with leads_retrieval. */
+  accessToken: string;
+  destination?: string;
+  forms?: Record<string, MetaFormConfig>;
+}
+
+export interface MetaSourceConfig {
+  /** App secret: signs webhooks and keys appsecret_proof. Absent: the webhook endpoint is off. */
+  appSecret?: string;
+  /** Token typed in the app's webhook settings; absent: the handshake always fails. */
+  verifyToken?: string;
+  graphUrl: string;
+  graphVersion: string;
+  graphTimeoutMs: number;
+  pages: Record<string, MetaPageConfig>;
+  /** Custom question key → Bitrix24 field code (also overrides a standard key). */
+  fieldMap: Record<string, string>;
+  utm: UtmRule;
+  sourceId: string;
+  testLeads: TestLeadPolicy;
+  destination: string;
+  trackingField: string;
+  phoneCountry?: string;
+  /** TITLE template: {name}, {platform}, {form}, {campaign}. */
+  title?: string;
+}
+
+export interface GoogleFormConfig {
+  destination?: string;
+  columnMap?: Record<string, string>;
+}
+
+export interface GoogleSourceConfig {
+  /** Accepted google_key values (several during a rotation). Empty: every request is refused. */
+  keys: string[];
+  destination: string;
+  /** column_id → Bitrix24 field code, over the standard columns. */
+  columnMap: Record<string, string>;
+  forms: Record<string, GoogleFormConfig>;
+  utm: UtmRule;
+  sourceId: string;
+  testLeads: TestLeadPolicy;
+  trackingField: string;
+  phoneCountry?: string;
+  /** TITLE template: {name}, {form}, {campaign}. */
+  title?: string;
+}
+
+export interface PartnerConfig {
+  /** SHA-256 hex of each accepted API key: the keys themselves are never stored. */
+  keyHashes: string[];
+  destination: string;
+  rateLimit: { windowMs: number; limit: number };
+  sourceId: string;
+  /** Defaults to the partner's name (filled by the mapping, not the schema). */
+  sourceDescription?: string;
+  /** Key of the partner's `custom` object → Bitrix24 field code; unmapped keys go to extras. */
+  fieldMap: Record<string, string>;
+  trackingField: string;
+  phoneCountry?: string;
+  /** TITLE template: {name}, {partner}. */
+  title?: string;
+}
+
+export interface SourcesConfig {
+  meta?: MetaSourceConfig;
+  google?: GoogleSourceConfig;
+  partners: Record<string, PartnerConfig>;
+}
