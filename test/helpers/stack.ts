@@ -13,7 +13,7 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+type DeepPartial<T> = { [K in keyof T]?: NonNullable<T[K]> extends object ? DeepPartial<NonNullable<T[K]>> : T[K] };
 
 /** Fast retries so retry paths finish within a test; production defaults span a day. */
 export const TEST_DELIVERY = { backoff: { baseDelayMs: 50, maxDelayMs: 200 }, attempts: 8, shutdownTimeoutMs: 2000 };
@@ -52,17 +52,19 @@ export async function startStack(
     {},
   );
   const api = await startLeadgate({ config, role: options.role ?? 'all', logger: silentLogger });
-  return {
+  const stack: Stack = {
     api,
     sim,
     config,
     prefix,
     async stop() {
-      await api.stop();
+      // A test may swap in another process (stack.api = …); stop whichever runs now.
+      await stack.api.stop();
       await sim.close();
       if (!options.redisUrl) await dropPrefix(prefix).catch(() => undefined);
     },
   };
+  return stack;
 }
 
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {

@@ -11,14 +11,19 @@ export function operationsRouter(deps: { redis: Redis; metrics: Metrics; role: s
   });
 
   router.get('/readyz', async (_req, res) => {
+    let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
         deps.redis.ping(),
-        new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1000)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), 1000);
+        }),
       ]);
       res.json({ status: 'ready', redis: 'ok' });
     } catch (err) {
       res.status(503).json({ status: 'not_ready', redis: (err as Error).message });
+    } finally {
+      clearTimeout(timer);
     }
   });
 
