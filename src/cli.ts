@@ -5,12 +5,17 @@ import type { Config } from './config/config';
 import { runDev } from './cli/dev';
 import { runDlqCommand } from './cli/dlq';
 import { runRole } from './cli/run-role';
-import { runBitrix24Simulator } from './cli/sim';
+import { hashPartnerKeyLines, newPartnerKeyLines } from './cli/partners';
+import { runBitrix24Simulator, runMetaSimulator } from './cli/sim';
 
 function port(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
   return n;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function config(program: Command): Config {
@@ -30,10 +35,11 @@ async function main(argv: string[]): Promise<void> {
   program.command('worker').description('delivery worker only (scale out: run several on one Redis)').action(() => runRole(config(program), 'worker'));
   program
     .command('dev')
-    .description('everything for local work: Redis (private if none reachable), Bitrix24 simulator, API and worker')
+    .description('everything for local work: Redis (private if none reachable), Bitrix24 and Meta simulators, API and worker')
     .option('-p, --port <port>', 'API port', port, 8080)
     .option('--sim-port <port>', 'Bitrix24 simulator port', port, 8090)
-    .action((opts: { port: number; simPort: number }) => runDev(opts));
+    .option('--meta-sim-port <port>', 'Meta simulator port', port, 8091)
+    .action((opts: { port: number; simPort: number; metaSimPort: number }) => runDev(opts));
 
   const sim = program.command('sim').description('simulators of external services');
   sim
@@ -42,6 +48,24 @@ async function main(argv: string[]): Promise<void> {
     .option('-p, --port <port>', 'port', port, 8090)
     .option('--plan <plan>', 'standard (2/s, 50) or enterprise (5/s, 250)', 'standard')
     .action((opts: { port: number; plan: string }) => runBitrix24Simulator(opts));
+  sim
+    .command('meta')
+    .description('Meta simulator: Graph API lead endpoint (with its errors) and a webhook sender that signs like Meta')
+    .option('-p, --port <port>', 'port', port, 8091)
+    .option('--app-secret <secret>', 'app secret that signs webhooks and checks appsecret_proof', 'sim-app-secret')
+    .option('--page-token <page:token>', 'a Page id and the access token Graph accepts for it (repeatable)', collect, [])
+    .action((opts: { port: number; appSecret: string; pageToken: string[] }) => runMetaSimulator(opts));
+
+  const partners = program.command('partners').description('partner API keys');
+  partners
+    .command('new-key')
+    .description('print a new partner key and the SHA-256 hash to put in sources.partners.<name>.keyHashes')
+    .option('--name <partner>', 'partner name for the config snippet', 'PARTNER_NAME')
+    .action((opts: { name: string }) => newPartnerKeyLines(opts.name).forEach((line) => console.log(line)));
+  partners
+    .command('hash-key <key>')
+    .description('print the SHA-256 hash of an existing partner key, for keyHashes')
+    .action((key: string) => hashPartnerKeyLines(key).forEach((line) => console.log(line)));
 
   const dlq = program.command('dlq').description('dead-letter queue: leads that need a person');
   dlq.command('list').description('list dead letters').option('--limit <n>', 'how many', '50').action((opts: { limit: string }) => runDlqCommand(config(program), { action: 'list', limit: Number(opts.limit) }));

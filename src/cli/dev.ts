@@ -4,6 +4,13 @@ import { startPrivateRedis, type PrivateRedis } from '../runtime/private-redis';
 import { startLeadgate } from '../runtime/services';
 import { createLogger } from '../shared/logger';
 import { startBitrix24Simulator } from '../sim/bitrix24/bitrix24-simulator';
+import { startMetaSimulator } from '../sim/meta/meta-simulator';
+import { generatePartnerKey } from '../sources/partner/partner-auth';
+import { DEFAULT_META_SIM_PAGE, DEFAULT_META_SIM_TOKEN } from './sim';
+
+const DEV_META_SECRET = 'dev-app-secret';
+const DEV_VERIFY_TOKEN = 'dev-verify-token';
+const DEV_GOOGLE_KEY = 'dev-google-key-0001';
 
 async function reachable(url: string): Promise<boolean> {
   const probe = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, connectTimeout: 1000 });
@@ -23,7 +30,7 @@ async function reachable(url: string): Promise<boolean> {
  * `leadgate dev`: one command for a newcomer. Uses REDIS_URL if it answers, else a private
  * redis-server; starts the Bitrix24 simulator, the API and the worker; Ctrl-C stops all of it.
  */
-export async function runDev(opts: { port: number; simPort: number }): Promise<void> {
+export async function runDev(opts: { port: number; simPort: number; metaSimPort?: number }): Promise<void> {
   const env = process.env;
   const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
   let privateRedis: PrivateRedis | undefined;
@@ -32,8 +39,22 @@ export async function runDev(opts: { port: number; simPort: number }): Promise<v
     privateRedis = await startPrivateRedis();
   }
   const sim = await startBitrix24Simulator({ port: opts.simPort, plan: 'standard' });
-  const raw = configFromEnv({ ...env, REDIS_URL: privateRedis?.url ?? redisUrl, BITRIX24_WEBHOOK_URL: env.BITRIX24_WEBHOOK_URL || sim.webhookUrl, ADMIN_TOKEN: env.ADMIN_TOKEN || 'dev-admin-token', LEADGATE_PREFIX: env.LEADGATE_PREFIX || 'leadgate-dev' });
-  const config = buildConfig({ ...raw, http: { port: opts.port, host: '127.0.0.1' } }, env);
+  const meta = await startMetaSimulator({ port: opts.metaSimPort ?? opts.simPort + 1, appSecret: DEV_META_SECRET, pageTokens: { [DEFAULT_META_SIM_PAGE]: DEFAULT_META_SIM_TOKEN } });
+  const partner = generatePartnerKey();
+  const raw = configFromEnv({
+    ...env,
+    REDIS_URL: privateRedis?.url ?? redisUrl,
+    BITRIX24_WEBHOOK_URL: env.BITRIX24_WEBHOOK_URL || sim.webhookUrl,
+    ADMIN_TOKEN: env.ADMIN_TOKEN || 'dev-admin-token',
+    LEADGATE_PREFIX: env.LEADGATE_PREFIX || 'leadgate-dev',
+    META_APP_SECRET: DEV_META_SECRET,
+    META_VERIFY_TOKEN: DEV_VERIFY_TOKEN,
+    META_PAGE_TOKENS: `${DEFAULT_META_SIM_PAGE}:${DEFAULT_META_SIM_TOKEN}`,
+    META_GRAPH_URL: meta.graphUrl,
+    GOOGLE_LEAD_KEYS: DEV_GOOGLE_KEY,
+  });
+  const sources = { ...(raw.sources as Record<string, unknown>), partners: { dev: { keyHashes: [partner.hash] } } };
+  const config = buildConfig({ ...raw, sources, http: { port: opts.port, host: '127.0.0.1' } }, env);
   const running = await startLeadgate({ config, role: 'all', logger: createLogger({ level: env.LOG_LEVEL ?? 'warn' }) });
   const form = `${running.url}/v1/forms/contact`;
 
@@ -60,6 +81,20 @@ Or paste this form into an HTML file and open it in a browser:
     <button>Send</button>
   </form>
 
+Meta lead ads (simulator at ${meta.url}): add a lead, then send its signed webhook
+  curl -X POST ${meta.url}/_sim/leads -H 'content-type: application/json' \\
+    -d '{"id":"100000000000000001","page_id":"${DEFAULT_META_SIM_PAGE}","ad_id":"1","campaign_name":"Spring","platform":"ig","field_data":[{"name":"full_name","values":["Joe Example"]},{"name":"email","values":["joe@example.com"]}]}'
+  curl -X POST ${meta.url}/_sim/webhooks -H 'content-type: application/json' \\
+    -d '{"targetUrl":"${running.url}/v1/webhooks/meta","notifications":["100000000000000001"]}'
+
+Google Ads lead form (key ${DEV_GOOGLE_KEY}):
+  curl -i ${running.url}/v1/webhooks/google -H 'content-type: application/json' \\
+    -d '{"lead_id":"dev-1","google_key":"${DEV_GOOGLE_KEY}","campaign_id":991214827,"user_column_data":[{"column_id":"EMAIL","string_value":"g@example.com"}]}'
+
+Partner API (partner "dev", key shown once):
+  curl -i ${running.url}/v1/partners/leads -H 'authorization: Bearer ${partner.key}' -H 'content-type: application/json' \\
+    -d '{"contact":{"full_name":"Pat Partner","email":"pat@example.com"}}'
+
 Ctrl-C stops everything.`);
 
   let stopping = false;
@@ -68,6 +103,7 @@ Ctrl-C stops everything.`);
     stopping = true;
     await running.stop();
     await sim.close();
+    await meta.close();
     await privateRedis?.destroy();
     process.exit(0);
   };

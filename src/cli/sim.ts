@@ -1,5 +1,6 @@
 import type { Bitrix24Plan } from '../config/config';
 import { startBitrix24Simulator } from '../sim/bitrix24/bitrix24-simulator';
+import { startMetaSimulator } from '../sim/meta/meta-simulator';
 
 /** `leadgate sim bitrix24`: the simulator alone, driven over its /_sim/ control API. */
 export async function runBitrix24Simulator(opts: { port: number; plan: string; host?: string }): Promise<void> {
@@ -10,6 +11,52 @@ export async function runBitrix24Simulator(opts: { port: number; plan: string; h
   console.log(`  leads:        curl ${sim.url}/_sim/leads`);
   console.log(`  stats:        curl ${sim.url}/_sim/stats`);
   console.log(`  inject fault: curl -X POST ${sim.url}/_sim/faults -H 'content-type: application/json' -d '{"kind":"error","count":3,"status":503,"error":"QUERY_LIMIT_EXCEEDED"}'`);
+  const stop = (): void => {
+    void sim.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+export const DEFAULT_META_SIM_PAGE = '1234567890';
+export const DEFAULT_META_SIM_TOKEN = 'EAAB-sim-page-token';
+
+/** `--page-token 1234:EAAB…` (repeatable) → `{ '1234': 'EAAB…' }`. */
+export function parsePageTokens(values: string[]): Record<string, string> {
+  const pages: Record<string, string> = {};
+  for (const value of values) {
+    const colon = value.indexOf(':');
+    const pageId = value.slice(0, Math.max(colon, 0));
+    const token = value.slice(colon + 1);
+    if (colon <= 0 || !/^[0-9]{1,32}$/.test(pageId) || !token) throw new Error(`--page-token must be PAGE_ID:TOKEN, got "${value}"`);
+    pages[pageId] = token;
+  }
+  return pages;
+}
+
+/** `leadgate sim meta`: the Meta Graph API and webhook sender, driven over its /_sim/ control API. */
+export async function runMetaSimulator(opts: { port: number; appSecret: string; pageToken: string[]; host?: string }): Promise<void> {
+  const pageTokens = opts.pageToken.length > 0 ? parsePageTokens(opts.pageToken) : { [DEFAULT_META_SIM_PAGE]: DEFAULT_META_SIM_TOKEN };
+  const sim = await startMetaSimulator({ port: opts.port, host: opts.host ?? '127.0.0.1', appSecret: opts.appSecret, pageTokens });
+  const [pageId] = Object.keys(pageTokens);
+  const pageList = Object.entries(pageTokens).map(([id, token]) => `${id}:${token}`).join(',');
+  console.log(`Meta simulator listening on ${sim.url}`);
+  console.log(`  Graph API:    ${sim.graphUrl}/v25.0/<leadgen_id>   (checks access_token and appsecret_proof)`);
+  console.log(`  app secret:   ${opts.appSecret}`);
+  console.log(`  pages:        ${pageList}`);
+  console.log('');
+  console.log('Point leadgate at it (environment-only mode):');
+  console.log(`  META_APP_SECRET=${opts.appSecret} META_VERIFY_TOKEN=dev-verify-token META_PAGE_TOKENS=${pageList} META_GRAPH_URL=${sim.graphUrl}`);
+  console.log('');
+  console.log('Add a lead, then send Meta\'s signed webhook for it:');
+  console.log(`  curl -X POST ${sim.url}/_sim/leads -H 'content-type: application/json' \\`);
+  console.log(`    -d '{"id":"100000000000000001","page_id":"${pageId}","ad_id":"23849853425890185","campaign_name":"Spring","platform":"fb","field_data":[{"name":"full_name","values":["Joe Example"]},{"name":"email","values":["joe@example.com"]}]}'`);
+  console.log(`  curl -X POST ${sim.url}/_sim/webhooks -H 'content-type: application/json' \\`);
+  console.log(`    -d '{"targetUrl":"http://127.0.0.1:8080/v1/webhooks/meta","notifications":["100000000000000001"]}'`);
+  console.log(`  handshake:    curl -X POST ${sim.url}/_sim/subscribe -H 'content-type: application/json' -d '{"targetUrl":"http://127.0.0.1:8080/v1/webhooks/meta","verifyToken":"dev-verify-token"}'`);
+  console.log(`  rate limit:   curl -X POST ${sim.url}/_sim/graph-errors -H 'content-type: application/json' -d '{"count":3,"status":400,"code":80005,"type":"OAuthException","message":"too many leadgen calls"}'`);
+  console.log(`  expire token: curl -X POST ${sim.url}/_sim/tokens/expire -H 'content-type: application/json' -d '{"token":"${pageTokens[pageId!]}"}'`);
+  console.log(`  Graph calls:  curl ${sim.url}/_sim/graph-calls`);
   const stop = (): void => {
     void sim.close().then(() => process.exit(0));
   };

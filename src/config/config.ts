@@ -1,8 +1,24 @@
 /** The validated, frozen configuration object. Shapes mirror schemas/config.schema.json. */
+import type { SourcesConfig } from '../sources/sources-config';
+
 export type Bitrix24Plan = 'standard' | 'enterprise';
 
+/** An OAuth application's credentials; the token pair only seeds Redis (see the schema's description). */
+export interface DestinationOAuthConfig {
+  clientId: string;
+  clientSecret: string;
+  accessToken: string;
+  refreshToken: string;
+  /** https://PORTAL/rest/ */
+  clientEndpoint: string;
+  /** Defaults to https://oauth.bitrix.info/oauth/token/ */
+  tokenUrl: string;
+}
+
+/** Exactly one of `webhookUrl` and `oauth` is set (the schema enforces it). */
 export interface DestinationConfig {
-  webhookUrl: string;
+  webhookUrl?: string;
+  oauth?: DestinationOAuthConfig;
   plan: Bitrix24Plan;
   rateLimit?: { drainPerSecond?: number; limit?: number };
   timeoutMs: number;
@@ -45,6 +61,8 @@ export interface Config {
   destinations: Record<string, DestinationConfig>;
   forms: Record<string, FormConfig>;
   acceptAnyForm: boolean;
+  /** Ad-platform webhooks and partner API; the schema defaults it to `{ partners: {} }`. */
+  sources?: SourcesConfig;
 }
 
 /** The form settings used for any form id when no config file declares forms. */

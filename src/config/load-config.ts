@@ -30,6 +30,42 @@ function describe(error: ErrorObject): string {
   return `${path}: ${error.message ?? 'is invalid'}`;
 }
 
+function list(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((item) => item.trim()).filter(Boolean);
+}
+
+/** `META_PAGE_TOKENS=pageId:token,pageId:token` → `{ pageId: { accessToken } }`. */
+function metaPagesFromEnv(value: string | undefined): Record<string, { accessToken: string }> {
+  const pages: Record<string, { accessToken: string }> = {};
+  for (const [index, item] of list(value).entries()) {
+    const colon = item.indexOf(':');
+    const pageId = colon > 0 ? item.slice(0, colon).trim() : '';
+    const accessToken = colon > 0 ? item.slice(colon + 1).trim() : '';
+    if (!/^[0-9]{1,32}$/.test(pageId) || !accessToken) {
+      // Never echo the item: it holds a token.
+      throw new ConfigError([`META_PAGE_TOKENS: entry ${index + 1} must be PAGE_ID:TOKEN (digits, a colon, the Page access token)`]);
+    }
+    pages[pageId] = { accessToken };
+  }
+  return pages;
+}
+
+/** `sources` from META_* and GOOGLE_LEAD_KEYS; a source none of whose variables is set stays off. */
+function sourcesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const sources: Record<string, unknown> = {};
+  if (env.META_APP_SECRET || env.META_VERIFY_TOKEN || env.META_PAGE_TOKENS) {
+    sources.meta = {
+      ...(env.META_APP_SECRET ? { appSecret: env.META_APP_SECRET } : {}),
+      ...(env.META_VERIFY_TOKEN ? { verifyToken: env.META_VERIFY_TOKEN } : {}),
+      ...(env.META_GRAPH_URL ? { graphUrl: env.META_GRAPH_URL } : {}),
+      pages: metaPagesFromEnv(env.META_PAGE_TOKENS),
+    };
+  }
+  const googleKeys = list(env.GOOGLE_LEAD_KEYS);
+  if (googleKeys.length > 0) sources.google = { keys: googleKeys };
+  return sources;
+}
+
 /** Raw config from environment variables alone: one destination, any form id, default mapping. */
 export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const raw: Record<string, unknown> = {
@@ -41,8 +77,40 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     destinations: env.BITRIX24_WEBHOOK_URL ? { main: { webhookUrl: env.BITRIX24_WEBHOOK_URL } } : {},
     forms: {},
     acceptAnyForm: true,
+    sources: sourcesFromEnv(env),
   };
   return raw;
+}
+
+/** Every destination a source names (its own, a page's, a form's, a partner's), with where it is named. */
+function sourceDestinations(config: Config): Array<[path: string, destination: string]> {
+  const sources = config.sources;
+  if (!sources) return [];
+  const named: Array<[string, string]> = [];
+  if (sources.meta) {
+    named.push(['/sources/meta/destination', sources.meta.destination]);
+    for (const [pageId, page] of Object.entries(sources.meta.pages)) {
+      if (page.destination) named.push([`/sources/meta/pages/${pageId}/destination`, page.destination]);
+      for (const [formId, form] of Object.entries(page.forms ?? {})) {
+        if (form.destination) named.push([`/sources/meta/pages/${pageId}/forms/${formId}/destination`, form.destination]);
+      }
+    }
+  }
+  if (sources.google) {
+    named.push(['/sources/google/destination', sources.google.destination]);
+    for (const [formId, form] of Object.entries(sources.google.forms)) {
+      if (form.destination) named.push([`/sources/google/forms/${formId}/destination`, form.destination]);
+    }
+  }
+  for (const [name, partner] of Object.entries(sources.partners)) named.push([`/sources/partners/${name}/destination`, partner.destination]);
+  return named;
+}
+
+function sourceDestinationProblems(config: Config): string[] {
+  const have = Object.keys(config.destinations).join(', ') || 'none';
+  return sourceDestinations(config)
+    .filter(([, destination]) => !config.destinations[destination])
+    .map(([path, destination]) => `${path}: no destination named "${destination}" (have: ${have})`);
 }
 
 function crossCheck(config: Config): string[] {
@@ -52,6 +120,7 @@ function crossCheck(config: Config): string[] {
       problems.push(`/forms/${id}/destination: no destination named "${form.destination}" (have: ${Object.keys(config.destinations).join(', ') || 'none'})`);
     }
   }
+  problems.push(...sourceDestinationProblems(config));
   if (config.acceptAnyForm && !config.destinations.main) {
     problems.push('/destinations/main: required when any form id is accepted (set BITRIX24_WEBHOOK_URL)');
   }

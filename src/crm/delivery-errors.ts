@@ -41,3 +41,20 @@ export class DestinationThrottledError extends DeliveryError {
     this.retryAfterMs = details.retryAfterMs;
   }
 }
+
+/**
+ * The destination cannot take any lead until an operator acts (its OAuth refresh token or client was
+ * rejected): pause the destination and keep its leads; retrying each lead cannot help, dead-lettering
+ * them would lose the queue. `reason` says what to do, in words fit for logs, metrics and /readyz.
+ */
+export class DestinationUnavailableError extends DeliveryError {
+  readonly reason: string;
+  /** The destination's name, when the thrower knows it. */
+  readonly destination?: string;
+
+  constructor(reason: string, details: { code: string; status?: number; destination?: string }) {
+    super(details.destination ? `destination "${details.destination}" unavailable: ${reason}` : reason, details);
+    this.reason = reason;
+    this.destination = details.destination;
+  }
+}

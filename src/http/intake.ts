@@ -10,11 +10,18 @@ export interface IntakeDeps {
   logger: Logger;
   /** Enqueues a normalised lead; resolves only once Redis holds it, else throws a 503 HttpError. */
   accept(lead: Lead): Promise<void>;
+  /** Enqueues leads all or none (one atomic write per destination), else throws a 503 HttpError. */
+  acceptMany(leads: Lead[]): Promise<void>;
+}
+
+function unavailable(deps: { logger: Logger }, leadIds: string[], err: QueueUnavailableError): HttpError {
+  deps.logger.error({ leadIds, err: err.message }, 'cannot enqueue lead; answering 503');
+  return new HttpError(503, 'queue_unavailable', 'the lead could not be stored; please retry', undefined, { 'Retry-After': '5' });
 }
 
 /** The one way every route hands a lead to the queue: durable first, acknowledged second. */
 export function createIntake(deps: {
-  queue: Pick<LeadQueue, 'enqueue'>;
+  queue: Pick<LeadQueue, 'enqueue' | 'enqueueMany'>;
   ledger: Pick<LeadLedger, 'recordQueued'>;
   metrics: Metrics;
   logger: Logger;
@@ -26,16 +33,27 @@ export function createIntake(deps: {
       try {
         await deps.queue.enqueue(lead);
       } catch (err) {
-        if (err instanceof QueueUnavailableError) {
-          deps.logger.error({ leadId: lead.id, err: err.message }, 'cannot enqueue lead; answering 503');
-          throw new HttpError(503, 'queue_unavailable', 'the lead could not be stored; please retry', undefined, { 'Retry-After': '5' });
-        }
+        if (err instanceof QueueUnavailableError) throw unavailable(deps, [lead.id], err);
         throw err;
       }
-      // The job is durable; a failed status write only costs GET /v1/leads/:id its early answer.
-      await deps.ledger.recordQueued(lead).catch((err: Error) => deps.logger.warn({ leadId: lead.id, err: err.message }, 'cannot record lead status'));
-      deps.metrics.queued.inc({ source: lead.source.kind, destination: lead.destination });
-      deps.logger.info({ leadId: lead.id, source: `${lead.source.kind}:${lead.source.name}`, destination: lead.destination }, 'lead queued');
+      await recorded(lead);
+    },
+    async acceptMany(leads) {
+      if (leads.length === 0) return;
+      try {
+        await deps.queue.enqueueMany(leads);
+      } catch (err) {
+        if (err instanceof QueueUnavailableError) throw unavailable(deps, leads.map((l) => l.id), err);
+        throw err;
+      }
+      for (const lead of leads) await recorded(lead);
     },
   };
+
+  async function recorded(lead: Lead): Promise<void> {
+    // The job is durable; a failed status write only costs GET /v1/leads/:id its early answer.
+    await deps.ledger.recordQueued(lead).catch((err: Error) => deps.logger.warn({ leadId: lead.id, err: err.message }, 'cannot record lead status'));
+    deps.metrics.queued.inc({ source: lead.source.kind, destination: lead.destination });
+    deps.logger.info({ leadId: lead.id, source: `${lead.source.kind}:${lead.source.name}`, destination: lead.destination }, 'lead queued');
+  }
 }

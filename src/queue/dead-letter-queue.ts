@@ -2,13 +2,18 @@ import { DELIVER_LEAD_JOB, type DeliverLeadJob } from './jobs';
 import type { DeadLetterStore, DeadLetter } from './dead-letter-store';
 import type { LeadLedger } from './lead-ledger';
 import type { LeadQueue } from './lead-queue';
+import type { MetaLeadQueue } from './meta-lead-queue';
 
-/** Operator actions on dead letters: replay puts a lead back with a fresh attempt budget and the same ORIGIN_ID. */
+/**
+ * Operator actions on dead letters: replay puts a lead back with a fresh attempt budget and the same
+ * ORIGIN_ID; a lead that died while being read from Meta is read again (after the token is fixed).
+ */
 export class DeadLetterQueue {
   constructor(
     private readonly store: DeadLetterStore,
     private readonly queue: LeadQueue,
     private readonly ledger: LeadLedger,
+    private readonly metaQueue?: Pick<MetaLeadQueue, 'requeue' | 'remove'>,
   ) {}
 
   list(offset?: number, limit?: number): Promise<DeadLetter[]> {
@@ -27,6 +32,13 @@ export class DeadLetterQueue {
   async replay(id: string): Promise<boolean> {
     const entry = await this.store.get(id);
     if (!entry) return false;
+    if (entry.refetch) {
+      if (!this.metaQueue) throw new Error(`dead letter ${id} must be read from Meta again, but no Meta queue is open`);
+      await this.metaQueue.requeue(entry.refetch.job);
+      await this.ledger.recordRequeued(id);
+      await this.store.remove(id);
+      return true;
+    }
     const queue = this.queue.queueFor(entry.lead.destination);
     // The failed job still holds the id; BullMQ would ignore an add with the same id until it is gone.
     const old = await queue.getJob(id);
@@ -48,7 +60,9 @@ export class DeadLetterQueue {
     const ids = await this.store.ids();
     for (const id of ids) {
       const entry = await this.store.get(id);
-      if (entry) {
+      if (entry?.refetch) {
+        await this.metaQueue?.remove(entry.refetch.job.notification.leadgenId);
+      } else if (entry) {
         const old = await this.queue.queueFor(entry.lead.destination).getJob(id);
         if (old) await old.remove();
       }

@@ -1,13 +1,23 @@
 import type { Redis } from 'ioredis';
 import type { Lead } from '../lead/lead';
+import type { FetchMetaLeadJob } from './jobs';
 import type { DeliveryAttempt } from './lead-ledger';
 
+/** A lead that died before it could be delivered: what a replay must run again instead of delivering. */
+export interface RefetchNote {
+  /** The lead is still on Meta's side: replay reads it from the Graph API again. */
+  stage: 'fetch-meta';
+  job: FetchMetaLeadJob;
+}
+
 export interface DeadLetter {
+  /** For a lead that died before delivery, a stand-in with its id, source, destination and ids only. */
   lead: Lead;
   reason: string;
   code: string;
   deadAt: string;
   attempts: DeliveryAttempt[];
+  refetch?: RefetchNote;
 }
 
 /**

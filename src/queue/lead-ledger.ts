@@ -14,6 +14,8 @@ export interface LeadRecord {
   id: string;
   status: LeadStatus;
   source: string;
+  /** The platform's or partner's own id for the lead (Meta leadgen_id, Google lead_id, partner external_ref). */
+  externalId?: string;
   destination: string;
   receivedAt: string;
   updatedAt: string;
@@ -53,6 +55,7 @@ export class LeadLedger {
       .hsetnx(key, 'status', 'queued')
       .hset(key, {
         source: `${lead.source.kind}:${lead.source.name}`,
+        ...(lead.source.externalId ? { externalId: lead.source.externalId } : {}),
         destination: lead.destination,
         receivedAt: lead.receivedAt,
         updatedAt: new Date().toISOString(),
@@ -108,6 +111,7 @@ export class LeadLedger {
       id,
       status: hash.status as LeadStatus,
       source: hash.source ?? '',
+      ...(hash.externalId ? { externalId: hash.externalId } : {}),
       destination: hash.destination ?? '',
       receivedAt: hash.receivedAt ?? '',
       updatedAt: hash.updatedAt ?? '',

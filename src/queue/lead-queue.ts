@@ -22,6 +22,26 @@ export interface LeadQueueOptions {
 
 export const BACKOFF_TYPE = 'leadgate';
 
+/**
+ * Waits for a write to Redis, at most `timeoutMs` (Redis hung, not down); any failure becomes a
+ * QueueUnavailableError so the caller knows nothing was acknowledged.
+ */
+export async function durably<T>(write: Promise<T>, timeoutMs = 3000): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      write,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('Redis did not answer in time')), timeoutMs);
+      }),
+    ]);
+  } catch (err) {
+    throw new QueueUnavailableError(err);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The producer side: puts normalised leads on their destination's delivery queue. */
 export class LeadQueue {
   private readonly queues = new Map<string, Queue<DeliverLeadJob>>();
@@ -57,18 +77,20 @@ export class LeadQueue {
   async enqueue(lead: Lead): Promise<void> {
     const queue = this.queueFor(lead.destination);
     const payload: DeliverLeadJob = { v: 1, lead };
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        queue.add(DELIVER_LEAD_JOB, payload, this.jobOptions(lead)),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('Redis did not answer in time')), this.options.enqueueTimeoutMs ?? 3000);
-        }),
-      ]);
-    } catch (err) {
-      throw new QueueUnavailableError(err);
-    } finally {
-      clearTimeout(timer);
+    await durably(queue.add(DELIVER_LEAD_JOB, payload, this.jobOptions(lead)), this.options.enqueueTimeoutMs);
+  }
+
+  /**
+   * All or none, per destination: each destination's leads go in one atomic `addBulk`, so a batch
+   * for one destination is never half stored. Rejects with QueueUnavailableError.
+   */
+  async enqueueMany(leads: Lead[]): Promise<void> {
+    const byDestination = new Map<string, Lead[]>();
+    for (const lead of leads) byDestination.set(lead.destination, [...(byDestination.get(lead.destination) ?? []), lead]);
+    for (const [destination, group] of byDestination) {
+      const queue = this.queueFor(destination);
+      const jobs = group.map((lead) => ({ name: DELIVER_LEAD_JOB, data: { v: 1 as const, lead }, opts: this.jobOptions(lead) }));
+      await durably(queue.addBulk(jobs), this.options.enqueueTimeoutMs);
     }
   }
 

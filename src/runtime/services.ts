@@ -6,14 +6,19 @@ import type { Config } from '../config/config';
 import { createApp } from '../http/app';
 import { createIntake } from '../http/intake';
 import { operationsRouter } from '../http/routes/operations';
+import { createSourceRouters } from '../http/source-routers';
 import { DeadLetterQueue } from '../queue/dead-letter-queue';
 import { DeadLetterStore } from '../queue/dead-letter-store';
+import { IdempotencyStore } from '../queue/idempotency-store';
 import { LeadLedger } from '../queue/lead-ledger';
 import { LeadQueue } from '../queue/lead-queue';
+import { MetaLeadQueue } from '../queue/meta-lead-queue';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
+import { SeenIds } from '../queue/seen-ids';
 import type { Logger } from '../shared/logger';
 import { Metrics } from '../shared/metrics';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../worker/delivery-worker';
+import { startMetaFetchWorker, type MetaFetchWorker } from '../worker/meta-fetch-worker';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -23,7 +28,17 @@ export interface RunningLeadgate {
   server: Server;
   metrics: Metrics;
   workers?: DeliveryWorkers;
+  /** The `meta-leads` consumer (Graph API reads), when Meta is configured. */
+  metaWorker?: MetaFetchWorker;
   stop(): Promise<void>;
+}
+
+function metaLeadQueue(redis: Redis, config: Config): MetaLeadQueue {
+  return new MetaLeadQueue(redis, {
+    prefix: config.redis.prefix,
+    attempts: config.delivery.attempts,
+    completedRetentionSeconds: config.delivery.deliveredRetentionSeconds,
+  });
 }
 
 function listen(server: Server, port: number, host: string): Promise<string> {
@@ -53,6 +68,7 @@ export async function startLeadgate(options: {
   config: Config;
   role: Role;
   logger: Logger;
+  /** Extra routers beside the built-in sources (Meta, Google, partners), mounted behind the same limits. */
   sourceRouters?: (deps: { config: Config; intake: ReturnType<typeof createIntake>; redis: Redis }) => Router[];
 }): Promise<RunningLeadgate> {
   const { config, role, logger } = options;
@@ -70,6 +86,7 @@ export async function startLeadgate(options: {
     attempts: config.delivery.attempts,
     deliveredRetentionSeconds: config.delivery.deliveredRetentionSeconds,
   });
+  const metaQueue = metaLeadQueue(producer, config);
 
   let server: Server;
   let port: number;
@@ -89,15 +106,38 @@ export async function startLeadgate(options: {
       ledger,
       metrics,
       logger,
-      sourceRouters: options.sourceRouters?.({ config, intake, redis: producer }) ?? [],
+      sourceRouters: [
+        ...createSourceRouters({
+          config,
+          redis: producer,
+          intake,
+          ledger,
+          metaQueue,
+          seen: new SeenIds(producer, prefix),
+          idempotency: new IdempotencyStore(producer, prefix),
+        }),
+        ...(options.sourceRouters?.({ config, intake, redis: producer }) ?? []),
+      ],
     });
     server = createServer(app);
     port = config.http.port;
     host = config.http.host;
   }
   const workers = workerRedis ? startDeliveryWorkers({ config, redis: workerRedis, logger, metrics }) : undefined;
+  const metaWorker = workerRedis
+    ? startMetaFetchWorker({
+        config,
+        redis: workerRedis,
+        queue,
+        ledger: new LeadLedger(workerRedis, prefix, config.delivery.statusRetentionSeconds),
+        deadLetters: new DeadLetterStore(workerRedis, prefix),
+        metrics,
+        logger,
+      })
+    : undefined;
   const url = await listen(server, port, host);
-  logger.info({ role, url, destinations: Object.keys(config.destinations) }, 'leadgate started');
+  const sources = { meta: Boolean(config.sources?.meta?.appSecret), google: Boolean(config.sources?.google), partners: Object.keys(config.sources?.partners ?? {}).length };
+  logger.info({ role, url, destinations: Object.keys(config.destinations), sources }, 'leadgate started');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -105,12 +145,14 @@ export async function startLeadgate(options: {
     server,
     metrics,
     workers,
+    metaWorker,
     stop() {
       stopping ??= (async () => {
         logger.info({ role }, 'shutting down');
         await closeServer(server);
-        await workers?.close();
+        await Promise.all([workers?.close(), metaWorker?.close()]);
         await queue.close();
+        await metaQueue.close();
         producer.disconnect();
         workerRedis?.disconnect();
       })();
@@ -130,10 +172,12 @@ export async function openDeadLetters(config: Config): Promise<{ dlq: DeadLetter
     attempts: config.delivery.attempts,
     deliveredRetentionSeconds: config.delivery.deliveredRetentionSeconds,
   });
-  const dlq = new DeadLetterQueue(new DeadLetterStore(redis, config.redis.prefix), queue, ledger);
+  const metaQueue = metaLeadQueue(redis, config);
+  const dlq = new DeadLetterQueue(new DeadLetterStore(redis, config.redis.prefix), queue, ledger, metaQueue);
   return {
     dlq,
     async close() {
+      await metaQueue.close();
       await queue.close();
       redis.disconnect();
     },

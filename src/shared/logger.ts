@@ -12,6 +12,7 @@ const REDACT_PATHS = [
   'fields', '*.fields', 'lead.fields', 'body', '*.body', 'extras', '*.extras',
   'token', '*.token', 'accessToken', '*.accessToken', 'authorization', '*.authorization',
   'req.headers.authorization', 'req.headers.cookie', 'webhookUrl', '*.webhookUrl', 'secret', '*.secret',
+  'refreshToken', '*.refreshToken', 'clientSecret', '*.clientSecret', 'oauth', '*.oauth',
 ];
 
 export function createLogger(options: { level?: string; name?: string } = {}): Logger {

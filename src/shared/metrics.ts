@@ -63,6 +63,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly fetchFailures = new Counter({
+    name: 'leadgate_source_fetch_failures_total',
+    help: 'Failed reads of a lead from its platform (Meta Graph API), by source and kind (rate_limited, transient, auth, permission, request, unknown_page, mapping).',
+    labelNames: ['source', 'kind'] as const,
+    registers: [this.registry],
+  });
+
   readonly requests = new Counter({
     name: 'leadgate_bitrix24_requests_total',
     help: 'HTTP requests sent to Bitrix24, by destination and method.',

@@ -1,6 +1,6 @@
 /**
- * Configuration of the ad-platform and partner sources, as validated (defaults applied) by
- * schemas/sources-config.fragment.json. To be merged into Config as `sources`.
+ * Configuration of the ad-platform and partner sources: `Config.sources`, as validated (defaults
+ * applied) by schemas/config.schema.json#/properties/sources.
  */
 import type { UtmKey } from '../lead/lead';
 

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { toBitrix24Fields } from '../crm/bitrix24/map-lead';
 import {
   DeliveryError,
@@ -11,7 +11,7 @@ import type { DeliverLeadJob, DeliveryReceipt } from '../queue/jobs';
 import type { LeadLedger } from '../queue/lead-ledger';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
-import type { PortalDispatcher } from './portal-dispatcher';
+import { LeadReleasedError, type PortalDispatcher } from './portal-dispatcher';
 
 export interface DeliveryProcessorDeps {
   destination: string;
@@ -41,7 +41,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     logger.warn({ leadId: lead.id, destination, code: error.code, reason }, 'lead dead-lettered');
   }
 
-  return async function deliverLead(job: Job<DeliverLeadJob>): Promise<DeliveryReceipt> {
+  return async function deliverLead(job: Job<DeliverLeadJob>, token?: string): Promise<DeliveryReceipt> {
     const lead = job.data.lead;
     const reconcileFirst = await deps.ledger.isUnsure(lead.id);
     try {
@@ -56,6 +56,11 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       logger.info({ leadId: lead.id, destination, bitrixLeadId: outcome.bitrixLeadId, reconciled: outcome.reconciled }, 'lead delivered');
       return { bitrixLeadId: outcome.bitrixLeadId, reconciled: outcome.reconciled };
     } catch (err) {
+      if (err instanceof LeadReleasedError) {
+        // Not an attempt: nothing was sent. Back to the queue at once, without spending an attempt.
+        await job.moveToDelayed(Date.now() + 100, token);
+        throw new DelayedError();
+      }
       const error = err instanceof DeliveryError ? err : new RetryableDeliveryError(`unexpected error: ${(err as Error).message}`, { ambiguous: true });
 
       if (error instanceof DestinationThrottledError) {

@@ -33,6 +33,7 @@ export function startDeliveryWorkers({ config, redis, logger, metrics }: Deliver
   const ledger = new LeadLedger(redis, prefix, config.delivery.statusRetentionSeconds);
   const deadLetters = new DeadLetterStore(redis, prefix);
   const workers: Worker[] = [];
+  const dispatchers: PortalDispatcher[] = [];
 
   for (const [destination, target] of Object.entries(config.destinations)) {
     const bucket = { ...PLAN_BUCKETS[target.plan], ...target.rateLimit };
@@ -49,6 +50,7 @@ export function startDeliveryWorkers({ config, redis, logger, metrics }: Deliver
         metrics.batchSize.observe({ destination }, leads);
       },
     });
+    dispatchers.push(dispatcher);
     let worker: Worker<DeliverLeadJob, DeliveryReceipt> | undefined;
     const processor = createDeliveryProcessor({
       destination,
@@ -81,9 +83,11 @@ export function startDeliveryWorkers({ config, redis, logger, metrics }: Deliver
     workers,
     async close(timeoutMs = config.delivery.shutdownTimeoutMs) {
       await Promise.all(
-        workers.map(async (worker) => {
+        workers.map(async (worker, i) => {
           let timer: NodeJS.Timeout | undefined;
           const graceful = worker.close().then(() => true);
+          // Leads still waiting for request budget go back to the queue; only requests in flight are awaited.
+          dispatchers[i]!.release();
           const expired = new Promise<boolean>((resolve) => {
             timer = setTimeout(() => resolve(false), timeoutMs);
           });

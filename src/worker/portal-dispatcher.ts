@@ -18,7 +18,18 @@ export interface DispatchRequest {
 
 interface Pending extends DispatchRequest {
   resolve(outcome: DispatchOutcome): void;
-  reject(error: DeliveryError): void;
+  reject(error: DeliveryError | LeadReleasedError): void;
+}
+
+/**
+ * The lead was handed back before any request carried it (the process is shutting down): it goes
+ * back to the queue untouched, for this or another worker.
+ */
+export class LeadReleasedError extends Error {
+  constructor() {
+    super('released before sending: worker shutting down');
+    this.name = 'LeadReleasedError';
+  }
 }
 
 export interface PortalDispatcherOptions {
@@ -47,6 +58,7 @@ export class PortalDispatcher {
   private readonly toAdd: Pending[] = [];
   private inFlight = 0;
   private pumping = false;
+  private released = false;
   private readonly maxInFlight: number;
   private readonly maxHoldMs: number;
 
@@ -57,10 +69,20 @@ export class PortalDispatcher {
 
   deliver(request: DispatchRequest): Promise<DispatchOutcome> {
     return new Promise<DispatchOutcome>((resolve, reject) => {
+      if (this.released) {
+        reject(new LeadReleasedError());
+        return;
+      }
       const pending: Pending = { ...request, resolve, reject };
       (request.reconcileFirst ? this.toCheck : this.toAdd).push(pending);
       if (!this.pumping) void this.pump();
     });
+  }
+
+  /** Shutdown: hands back every lead not yet sent; requests already in flight finish normally. */
+  release(): void {
+    this.released = true;
+    for (const p of [...this.toCheck.splice(0), ...this.toAdd.splice(0)]) p.reject(new LeadReleasedError());
   }
 
   get pendingCount(): number {
@@ -102,7 +124,7 @@ export class PortalDispatcher {
     return list.splice(0, max);
   }
 
-  private rejectAll(error: DeliveryError): void {
+  private rejectAll(error: DeliveryError | LeadReleasedError): void {
     for (const p of [...this.toCheck.splice(0), ...this.toAdd.splice(0)]) p.reject(error);
   }
 

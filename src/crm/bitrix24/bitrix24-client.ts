@@ -1,6 +1,7 @@
 import type { LeadFields } from '../../lead/lead';
-import { DeliveryError, PermanentDeliveryError } from '../delivery-errors';
+import { DeliveryError, PermanentDeliveryError, RetryableDeliveryError } from '../delivery-errors';
 import { classifyBitrix24Error, classifyNetworkError, type Bitrix24ErrorBody } from './classify-error';
+import type { OAuthTokenSource } from './oauth-session';
 import { toPhpQuery } from './php-query';
 
 /** The `time` object Bitrix24 appends to successful answers; operating counters are optional. */
@@ -13,8 +14,12 @@ export interface Bitrix24Time {
   operating_reset_at?: number;
 }
 
+/** Exactly one of `webhookUrl` and `oauth` (createBitrix24Client picks from a destination's config). */
 export interface Bitrix24ClientOptions {
-  webhookUrl: string;
+  /** Incoming webhook: https://PORTAL/rest/USER_ID/CODE/ */
+  webhookUrl?: string;
+  /** OAuth application: calls go to the session's client_endpoint with `auth` in the body. */
+  oauth?: OAuthTokenSource;
   timeoutMs: number;
   userAgent?: string;
   /** Called with every answer's timing, so the limiter can follow the operating budget. */
@@ -37,23 +42,59 @@ interface BatchResult {
   result_error?: Record<string, Bitrix24ErrorBody> | unknown[];
 }
 
+/** Codes with which a portal refuses an access token before running anything. */
+const TOKEN_REFUSALS = new Set(['expired_token', 'invalid_token']);
+
 /**
- * Talks to one portal through its incoming webhook. Every failure is thrown as a typed
- * DeliveryError; what to do about it is the worker's business.
+ * Talks to one portal through its incoming webhook or as an OAuth application. Every failure is
+ * thrown as a typed DeliveryError; what to do about it is the worker's business.
  */
 export class Bitrix24Client {
-  private readonly base: string;
+  private readonly base?: string;
+  private readonly session?: OAuthTokenSource;
   private lastOperatingResetAt?: number;
 
   constructor(private readonly options: Bitrix24ClientOptions) {
-    this.base = options.webhookUrl.endsWith('/') ? options.webhookUrl : `${options.webhookUrl}/`;
+    const { webhookUrl, oauth } = options;
+    if ((webhookUrl === undefined) === (oauth === undefined)) {
+      throw new Error('Bitrix24Client needs exactly one of webhookUrl and oauth (build clients with createBitrix24Client)');
+    }
+    if (webhookUrl !== undefined) this.base = webhookUrl.endsWith('/') ? webhookUrl : `${webhookUrl}/`;
+    this.session = oauth;
   }
 
+  /**
+   * Runs one REST method. As an OAuth app, an `expired_token`/`invalid_token` answer triggers one
+   * refresh (shared by all workers) and one repeat: auth is checked before anything runs, so the
+   * repeat duplicates nothing (reference §5.3).
+   */
   async call<T>(method: string, params: Record<string, unknown>): Promise<T> {
+    const session = this.session;
+    if (!session) return this.send<T>(`${this.base}${method}.json`, params);
+    const stale = await session.current();
+    try {
+      return await this.send<T>(`${stale.clientEndpoint}${method}.json`, { ...params, auth: stale.accessToken });
+    } catch (err) {
+      if (!isTokenRefusal(err)) throw err;
+    }
+    const renewed = await session.refresh(stale.accessToken);
+    try {
+      return await this.send<T>(`${renewed.clientEndpoint}${method}.json`, { ...params, auth: renewed.accessToken });
+    } catch (err) {
+      if (!isTokenRefusal(err)) throw err;
+      throw new RetryableDeliveryError(`Bitrix24 refused the access token again right after a refresh (${err.code})`, {
+        code: err.code,
+        status: err.status,
+        ambiguous: false,
+      });
+    }
+  }
+
+  private async send<T>(url: string, params: Record<string, unknown>): Promise<T> {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(`${this.base}${method}.json`, {
+      response = await fetch(url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -81,8 +122,9 @@ export class Bitrix24Client {
     }
     if (response.status >= 300 || body.error !== undefined) {
       if (response.status >= 300 && response.status < 400) {
+        const fix = this.session ? 'the OAuth client_endpoint is stale' : 'update the webhook URL';
         throw new PermanentDeliveryError(
-          `Bitrix24 portal moved (HTTP ${response.status} to ${response.headers.get('location') ?? '?'}): update the webhook URL`,
+          `Bitrix24 portal moved (HTTP ${response.status} to ${response.headers.get('location') ?? '?'}): ${fix}`,
           { code: 'PORTAL_MOVED', status: response.status },
         );
       }
@@ -136,4 +178,8 @@ export class Bitrix24Client {
     for (const row of rows ?? []) if (!found.has(row.ORIGIN_ID)) found.set(row.ORIGIN_ID, Number(row.ID));
     return found;
   }
+}
+
+function isTokenRefusal(err: unknown): err is DeliveryError {
+  return err instanceof DeliveryError && TOKEN_REFUSALS.has(err.code.toLowerCase());
 }

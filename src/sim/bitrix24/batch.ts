@@ -27,7 +27,13 @@ export interface BatchRun {
   processingSeconds: number;
 }
 
-export async function runBatch(state: SimulatorState, params: PhpArray, receivedAt: number): Promise<BatchRun> {
+/** `caller` = whose operating budget the commands are billed to when chargeBatchAs is 'commands'. */
+export async function runBatch(
+  state: SimulatorState,
+  params: PhpArray,
+  receivedAt: number,
+  caller: string,
+): Promise<BatchRun> {
   const cmd = readParam(params, 'cmd');
   const halt = phpTruthy(readParam(params, 'halt'));
   const entries: Array<[string, PhpValue]> = isPhpArray(cmd) ? Object.entries(cmd) : [];
@@ -38,7 +44,7 @@ export async function runBatch(state: SimulatorState, params: PhpArray, received
     result_next: new Map(),
     result_time: new Map(),
   };
-  const billCommands = state.chargeBatchAs === 'commands';
+  const billTo = state.chargeBatchAs === 'commands' ? caller : undefined;
   let processingSeconds = 0;
 
   const fail = (key: string, method: string, error: RestError): void => {
@@ -64,7 +70,7 @@ export async function runBatch(state: SimulatorState, params: PhpArray, received
       continue;
     }
     const commandParams = substituteReferences(parsePhpQuery(query), sections) as PhpArray;
-    const inv = await invokeMethod(state, method, commandParams, billCommands);
+    const inv = await invokeMethod(state, method, commandParams, billTo);
     processingSeconds += inv.processingSeconds;
     if (inv.error || !inv.outcome) {
       fail(key, method, inv.error ?? restErrors.methodNotFound());

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { handleControl, type ControlTarget } from './control-api';
 import { parseFault } from './fault-queue';
 import { PROXY_ERROR_HTML, sendEmpty, sendHtml, sendJson } from './http-reply';
+import { handleOAuthToken } from './oauth-endpoint';
 import { handleRest } from './rest-endpoint';
 import { SimulatorState } from './simulator-state';
 import type { Bitrix24Plan, Bitrix24Simulator, Bitrix24SimulatorOptions, BucketSettings } from './types';
@@ -18,6 +19,8 @@ export type {
   Bitrix24SimulatorOptions,
   Bitrix24Stats,
   BucketSettings,
+  OAuthAppOptions,
+  OAuthTokenPair,
   SimulatedCall,
   SimulatedLead,
 } from './types';
@@ -31,7 +34,7 @@ export const PLAN_BUCKETS: Readonly<Record<Bitrix24Plan, BucketSettings>> = {
 export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}): Promise<Bitrix24Simulator> {
   const state = new SimulatorState(resolveSettings(opts));
   const server = createServer((req, res) => {
-    route(state, sim, req, res).catch(() => {
+    route(state, sim, req, res, url).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'INTERNAL_SERVER_ERROR', error_description: 'Internal server error' });
       else res.destroy();
     });
@@ -52,6 +55,8 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
     get webhookUrl() {
       return `${url}/rest/${state.userId}/${state.webhookCode}/`;
     },
+    clientEndpoint: `${url}/rest/`,
+    tokenUrl: `${url}/oauth/token/`,
     userId: state.userId,
     leads: () =>
       Array.from(state.store.all(), (l) => ({ ID: l.id, fields: structuredClone(l.record), createdAt: l.createdAt })),
@@ -68,6 +73,13 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
     },
     setPlan: (plan) => state.setBucket(typeof plan === 'string' ? PLAN_BUCKETS[plan] : plan),
     bucketSettings: () => ({ ...state.bucketSettings }),
+    oauthClientId: () => state.oauth?.app.clientId,
+    issueOAuthTokens: () => {
+      const { accessToken, refreshToken } = oauthOf(state).issue();
+      return { accessToken, refreshToken };
+    },
+    expireAccessTokens: () => oauthOf(state).expireAccessTokens(),
+    revokeRefreshTokens: () => oauthOf(state).revokeRefreshTokens(),
     reset: () => state.reset(),
     close: () => {
       closing ??= new Promise<void>((resolve) => {
@@ -82,13 +94,14 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
   return sim;
 }
 
-async function route(state: SimulatorState, sim: ControlTarget, req: IncomingMessage, res: ServerResponse) {
+async function route(state: SimulatorState, sim: ControlTarget, req: IncomingMessage, res: ServerResponse, url: string) {
   const raw = req.url ?? '/';
   const q = raw.indexOf('?');
   const path = q === -1 ? raw : raw.slice(0, q);
   const rawQuery = q === -1 ? '' : raw.slice(q + 1);
   if (req.method === 'OPTIONS') return sendEmpty(res, 204);
   if (path.startsWith('/rest/') || path === '/rest') return handleRest(state, req, res, path, rawQuery);
+  if (path === '/oauth/token/' || path === '/oauth/token') return handleOAuthToken(state, req, res, rawQuery, url);
   if (path === '/_sim' || path.startsWith('/_sim/')) return handleControl(sim, req, res, path);
   req.resume();
   return sendHtml(res, 404, PROXY_ERROR_HTML.replace(/500 Internal Server Error/g, '404 Not Found'));
@@ -108,7 +121,21 @@ function resolveSettings(opts: Bitrix24SimulatorOptions) {
     operatingLimitSeconds,
     processingMs,
     chargeBatchAs: opts.chargeBatchAs ?? 'batch',
+    ...(opts.oauth ? { oauth: checkedOAuth(opts.oauth) } : {}),
   };
+}
+
+function checkedOAuth(o: NonNullable<Bitrix24SimulatorOptions['oauth']>) {
+  if (typeof o.clientId !== 'string' || o.clientId === '') throw new Error('oauth.clientId must be a non-empty string');
+  if (typeof o.clientSecret !== 'string' || o.clientSecret === '') throw new Error('oauth.clientSecret must be a non-empty string');
+  const accessTokenTtlSeconds = o.accessTokenTtlSeconds ?? 3600;
+  if (!(accessTokenTtlSeconds > 0)) throw new Error('oauth.accessTokenTtlSeconds must be > 0');
+  return { clientId: o.clientId, clientSecret: o.clientSecret, accessTokenTtlSeconds };
+}
+
+function oauthOf(state: SimulatorState) {
+  if (!state.oauth) throw new Error('OAuth is not enabled: start the simulator with { oauth: { clientId, clientSecret } }');
+  return state.oauth;
 }
 
 function checkedCode(code: string): string {

@@ -11,6 +11,8 @@ import type { Bitrix24Plan, Bitrix24Simulator, BucketSettings } from './types';
 export type ControlTarget = Omit<Bitrix24Simulator, 'close'> & {
   pendingFaults(): unknown[];
   bucketSettings(): BucketSettings;
+  /** The installed OAuth app's client_id, if any. */
+  oauthClientId(): string | undefined;
   userId: number;
 };
 
@@ -40,6 +42,9 @@ export async function handleControl(
           webhookUrl: sim.webhookUrl,
           userId: sim.userId,
           bucket: sim.bucketSettings(),
+          clientEndpoint: sim.clientEndpoint,
+          tokenUrl: sim.tokenUrl,
+          oauth: sim.oauthClientId() === undefined ? null : { clientId: sim.oauthClientId() },
         });
       case 'GET /_sim/leads':
         return sendJson(res, 200, sim.leads());
@@ -62,6 +67,14 @@ export async function handleControl(
         sim.setWebhookCode(code);
         return sendJson(res, 200, { ok: true, webhookUrl: sim.webhookUrl });
       }
+      case 'POST /_sim/oauth/tokens':
+        return sendJson(res, 201, sim.issueOAuthTokens());
+      case 'POST /_sim/oauth/expire':
+        sim.expireAccessTokens();
+        return sendJson(res, 200, { ok: true });
+      case 'POST /_sim/oauth/revoke':
+        sim.revokeRefreshTokens();
+        return sendJson(res, 200, { ok: true });
       case 'POST /_sim/plan':
         sim.setPlan(parsePlan(json()));
         return sendJson(res, 200, { ok: true, bucket: sim.bucketSettings() });

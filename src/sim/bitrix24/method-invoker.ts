@@ -21,17 +21,20 @@ export interface Invocation {
   time?: TimeInfo;
 }
 
-/** `bill` = check and charge this method's own operating budget (false inside a batch billed as `batch`). */
+/**
+ * `billTo` = the caller (webhook or app) whose operating budget for this method is checked and
+ * charged; undefined inside a batch billed as `batch`.
+ */
 export async function invokeMethod(
   state: SimulatorState,
   method: string,
   params: PhpArray,
-  bill: boolean,
+  billTo: string | undefined,
 ): Promise<Invocation> {
   const handler = METHODS.get(method);
   if (!handler) return { executed: false, error: restErrors.methodNotFound(), processingSeconds: 0 };
-  const key = state.operatingKey(method);
-  if (bill && state.operating.isBlocked(key)) {
+  const key = billTo === undefined ? undefined : state.operatingKey(billTo, method);
+  if (key !== undefined && state.operating.isBlocked(key)) {
     state.counters.operationTimeLimit++;
     return { executed: false, error: restErrors.operationTimeLimit(), processingSeconds: 0 };
   }
@@ -45,7 +48,7 @@ export async function invokeMethod(
   }
   await state.sleeper.sleep(state.processingMs);
   const processingSeconds = state.processingMs > 0 ? state.processingMs / 1000 : NOMINAL_PROCESSING_SECONDS;
-  const snapshot = bill ? state.operating.charge(key, processingSeconds) : undefined;
+  const snapshot = key !== undefined ? state.operating.charge(key, processingSeconds) : undefined;
   const time = buildTimeInfo(startMs, Date.now(), processingSeconds, snapshot);
   return { executed: true, outcome, error, processingSeconds, time };
 }

@@ -1,7 +1,7 @@
 /**
  * The `/rest/` pipeline in the order a portal applies it: injected pre-execution faults (they model
- * infrastructure in front of Bitrix), leaky bucket, webhook auth, method lookup, operating limit,
- * execution, then post-execution faults.
+ * infrastructure in front of Bitrix), leaky bucket, webhook or OAuth auth, method lookup, operating
+ * limit, execution, then post-execution faults.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderSections, runBatch } from './batch';
@@ -10,13 +10,13 @@ import { NOMINAL_PROCESSING_SECONDS, invokeMethod } from './method-invoker';
 import { BATCH_METHOD, isKnownMethod } from './methods';
 import type { PhpArray } from './php-query';
 import { parseRestParams, readBody } from './request-params';
-import { restErrors, type RestError } from './rest-error';
+import { RestError, restErrors } from './rest-error';
 import type { SimulatorState } from './simulator-state';
 import { buildTimeInfo } from './time-info';
 import type { SimulatedCall } from './types';
 
 interface RestRoute {
-  /** 'token' = `/rest/METHOD` (OAuth form), which the simulator has no tokens for. */
+  /** 'token' = `/rest/METHOD` (OAuth form): the access token comes in `auth`, `access_token` or a Bearer header. */
   kind: 'webhook' | 'token';
   userId: string;
   code: string;
@@ -71,15 +71,18 @@ export async function handleRest(
     return;
   }
 
-  const refusal = admit(state, route);
-  if (refusal) {
-    sendJson(res, refusal.status, refusal.toBody());
-    log({ status: refusal.status, ...errorFields(refusal) });
+  const params = await parseRestParams(req, body, rawQuery);
+  const accessToken = route.kind === 'token' ? takeAccessToken(req, params) : '';
+  const admission = admit(state, route, accessToken);
+  if (admission instanceof RestError) {
+    sendJson(res, admission.status, admission.toBody());
+    log({ status: admission.status, ...errorFields(admission) });
     return;
   }
 
-  const params = await parseRestParams(req, body, rawQuery);
-  const reply = method === BATCH_METHOD ? await executeBatch(state, params) : await executeSingle(state, method, params);
+  const caller = admission.caller;
+  const reply =
+    method === BATCH_METHOD ? await executeBatch(state, params, caller) : await executeSingle(state, method, params, caller);
   const outcome = {
     status: reply.status,
     ...(reply.error ? errorFields(reply.error) : {}),
@@ -105,20 +108,47 @@ export async function handleRest(
   log(outcome);
 }
 
-/** Refusals that happen before anything runs; none of them is billed. */
-function admit(state: SimulatorState, route: RestRoute): RestError | null {
+/**
+ * Refusals that happen before anything runs; none of them is billed. Otherwise the caller whose
+ * operating budget the call draws on: the webhook, or the app for OAuth calls.
+ */
+function admit(state: SimulatorState, route: RestRoute, accessToken: string): RestError | { caller: string } {
   if (!state.bucket.tryTake()) {
     state.counters.queryLimitExceeded++;
     return restErrors.queryLimitExceeded();
   }
-  if (route.kind === 'token') return restErrors.noAuth();
-  if (Number(route.userId) !== state.userId || route.code !== state.webhookCode) return restErrors.invalidCredentials();
+  let caller: string;
+  if (route.kind === 'token') {
+    if (accessToken === '') return restErrors.noAuth();
+    const check = state.oauth?.authenticate(accessToken) ?? 'unknown';
+    if (check === 'expired') return restErrors.expiredToken();
+    if (check === 'unknown') return restErrors.invalidToken();
+    caller = state.appCaller();
+  } else {
+    if (Number(route.userId) !== state.userId || route.code !== state.webhookCode) return restErrors.invalidCredentials();
+    caller = state.webhookCaller();
+  }
   if (!isKnownMethod(route.method)) return restErrors.methodNotFound();
-  return null;
+  return { caller };
 }
 
-async function executeSingle(state: SimulatorState, method: string, params: PhpArray): Promise<Reply> {
-  const inv = await invokeMethod(state, method, params, true);
+/**
+ * Bitrix\Rest\OAuth\Auth: an `Authorization: Bearer` header first, then the `auth` or `access_token`
+ * parameter (query or body). The parameter is removed so methods never see it.
+ */
+function takeAccessToken(req: IncomingMessage, params: PhpArray): string {
+  const header = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  let token = header?.[1] ?? '';
+  for (const name of ['auth', 'access_token']) {
+    const value = params[name];
+    if (token === '' && typeof value === 'string') token = value;
+    delete params[name];
+  }
+  return token;
+}
+
+async function executeSingle(state: SimulatorState, method: string, params: PhpArray, caller: string): Promise<Reply> {
+  const inv = await invokeMethod(state, method, params, caller);
   if (inv.error || !inv.outcome) {
     const error = inv.error ?? restErrors.methodNotFound();
     return { status: error.status, body: error.toBody(), executed: inv.executed, error };
@@ -131,16 +161,16 @@ async function executeSingle(state: SimulatorState, method: string, params: PhpA
   };
 }
 
-async function executeBatch(state: SimulatorState, params: PhpArray): Promise<Reply> {
+async function executeBatch(state: SimulatorState, params: PhpArray, caller: string): Promise<Reply> {
   const billedAsBatch = state.chargeBatchAs === 'batch';
-  const key = state.operatingKey(BATCH_METHOD);
+  const key = state.operatingKey(caller, BATCH_METHOD);
   if (billedAsBatch && state.operating.isBlocked(key)) {
     state.counters.operationTimeLimit++;
     const error = restErrors.operationTimeLimit();
     return { status: error.status, body: error.toBody(), executed: false, error };
   }
   const startMs = Date.now();
-  const run = await runBatch(state, params, startMs);
+  const run = await runBatch(state, params, startMs, caller);
   const processing = run.processingSeconds > 0 ? run.processingSeconds : NOMINAL_PROCESSING_SECONDS;
   let snapshot: ReturnType<typeof state.operating.charge> | undefined;
   if (billedAsBatch) {

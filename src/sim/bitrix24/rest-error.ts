@@ -18,6 +18,9 @@ export class RestError extends Error {
 export const restErrors = {
   noAuth: () => new RestError(401, 'NO_AUTH_FOUND', 'Wrong authorization data'),
   invalidCredentials: () => new RestError(403, 'INVALID_CREDENTIALS', 'Invalid request credentials'),
+  expiredToken: () => new RestError(401, 'expired_token', 'The access token provided has expired'),
+  /** Not in the docs; the OAuth server's own wording (clients treat it like expired_token). */
+  invalidToken: () => new RestError(401, 'invalid_token', 'The access token provided is invalid'),
   methodNotFound: () => new RestError(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!'),
   queryLimitExceeded: () => new RestError(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests'),
   operationTimeLimit: () =>

@@ -1,11 +1,23 @@
 /** Drives an out-of-process simulator through its `/_sim/` control API (global fetch). */
-import type { Bitrix24Fault, Bitrix24Plan, Bitrix24Stats, BucketSettings, SimulatedCall, SimulatedLead } from './types';
+import type {
+  Bitrix24Fault,
+  Bitrix24Plan,
+  Bitrix24Stats,
+  BucketSettings,
+  OAuthTokenPair,
+  SimulatedCall,
+  SimulatedLead,
+} from './types';
 
 export interface SimulatorInfo {
   url: string;
   webhookUrl: string;
   userId: number;
   bucket: BucketSettings;
+  clientEndpoint: string;
+  tokenUrl: string;
+  /** null unless the simulator was started with an OAuth app. */
+  oauth: { clientId: string } | null;
 }
 
 export class Bitrix24SimulatorClient {
@@ -46,6 +58,18 @@ export class Bitrix24SimulatorClient {
 
   async setPlan(plan: Bitrix24Plan | BucketSettings): Promise<void> {
     await this.request('POST', '/_sim/plan', typeof plan === 'string' ? { plan } : plan);
+  }
+
+  issueOAuthTokens(): Promise<OAuthTokenPair> {
+    return this.request('POST', '/_sim/oauth/tokens');
+  }
+
+  async expireAccessTokens(): Promise<void> {
+    await this.request('POST', '/_sim/oauth/expire');
+  }
+
+  async revokeRefreshTokens(): Promise<void> {
+    await this.request('POST', '/_sim/oauth/revoke');
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {

@@ -1,7 +1,9 @@
 /** Everything mutable about one simulated portal, so reset() has a single place to act on. */
+import { randomBytes } from 'node:crypto';
 import { FaultQueue } from './fault-queue';
 import { LeakyBucket } from './leaky-bucket';
 import { LeadStore } from './lead-store';
+import { OAuthTokens, type OAuthAppSettings } from './oauth-tokens';
 import { OperatingLimiter } from './operating-limit';
 import { Sleeper } from './sleeper';
 import type { BucketSettings, SimulatedCall } from './types';
@@ -16,7 +18,11 @@ export interface StateSettings {
   operatingLimitSeconds: number;
   processingMs: number;
   chargeBatchAs: 'batch' | 'commands';
+  /** The portal's OAuth application; absent → `/rest/METHOD` knows no token. */
+  oauth?: OAuthAppSettings;
 }
+
+const zeroCounters = () => ({ requests: 0, queryLimitExceeded: 0, operationTimeLimit: 0, tokenRefreshes: 0 });
 
 export class SimulatorState {
   readonly store = new LeadStore();
@@ -27,9 +33,12 @@ export class SimulatorState {
   readonly userId: number;
   readonly processingMs: number;
   readonly chargeBatchAs: 'batch' | 'commands';
+  readonly oauth?: OAuthTokens;
+  /** The portal's `member_id` in token answers. */
+  readonly memberId = randomBytes(16).toString('hex');
   webhookCode: string;
   bucketSettings: BucketSettings;
-  counters = { requests: 0, queryLimitExceeded: 0, operationTimeLimit: 0 };
+  counters = zeroCounters();
   private callLog: SimulatedCall[] = [];
 
   constructor(settings: StateSettings) {
@@ -40,11 +49,21 @@ export class SimulatorState {
     this.bucketSettings = { ...settings.bucket };
     this.bucket = new LeakyBucket(this.bucketSettings);
     this.operating = new OperatingLimiter(settings.operatingLimitSeconds);
+    if (settings.oauth) this.oauth = new OAuthTokens(settings.oauth);
   }
 
-  /** Operating time is billed per webhook, so a changed code starts a fresh budget. */
-  operatingKey(method: string): string {
-    return `${this.userId}/${this.webhookCode}|${method}`;
+  /** Whose operating budget a request draws on: the webhook (a changed code starts afresh) or the app. */
+  webhookCaller(): string {
+    return `webhook:${this.userId}/${this.webhookCode}`;
+  }
+
+  appCaller(): string {
+    return `app:${this.oauth?.app.clientId ?? ''}`;
+  }
+
+  /** Operating time is billed per (webhook or application, method). */
+  operatingKey(caller: string, method: string): string {
+    return `${caller}|${method}`;
   }
 
   setBucket(settings: BucketSettings): void {
@@ -67,6 +86,6 @@ export class SimulatorState {
     this.bucket.reset();
     this.operating.reset();
     this.callLog = [];
-    this.counters = { requests: 0, queryLimitExceeded: 0, operationTimeLimit: 0 };
+    this.counters = zeroCounters();
   }
 }

@@ -29,6 +29,24 @@ export interface Bitrix24SimulatorOptions {
   processingMs?: number;
   /** How a batch's operating time is billed (the sources disagree); default 'batch'. */
   chargeBatchAs?: 'batch' | 'commands';
+  /**
+   * Installs one OAuth application: enables `/oauth/token/` (refresh grant) and `/rest/METHOD` calls
+   * authorized by its access tokens. Without it `/rest/METHOD` knows no token.
+   */
+  oauth?: OAuthAppOptions;
+}
+
+export interface OAuthAppOptions {
+  clientId: string;
+  clientSecret: string;
+  /** Lifetime of each access token; default 3600 as on Bitrix24. */
+  accessTokenTtlSeconds?: number;
+}
+
+/** A token pair as an application holds it. */
+export interface OAuthTokenPair {
+  accessToken: string;
+  refreshToken: string;
 }
 
 /** `fields` is the record as crm.lead.get returns it: string values, nulls, multifields with IDs. */
@@ -69,6 +87,8 @@ export interface Bitrix24Stats {
   requests: number;
   queryLimitExceeded: number;
   operationTimeLimit: number;
+  /** Successful refresh grants at `/oauth/token/`. */
+  tokenRefreshes: number;
   leadsCreated: number;
   bucketLevel: number;
 }
@@ -78,13 +98,23 @@ export interface Bitrix24Simulator {
   readonly url: string;
   /** `${url}/rest/${userId}/${webhookCode}/`, following setWebhookCode. */
   readonly webhookUrl: string;
+  /** `${url}/rest/`: the `client_endpoint` OAuth calls go to. */
+  readonly clientEndpoint: string;
+  /** `${url}/oauth/token/`: the authorization server's token endpoint. */
+  readonly tokenUrl: string;
   leads(): SimulatedLead[];
   calls(): SimulatedCall[];
   stats(): Bitrix24Stats;
   injectFault(f: Bitrix24Fault): void;
   setWebhookCode(code: string): void;
   setPlan(plan: Bitrix24Plan | BucketSettings): void;
-  /** Drops leads, calls, faults, bucket and operating state; keeps webhook code and plan. */
+  /** The pair an application receives on install. Throws unless started with `oauth`. */
+  issueOAuthTokens(): OAuthTokenPair;
+  /** Every access token issued so far expires now; the next call with one answers `expired_token`. */
+  expireAccessTokens(): void;
+  /** Every refresh token stops working; the next refresh answers `invalid_grant`. */
+  revokeRefreshTokens(): void;
+  /** Drops leads, calls, faults, bucket, operating state and counters; keeps webhook code, plan and OAuth tokens. */
   reset(): void;
   close(): Promise<void>;
 }

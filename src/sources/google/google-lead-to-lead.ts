@@ -1,8 +1,8 @@
 import type { ExtraField, Lead } from '../../lead/lead';
 import type { Mapped } from '../field-errors';
-import { leadTitle } from '../meta/lead-title';
-import { LenientFields } from '../meta/lenient-fields';
-import { applyUtmRule, type UtmDefaults } from '../meta/utm-rule';
+import { leadTitle } from '../shared/lead-title';
+import { LenientFields } from '../shared/lenient-fields';
+import { applyUtmRule, type UtmDefaults } from '../shared/utm-rule';
 import type { GoogleSourceConfig } from '../sources-config';
 import { GOOGLE_STANDARD_COLUMNS, columnLabel } from './google-columns';
 import type { GoogleLead } from './google-lead';

@@ -1,8 +1,8 @@
 import Ajv from 'ajv';
 import schema from '../../../schemas/google-lead.schema.json';
 import type { FieldError } from '../field-errors';
-import { idString, parseJsonExact } from '../meta/exact-json';
-import { schemaProblems } from '../meta/schema-problems';
+import { idString, parseJsonExact } from '../shared/exact-json';
+import { schemaProblems } from '../shared/schema-problems';
 
 export interface GoogleColumn {
   column_id?: string;

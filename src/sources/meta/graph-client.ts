@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { idString, parseJsonExact } from './exact-json';
+import { idString, parseJsonExact } from '../shared/exact-json';
 import { classifyGraphError, type GraphErrorBody } from './classify-graph-error';
 import { GRAPH_LEAD_FIELDS, type GraphLead } from './graph-lead';
 import { GraphRequestError, GraphTransientError } from './graph-errors';

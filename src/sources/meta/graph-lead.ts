@@ -2,10 +2,10 @@ import type { ExtraField, Lead } from '../../lead/lead';
 import type { Mapped } from '../field-errors';
 import type { MetaSourceConfig } from '../sources-config';
 import type { LeadgenNotification } from './leadgen-webhook';
-import { leadTitle } from './lead-title';
-import { LenientFields } from './lenient-fields';
+import { leadTitle } from '../shared/lead-title';
+import { LenientFields } from '../shared/lenient-fields';
 import { META_STANDARD_FIELDS, humanLabel, isoBirthdate, platformName } from './meta-fields';
-import { applyUtmRule, type UtmDefaults } from './utm-rule';
+import { applyUtmRule, type UtmDefaults } from '../shared/utm-rule';
 
 export interface GraphFieldData {
   name: string;

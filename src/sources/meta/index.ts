@@ -9,4 +9,4 @@ export {
   type GraphErrorKind, type GraphErrorDetails,
 } from './graph-errors';
 export { classifyGraphError, type GraphErrorBody } from './classify-graph-error';
-export { parseJsonExact } from './exact-json';
+export { parseJsonExact } from '../shared/exact-json';

@@ -1,8 +1,8 @@
 import Ajv from 'ajv';
 import schema from '../../../schemas/meta-webhook.schema.json';
 import type { FieldError } from '../field-errors';
-import { idString, parseJsonExact } from './exact-json';
-import { schemaProblems } from './schema-problems';
+import { idString, parseJsonExact } from '../shared/exact-json';
+import { schemaProblems } from '../shared/schema-problems';
 
 /** One lead announced by a webhook: enough to fetch it from the Graph API and to deduplicate it. */
 export interface LeadgenNotification {

@@ -1,7 +1,7 @@
 import { UTM_KEYS, type ExtraField, type Lead, type Utm } from '../../lead/lead';
 import { LeadFieldsBuilder } from '../contact-fields';
 import type { Mapped } from '../field-errors';
-import { leadTitle } from '../meta/lead-title';
+import { leadTitle } from '../shared/lead-title';
 import type { PartnerConfig } from '../sources-config';
 
 /** A body that passed schemas/partner-lead.schema.json. */

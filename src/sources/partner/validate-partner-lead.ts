@@ -2,7 +2,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import schema from '../../../schemas/partner-lead.schema.json';
 import type { Mapped } from '../field-errors';
-import { schemaProblems } from '../meta/schema-problems';
+import { schemaProblems } from '../shared/schema-problems';
 import type { PartnerLead } from './partner-lead';
 
 // allErrors: a partner fixing an integration wants every problem at once, and the caller is

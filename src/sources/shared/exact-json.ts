@@ -4,7 +4,7 @@
  * text is rewritten first: an integer literal that is not a safe integer becomes a string literal
  * with the same digits. Safe integers, fractions and exponents are left alone.
  *
- * Shared by the Meta and Google sources (lives here because sources/ has no shared folder yet).
+ * Used by the Meta and Google sources.
  */
 
 // JSON's own number grammar: a token that does not match is left for JSON.parse to reject.

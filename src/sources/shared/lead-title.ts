@@ -10,7 +10,7 @@ export function leadPersonLabel(fields: LeadFields): string {
 
 /**
  * TITLE from a template: `{name}` is the person, other `{placeholders}` come from `vars` (empty
- * when unknown). Test leads get a "[TEST] " prefix so nobody calls them. Shared by every source here.
+ * when unknown). Test leads get a "[TEST] " prefix so nobody calls them. Used by every source.
  */
 export function leadTitle(template: string, fields: LeadFields, vars: Record<string, string | undefined>, test: boolean): string {
   const existing = typeof fields.TITLE === 'string' && fields.TITLE.trim() !== '' ? fields.TITLE : undefined;

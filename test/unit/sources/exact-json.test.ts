@@ -1,4 +1,4 @@
-import { idString, parseJsonExact } from '../../../src/sources/meta/exact-json';
+import { idString, parseJsonExact } from '../../../src/sources/shared/exact-json';
 
 describe('parseJsonExact: int64 ids keep every digit', () => {
   it('returns integers beyond 2^53 as their exact digit strings', () => {

@@ -1,11 +1,15 @@
 import Ajv from 'ajv';
-import fragment from '../../../schemas/sources-config.fragment.json';
+import configSchema from '../../../schemas/config.schema.json';
 import type { GoogleSourceConfig, MetaSourceConfig, PartnerConfig, SourcesConfig } from '../../../src/sources/sources-config';
 
-/** Builds `sources` the way the config loader will: the fragment's schema with defaults applied. */
+/** Builds `sources` the way the config loader does: config.schema.json's `sources` with defaults applied. */
 export function buildSources(raw: unknown): SourcesConfig {
   const ajv = new Ajv({ useDefaults: true, strict: true, allErrors: true, allowUnionTypes: true });
-  const validate = ajv.compile(fragment);
+  const validate = ajv.compile({
+    type: 'object',
+    properties: { sources: configSchema.properties.sources },
+    definitions: configSchema.definitions,
+  });
   const data = { sources: structuredClone(raw) };
   if (!validate(data)) throw new Error(JSON.stringify(validate.errors));
   return data.sources as SourcesConfig;

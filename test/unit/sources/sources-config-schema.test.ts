@@ -1,6 +1,6 @@
 import { buildSources } from './source-configs';
 
-describe('sources config fragment', () => {
+describe('sources config (config.schema.json#/properties/sources)', () => {
   it('switches a source off by leaving it out, and defaults partners to none', () => {
     expect(buildSources({})).toEqual({ partners: {} });
   });

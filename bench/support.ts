@@ -1,0 +1,57 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { freePort } from '../src/runtime/private-redis';
+import { Bitrix24SimulatorClient } from '../src/sim/bitrix24/simulator-client';
+
+export const ROOT = join(__dirname, '..');
+
+export interface SimProcess {
+  client: Bitrix24SimulatorClient;
+  url: string;
+  webhookUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Bitrix24 simulator in its own process, as a real portal would be: its event loop does not
+ * compete with leadgate's, and it is driven only over HTTP.
+ */
+export async function startSimProcess(plan: 'standard' | 'enterprise' = 'standard'): Promise<SimProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/cli.ts', 'sim', 'bitrix24', '--port', String(port), '--plan', plan], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      if (chunk.toString().includes('listening')) resolve();
+    });
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const client = new Bitrix24SimulatorClient(url);
+  const info = await client.info();
+  return {
+    client,
+    url,
+    webhookUrl: info.webhookUrl,
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+    },
+  };
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index]!;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export function machine(): string {
+  const os = require('node:os') as typeof import('node:os');
+  return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}

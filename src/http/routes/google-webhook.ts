@@ -1,0 +1,80 @@
+import express, { Router } from 'express';
+import { newLeadId } from '../../lead/lead-id';
+import type { SeenIds } from '../../queue/seen-ids';
+import { checkGoogleKey } from '../../sources/google/google-key';
+import { GoogleLeadError, parseGoogleLeadBody, type GoogleLead } from '../../sources/google/google-lead';
+import { googleLeadToLead } from '../../sources/google/google-lead-to-lead';
+import type { GoogleSourceConfig } from '../../sources/sources-config';
+import { HttpError, validationFailed } from '../http-error';
+import type { IntakeDeps } from '../intake';
+
+export const GOOGLE_WEBHOOK_PATH = '/v1/webhooks/google';
+
+export interface GoogleWebhookDeps {
+  google?: GoogleSourceConfig;
+  bodyLimit: string;
+  seen: Pick<SeenIds, 'claim' | 'confirm' | 'release'>;
+  intake: IntakeDeps;
+}
+
+/**
+ * Google Ads lead form webhook. Google's contract: `200 {}` is success, a 4xx `{message}` is final
+ * (never retried), a 5xx `{message}` is retried. So a repeat lead_id is a 200 (already have it), a
+ * wrong key a 403, and anything that kept the lead from being stored a 503.
+ */
+export function googleWebhookRouter(deps: GoogleWebhookDeps): Router {
+  const router = Router();
+  const { google, intake } = deps;
+
+  router.post(
+    GOOGLE_WEBHOOK_PATH,
+    (_req, res, next) => {
+      res.locals.source = 'google';
+      if (!google) throw new HttpError(404, 'source_disabled', 'the Google Ads webhook is not configured (sources.google)');
+      next();
+    },
+    // Raw bytes: int64 ids arrive as JSON numbers and JSON.parse would round them.
+    express.raw({ type: () => true, limit: deps.bodyLimit }),
+    async (req, res) => {
+      const config = google!;
+      let lead: GoogleLead;
+      try {
+        lead = parseGoogleLeadBody(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+      } catch (err) {
+        if (err instanceof GoogleLeadError) throw new HttpError(400, 'malformed_lead', err.message, err.problems);
+        throw err;
+      }
+      if (!checkGoogleKey(lead, config.keys)) throw new HttpError(403, 'invalid_key', 'google_key is missing or not one of the configured keys');
+      intake.metrics.received.inc({ source: 'google' });
+
+      const claim = await deps.seen.claim('google', lead.lead_id).catch(() => {
+        throw new HttpError(503, 'queue_unavailable', 'the lead could not be stored; please retry', undefined, { 'Retry-After': '5' });
+      });
+      if (claim === 'seen') {
+        intake.metrics.spam.inc({ source: 'google', reason: 'duplicate' });
+        intake.logger.info({ googleLeadId: lead.lead_id }, 'repeated Google lead acknowledged and ignored');
+        res.status(200).json({});
+        return;
+      }
+      if (claim === 'pending') throw new HttpError(503, 'duplicate_in_flight', 'this lead is being taken in by another request; please retry', undefined, { 'Retry-After': '5' });
+
+      try {
+        const mapped = googleLeadToLead(lead, config, { id: newLeadId(), receivedAt: new Date().toISOString() });
+        if (!mapped.ok) throw validationFailed(mapped.errors);
+        if (mapped.value.test && config.testLeads === 'drop') {
+          intake.metrics.spam.inc({ source: 'google', reason: 'test_lead' });
+          intake.logger.info({ googleLeadId: lead.lead_id }, 'Google test lead dropped (sources.google.testLeads: drop)');
+        } else {
+          await intake.accept(mapped.value);
+        }
+      } catch (err) {
+        await deps.seen.release('google', [lead.lead_id]).catch(() => undefined);
+        throw err;
+      }
+      await deps.seen.confirm('google', [lead.lead_id]).catch((err: Error) => intake.logger.warn({ err: err.message }, 'cannot confirm Google lead id'));
+      res.status(200).json({});
+    },
+  );
+
+  return router;
+}

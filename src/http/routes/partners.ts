@@ -1,0 +1,159 @@
+import express, { Router, type Request, type Response } from 'express';
+import type { Redis } from 'ioredis';
+import type { Lead } from '../../lead/lead';
+import { isLeadId, newLeadId } from '../../lead/lead-id';
+import type { IdempotencyStore, StoredAnswer } from '../../queue/idempotency-store';
+import type { LeadLedger, LeadRecord } from '../../queue/lead-ledger';
+import type { FieldError } from '../../sources/field-errors';
+import { bearerToken, findPartnerByKey } from '../../sources/partner/partner-auth';
+import { partnerLeadToLead } from '../../sources/partner/partner-lead';
+import { validatePartnerLead } from '../../sources/partner/validate-partner-lead';
+import type { PartnerConfig } from '../../sources/sources-config';
+import { HttpError, validationFailed } from '../http-error';
+import { answerIdempotently, idempotencyKey, requestFingerprint, type IdempotencyOptions } from '../idempotency';
+import type { IntakeDeps } from '../intake';
+import { partnerRateLimit } from '../partner-rate-limit';
+
+export const PARTNER_LEADS_PATH = '/v1/partners/leads';
+export const PARTNER_BATCH_PATH = '/v1/partners/leads/batch';
+export const PARTNER_LEAD_PATH = '/v1/partners/leads/:id';
+
+export const MAX_BATCH = 100;
+/** 100 leads of the largest size the schema allows would need ~3 MB; real batches are far smaller. */
+export const PARTNER_BATCH_BODY_LIMIT = '2mb';
+
+export interface PartnersDeps {
+  partners: Readonly<Record<string, PartnerConfig>>;
+  bodyLimit: string;
+  redis: Redis;
+  prefix: string;
+  intake: IntakeDeps;
+  ledger: Pick<LeadLedger, 'get'>;
+  idempotency: Pick<IdempotencyStore, 'claim' | 'get' | 'complete' | 'release'>;
+  idempotencyOptions?: IdempotencyOptions;
+}
+
+export type BatchItemResult =
+  | { index: number; id: string; status: 'queued'; external_ref?: string }
+  | { index: number; error: 'validation_failed'; details: FieldError[] };
+
+/** One partner lead, checked and mapped; or every problem with it. */
+function toLead(body: unknown, name: string, partner: PartnerConfig): { ok: true; lead: Lead } | { ok: false; errors: FieldError[] } {
+  const checked = validatePartnerLead(body);
+  if (!checked.ok) return { ok: false, errors: checked.errors };
+  const mapped = partnerLeadToLead(checked.value, name, partner, { id: newLeadId(), receivedAt: new Date().toISOString() });
+  return mapped.ok ? { ok: true, lead: mapped.value } : { ok: false, errors: mapped.errors };
+}
+
+function accepted(lead: Lead): { id: string; status: 'queued'; external_ref?: string } {
+  return { id: lead.id, status: 'queued', ...(lead.source.externalId ? { external_ref: lead.source.externalId } : {}) };
+}
+
+/** The partner's view of a lead's status (snake_case, like the request schema). */
+function statusAnswer(record: LeadRecord): Record<string, unknown> {
+  return {
+    id: record.id,
+    status: record.status,
+    ...(record.externalId ? { external_ref: record.externalId } : {}),
+    ...(record.bitrixLeadId !== undefined ? { bitrix_lead_id: record.bitrixLeadId } : {}),
+    received_at: record.receivedAt,
+    updated_at: record.updatedAt,
+  };
+}
+
+function batchItems(body: unknown): unknown[] {
+  const problems: FieldError[] = [];
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw validationFailed([{ field: '/', message: 'must be an object {"leads": [...]}' }]);
+  for (const key of Object.keys(body)) if (key !== 'leads') problems.push({ field: `/${key}`, message: 'is not a known property' });
+  const leads = (body as { leads?: unknown }).leads;
+  if (!Array.isArray(leads)) problems.push({ field: '/leads', message: 'must be an array of leads' });
+  else if (leads.length === 0) problems.push({ field: '/leads', message: 'must have at least 1 lead' });
+  else if (leads.length > MAX_BATCH) problems.push({ field: '/leads', message: `must have at most ${MAX_BATCH} leads` });
+  if (problems.length > 0) throw validationFailed(problems);
+  return leads as unknown[];
+}
+
+/**
+ * The partner API: Bearer key (stored as SHA-256), a per-partner rate limit, JSON bodies validated
+ * against schemas/partner-lead.schema.json with every problem listed, Idempotency-Key on POSTs, and
+ * a status lookup that shows a partner its own leads only.
+ */
+export function partnersRouter(deps: PartnersDeps): Router {
+  const router = Router();
+  const { partners, intake } = deps;
+
+  router.use(
+    '/v1/partners',
+    (req, res, next) => {
+      res.locals.source = 'partner';
+      const name = findPartnerByKey(bearerToken(req.get('authorization')), partners);
+      if (!name) throw new HttpError(401, 'unauthorized', 'a valid partner API key is required (Authorization: Bearer <key>)', undefined, { 'WWW-Authenticate': 'Bearer realm="leadgate partners"' });
+      res.locals.partner = name;
+      next();
+    },
+    partnerRateLimit({ partners, redis: deps.redis, prefix: deps.prefix }),
+  );
+
+  const json = (limit: string) => [
+    (req: Request, _res: Response, next: () => void) => {
+      if (!req.is(['application/json', 'application/*+json'])) throw new HttpError(415, 'unsupported_media_type', 'send the body as application/json');
+      next();
+    },
+    express.json({ limit, type: ['application/json', 'application/*+json'] }),
+  ];
+
+  async function answer(req: Request, res: Response, endpoint: string, run: (name: string, partner: PartnerConfig) => Promise<StoredAnswer>): Promise<void> {
+    const name = res.locals.partner as string;
+    const partner = partners[name]!;
+    const result = await answerIdempotently(
+      deps.idempotency,
+      { scope: `partner:${name}`, key: idempotencyKey(req.get('idempotency-key')), fingerprint: requestFingerprint(endpoint, req.body) },
+      () => run(name, partner),
+      deps.idempotencyOptions,
+    );
+    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+    res.status(result.status).json(result.body);
+  }
+
+  router.post(PARTNER_LEADS_PATH, ...json(deps.bodyLimit), (req, res) =>
+    answer(req, res, `POST ${PARTNER_LEADS_PATH}`, async (name, partner) => {
+      intake.metrics.received.inc({ source: 'partner' });
+      const result = toLead(req.body, name, partner);
+      if (!result.ok) throw validationFailed(result.errors);
+      await intake.accept(result.lead);
+      return { status: 202, body: accepted(result.lead) };
+    }),
+  );
+
+  router.post(PARTNER_BATCH_PATH, ...json(PARTNER_BATCH_BODY_LIMIT), (req, res) =>
+    answer(req, res, `POST ${PARTNER_BATCH_PATH}`, async (name, partner) => {
+      const items = batchItems(req.body);
+      intake.metrics.received.inc({ source: 'partner' }, items.length);
+      const leads: Lead[] = [];
+      const results: BatchItemResult[] = items.map((item, index) => {
+        const result = toLead(item, name, partner);
+        if (result.ok) {
+          leads.push(result.lead);
+          return { index, ...accepted(result.lead) };
+        }
+        intake.metrics.rejected.inc({ source: 'partner', reason: 'validation_failed' });
+        return { index, error: 'validation_failed', details: result.errors };
+      });
+      // All valid items in one atomic write: a 503 means none was stored and the batch can be resent as is.
+      await intake.acceptMany(leads);
+      return { status: leads.length === items.length ? 202 : 207, body: { results } };
+    }),
+  );
+
+  router.get(PARTNER_LEAD_PATH, async (req, res) => {
+    const id = String(req.params.id);
+    const record = isLeadId(id) ? await deps.ledger.get(id) : undefined;
+    // Another partner's lead is indistinguishable from no lead at all.
+    if (!record || record.source !== `partner:${res.locals.partner as string}`) {
+      throw new HttpError(404, 'lead_not_found', 'no lead with this id was sent with your key (or its status has expired)');
+    }
+    res.json(statusAnswer(record));
+  });
+
+  return router;
+}

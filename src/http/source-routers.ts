@@ -1,0 +1,44 @@
+import type { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config';
+import type { IdempotencyStore } from '../queue/idempotency-store';
+import type { LeadLedger } from '../queue/lead-ledger';
+import type { MetaLeadQueue } from '../queue/meta-lead-queue';
+import type { SeenIds } from '../queue/seen-ids';
+import type { IntakeDeps } from './intake';
+import { googleWebhookRouter } from './routes/google-webhook';
+import { metaWebhookRouter } from './routes/meta-webhook';
+import { partnersRouter } from './routes/partners';
+
+export interface SourceRouterDeps {
+  config: Config;
+  redis: Redis;
+  intake: IntakeDeps;
+  ledger: Pick<LeadLedger, 'get'>;
+  metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
+  seen: Pick<SeenIds, 'claim' | 'claimMany' | 'confirm' | 'release'>;
+  idempotency: Pick<IdempotencyStore, 'claim' | 'get' | 'complete' | 'release'>;
+}
+
+/**
+ * The ad-platform webhooks and the partner API, for createApp's `sourceRouters`. Every route is
+ * mounted whatever the config: a source that is not configured answers 404 `source_disabled`
+ * (Meta POST, Google), 403 (Meta handshake) or 401 (partners), never a silent success.
+ */
+export function createSourceRouters(deps: SourceRouterDeps): Router[] {
+  const { config, intake } = deps;
+  const sources = config.sources ?? { partners: {} };
+  return [
+    metaWebhookRouter({ meta: sources.meta, seen: deps.seen, metaQueue: deps.metaQueue, metrics: intake.metrics, logger: intake.logger }),
+    googleWebhookRouter({ google: sources.google, bodyLimit: config.http.bodyLimit, seen: deps.seen, intake }),
+    partnersRouter({
+      partners: sources.partners,
+      bodyLimit: config.http.bodyLimit,
+      redis: deps.redis,
+      prefix: config.redis.prefix,
+      intake,
+      ledger: deps.ledger,
+      idempotency: deps.idempotency,
+    }),
+  ];
+}

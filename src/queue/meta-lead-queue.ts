@@ -1,0 +1,60 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { FETCH_META_LEAD_JOB, META_LEADS_QUEUE, metaFetchJobId, type FetchMetaLeadJob } from './jobs';
+import { durably } from './lead-queue';
+
+export interface MetaLeadQueueOptions {
+  prefix: string;
+  attempts: number;
+  /** How long a finished fetch job (and so its id) is kept: a second layer of deduplication. */
+  completedRetentionSeconds: number;
+  enqueueTimeoutMs?: number;
+}
+
+/** Backoff type of fetch jobs: the delivery backoff, stretched to Meta's own estimate after a rate limit. */
+export const META_BACKOFF_TYPE = 'leadgate-meta';
+
+/** The producer side of `meta-leads`: one job per announced lead, to be read from the Graph API. */
+export class MetaLeadQueue {
+  readonly queue: Queue<FetchMetaLeadJob>;
+
+  constructor(redis: Redis, private readonly options: MetaLeadQueueOptions) {
+    this.queue = new Queue<FetchMetaLeadJob>(META_LEADS_QUEUE, { connection: redis, prefix: options.prefix });
+    // Connection errors surface as failed enqueues (503); the event itself needs no other handling.
+    this.queue.on('error', () => undefined);
+  }
+
+  jobOptions(job: FetchMetaLeadJob): JobsOptions {
+    return {
+      jobId: metaFetchJobId(job.notification.leadgenId),
+      attempts: this.options.attempts,
+      backoff: { type: META_BACKOFF_TYPE },
+      removeOnComplete: { age: this.options.completedRetentionSeconds },
+      // Failed jobs stay until the dead letter is replayed or purged, like delivery jobs.
+      removeOnFail: false,
+    };
+  }
+
+  /** One atomic addBulk: every job is in Redis, or none is (QueueUnavailableError). */
+  async enqueueAll(jobs: FetchMetaLeadJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const bulk = jobs.map((data) => ({ name: FETCH_META_LEAD_JOB, data, opts: this.jobOptions(data) }));
+    await durably(this.queue.addBulk(bulk), this.options.enqueueTimeoutMs);
+  }
+
+  /** Drops the finished job of this lead, so its id can be used again (dead-letter replay, purge). */
+  async remove(leadgenId: string): Promise<void> {
+    const old = await this.queue.getJob(metaFetchJobId(leadgenId));
+    if (old) await old.remove();
+  }
+
+  /** Dead-letter replay: the same payload (same lead id) with a fresh attempt budget. */
+  async requeue(job: FetchMetaLeadJob): Promise<void> {
+    await this.remove(job.notification.leadgenId);
+    await this.queue.add(FETCH_META_LEAD_JOB, job, this.jobOptions(job));
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+}

@@ -1,0 +1,95 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export interface BreakerState {
+  open: boolean;
+  code?: string;
+  reason?: string;
+  since?: string;
+  lastProbeAt?: string;
+  lastProbeError?: string;
+}
+
+export interface DestinationBreakerOptions {
+  redis: Redis;
+  prefix: string;
+  destination: string;
+  /** The destination's delivery queue: pausing it stops every worker on every host. */
+  queue: Pick<Queue, 'pause' | 'resume'>;
+  /** A cheap authenticated call; resolves when the portal accepts our credentials again. */
+  probe?: () => Promise<void>;
+  probeIntervalMs?: number;
+  onChange?: (state: BreakerState) => void;
+}
+
+/**
+ * A circuit breaker per destination for failures that hit every lead alike (revoked webhook, deleted
+ * portal, refresh token rejected): instead of dead-lettering the whole backlog, the destination's
+ * queue is paused with its leads kept, the reason is recorded in Redis for operators, and a probe
+ * (one process at a time) closes it again once the portal accepts us.
+ */
+export class DestinationBreaker {
+  private readonly key: string;
+  private readonly lockKey: string;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly options: DestinationBreakerOptions) {
+    this.key = `${options.prefix}:breaker:${options.destination}`;
+    this.lockKey = `${this.key}:probe`;
+  }
+
+  async open(code: string, reason: string): Promise<void> {
+    const opened = await this.options.redis.hsetnx(this.key, 'since', new Date().toISOString());
+    await this.options.redis.hset(this.key, { open: '1', code, reason });
+    await this.options.queue.pause();
+    if (opened) this.options.onChange?.(await this.state());
+  }
+
+  async close(): Promise<void> {
+    await this.options.redis.del(this.key);
+    await this.options.queue.resume();
+    this.options.onChange?.({ open: false });
+  }
+
+  async state(): Promise<BreakerState> {
+    const hash = await this.options.redis.hgetall(this.key);
+    if (hash.open !== '1') return { open: false };
+    return {
+      open: true,
+      ...(hash.code !== undefined ? { code: hash.code } : {}),
+      ...(hash.reason ? { reason: hash.reason } : {}),
+      ...(hash.since ? { since: hash.since } : {}),
+      ...(hash.lastProbeAt ? { lastProbeAt: hash.lastProbeAt } : {}),
+      ...(hash.lastProbeError ? { lastProbeError: hash.lastProbeError } : {}),
+    };
+  }
+
+  /** One probe attempt, if the breaker is open and no other process is probing right now. */
+  async probeOnce(): Promise<boolean> {
+    const probe = this.options.probe;
+    if (!probe || !(await this.state()).open) return false;
+    const interval = this.options.probeIntervalMs ?? 30_000;
+    const locked = await this.options.redis.set(this.lockKey, '1', 'PX', Math.max(1000, interval - 100), 'NX');
+    if (locked !== 'OK') return false;
+    try {
+      await probe();
+    } catch (err) {
+      await this.options.redis.hset(this.key, { lastProbeAt: new Date().toISOString(), lastProbeError: (err as Error).message });
+      return false;
+    }
+    await this.close();
+    return true;
+  }
+
+  startProbing(): void {
+    const interval = this.options.probeIntervalMs ?? 30_000;
+    this.timer = setInterval(() => {
+      void this.probeOnce().catch(() => undefined);
+    }, interval);
+    this.timer.unref();
+  }
+
+  stopProbing(): void {
+    clearInterval(this.timer);
+  }
+}

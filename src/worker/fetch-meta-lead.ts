@@ -1,0 +1,146 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import type { Lead } from '../lead/lead';
+import type { DeadLetterStore } from '../queue/dead-letter-store';
+import type { FetchMetaLeadJob, FetchMetaLeadResult } from '../queue/jobs';
+import type { LeadLedger } from '../queue/lead-ledger';
+import type { LeadQueue } from '../queue/lead-queue';
+import type { Logger } from '../shared/logger';
+import type { Metrics } from '../shared/metrics';
+import type { MetaGraphClient } from '../sources/meta/graph-client';
+import { MetaGraphError } from '../sources/meta/graph-errors';
+import { metaLeadToLead } from '../sources/meta/graph-lead';
+import type { MetaSourceConfig } from '../sources/sources-config';
+
+export interface FetchMetaLeadDeps {
+  meta: MetaSourceConfig;
+  graph: Pick<MetaGraphClient, 'fetchLead'>;
+  queue: Pick<LeadQueue, 'enqueue'>;
+  ledger: Pick<LeadLedger, 'recordQueued' | 'recordFailure' | 'get'>;
+  deadLetters: Pick<DeadLetterStore, 'add'>;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** A failure no retry can fix; `kind` labels the metric, `code` the dead letter. */
+class PermanentFetchError extends Error {
+  constructor(message: string, readonly kind: string, readonly code: string) {
+    super(message);
+    this.name = 'PermanentFetchError';
+  }
+}
+
+/** Where the lead would have gone, for the dead letter's stand-in and `leadgate dlq list`. */
+function destinationOf(meta: MetaSourceConfig, job: FetchMetaLeadJob): string {
+  const { pageId, formId } = job.notification;
+  const page = meta.pages[pageId];
+  return (formId ? page?.forms?.[formId]?.destination : undefined) ?? page?.destination ?? meta.destination;
+}
+
+/** A Lead-shaped record of a lead that was never read: ids only, so the operator can find it at Meta. */
+function standInLead(meta: MetaSourceConfig, job: FetchMetaLeadJob): Lead {
+  const note = job.notification;
+  const clickIds: Record<string, string> = { meta_lead_id: note.leadgenId, meta_page_id: note.pageId };
+  if (note.formId) clickIds.meta_form_id = note.formId;
+  if (note.adId) clickIds.meta_ad_id = note.adId;
+  return {
+    id: job.leadId,
+    source: { kind: 'meta', name: note.pageId, externalId: note.leadgenId },
+    destination: destinationOf(meta, job),
+    receivedAt: job.receivedAt,
+    fields: {},
+    utm: {},
+    tracking: { clickIds },
+    extras: [],
+    trackingField: meta.trackingField,
+  };
+}
+
+/**
+ * Consumes `meta-leads`: reads the announced lead from the Graph API with its Page token, maps it,
+ * and puts it on its destination's delivery queue under the lead id chosen at receipt (so a re-run
+ * cannot deliver twice). Rate limits and Meta outages are retried with backoff; a dead token, a
+ * missing permission or an unknown Page are dead-lettered with what the operator must do.
+ */
+export function createFetchMetaLeadProcessor(deps: FetchMetaLeadDeps) {
+  const { meta, metrics, logger } = deps;
+
+  async function deadLetter(job: Job<FetchMetaLeadJob>, error: PermanentFetchError): Promise<void> {
+    const lead = standInLead(meta, job.data);
+    await deps.ledger.recordQueued(lead);
+    await deps.ledger.recordFailure(lead.id, { outcome: 'dead', code: error.code, message: error.message }, { status: 'dead', unsure: false });
+    const record = await deps.ledger.get(lead.id);
+    await deps.deadLetters.add({
+      lead,
+      reason: error.message,
+      code: error.code,
+      deadAt: new Date().toISOString(),
+      attempts: record?.history ?? [],
+      refetch: { stage: 'fetch-meta', job: job.data },
+    });
+    metrics.deadLettered.inc({ destination: lead.destination, code: error.code });
+    logger.warn({ leadId: lead.id, leadgenId: job.data.notification.leadgenId, pageId: job.data.notification.pageId, code: error.code, reason: error.message }, 'Meta lead dead-lettered');
+  }
+
+  async function fetchLead(job: Job<FetchMetaLeadJob>) {
+    const { notification } = job.data;
+    const page = meta.pages[notification.pageId];
+    if (!page) {
+      metrics.fetchFailures.inc({ source: 'meta', kind: 'unknown_page' });
+      throw new PermanentFetchError(
+        `no access token is configured for Meta Page ${notification.pageId}: add sources.meta.pages.${notification.pageId}.accessToken (a long-lived Page access token with leads_retrieval), then replay this dead letter`,
+        'unknown_page',
+        'META_UNKNOWN_PAGE',
+      );
+    }
+    try {
+      return await deps.graph.fetchLead(notification.leadgenId, page.accessToken);
+    } catch (err) {
+      if (!(err instanceof MetaGraphError)) throw err;
+      metrics.fetchFailures.inc({ source: 'meta', kind: err.kind });
+      if (!err.retryable) throw new PermanentFetchError(err.message, err.kind, `META_${err.kind.toUpperCase()}`);
+      const attempts = job.opts.attempts ?? 1;
+      if (job.attemptsMade + 1 >= attempts) {
+        throw new PermanentFetchError(`gave up after ${attempts} attempts: ${err.message}`, err.kind, `META_${err.kind.toUpperCase()}`);
+      }
+      logger.info({ leadgenId: notification.leadgenId, kind: err.kind, attempt: job.attemptsMade + 1 }, 'Meta Graph API read failed, will retry');
+      throw err;
+    }
+  }
+
+  return async function fetchMetaLead(job: Job<FetchMetaLeadJob>): Promise<FetchMetaLeadResult> {
+    const { notification, leadId, receivedAt } = job.data;
+    try {
+      const graphLead = await fetchLead(job);
+      const mapped = metaLeadToLead(graphLead, notification, meta, { id: leadId, receivedAt });
+      if (!mapped.ok) {
+        metrics.fetchFailures.inc({ source: 'meta', kind: 'mapping' });
+        const problems = mapped.errors.map((e) => `${e.field} ${e.message}`).join('; ');
+        throw new PermanentFetchError(`the Graph API answer for lead ${notification.leadgenId} cannot be mapped: ${problems}`, 'mapping', 'META_MAPPING');
+      }
+      const lead = mapped.value;
+      if (lead.test && meta.testLeads === 'drop') {
+        metrics.spam.inc({ source: 'meta', reason: 'test_lead' });
+        logger.info({ leadId, leadgenId: notification.leadgenId }, 'Meta test lead dropped (sources.meta.testLeads: drop)');
+        return { leadId, outcome: 'dropped_test' };
+      }
+      // Same id as any earlier run of this job: BullMQ ignores the second add, Bitrix24 gets one lead.
+      await deps.queue.enqueue(lead);
+      await deps.ledger.recordQueued(lead).catch((err: Error) => logger.warn({ leadId, err: err.message }, 'cannot record lead status'));
+      metrics.queued.inc({ source: 'meta', destination: lead.destination });
+      logger.info({ leadId, leadgenId: notification.leadgenId, destination: lead.destination }, 'Meta lead read and queued');
+      return { leadId, outcome: 'queued' };
+    } catch (err) {
+      if (err instanceof PermanentFetchError) {
+        await deadLetter(job, err);
+        throw new UnrecoverableError(err.message);
+      }
+      const attempts = job.opts.attempts ?? 1;
+      if (!(err instanceof MetaGraphError) && job.attemptsMade + 1 >= attempts) {
+        const reason = `gave up after ${attempts} attempts: ${(err as Error)?.message ?? String(err)}`;
+        await deadLetter(job, new PermanentFetchError(reason, 'unexpected', 'META_GAVE_UP'));
+        throw new UnrecoverableError(reason);
+      }
+      throw err;
+    }
+  };
+}

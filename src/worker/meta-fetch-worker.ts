@@ -1,0 +1,91 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from '../config/config';
+import type { DeadLetterStore } from '../queue/dead-letter-store';
+import { META_LEADS_QUEUE, type FetchMetaLeadJob, type FetchMetaLeadResult } from '../queue/jobs';
+import type { LeadLedger } from '../queue/lead-ledger';
+import type { LeadQueue } from '../queue/lead-queue';
+import { META_BACKOFF_TYPE } from '../queue/meta-lead-queue';
+import type { Logger } from '../shared/logger';
+import type { Metrics } from '../shared/metrics';
+import { MetaGraphClient } from '../sources/meta/graph-client';
+import { GraphRateLimitedError } from '../sources/meta/graph-errors';
+import { createFetchMetaLeadProcessor } from './fetch-meta-lead';
+import { retryDelay } from './retry-delay';
+
+/** Graph reads one worker process keeps in flight. */
+export const META_FETCH_CONCURRENCY = 10;
+
+/**
+ * The delay before the next Graph read: the usual backoff, but never sooner than Meta's own
+ * estimate after a rate limit (`X-Business-Use-Case-Usage`), which is capped at the backoff's
+ * maximum so a wild estimate cannot park a lead for hours.
+ */
+export function metaRetryDelay(
+  attemptsMade: number,
+  backoff: { baseDelayMs: number; maxDelayMs: number },
+  err: unknown,
+  random: () => number = Math.random,
+): number {
+  const delay = retryDelay(attemptsMade, backoff, random);
+  if (err instanceof GraphRateLimitedError && err.retryAfterMs !== undefined) {
+    return Math.max(delay, Math.min(err.retryAfterMs, backoff.maxDelayMs));
+  }
+  return delay;
+}
+
+export interface MetaFetchWorker {
+  readonly worker: Worker<FetchMetaLeadJob, FetchMetaLeadResult>;
+  /** Stops taking jobs, lets active reads finish within `timeoutMs`, then forces the rest (they are retried). */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export interface MetaFetchWorkerDeps {
+  config: Config;
+  /** Worker connection; BullMQ opens its own blocking connection from it. */
+  redis: Redis;
+  queue: Pick<LeadQueue, 'enqueue'>;
+  ledger: Pick<LeadLedger, 'recordQueued' | 'recordFailure' | 'get'>;
+  deadLetters: Pick<DeadLetterStore, 'add'>;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/**
+ * Starts the `meta-leads` consumer when Meta is configured with an app secret (without one no
+ * webhook is accepted and no Graph call can carry an appsecret_proof); otherwise returns undefined.
+ */
+export function startMetaFetchWorker(deps: MetaFetchWorkerDeps): MetaFetchWorker | undefined {
+  const { config, logger } = deps;
+  const meta = config.sources?.meta;
+  if (!meta?.appSecret) return undefined;
+  const graph = new MetaGraphClient({ graphUrl: meta.graphUrl, version: meta.graphVersion, appSecret: meta.appSecret, timeoutMs: meta.graphTimeoutMs });
+  const processor = createFetchMetaLeadProcessor({ meta, graph, queue: deps.queue, ledger: deps.ledger, deadLetters: deps.deadLetters, metrics: deps.metrics, logger });
+  const backoff = config.delivery.backoff;
+  const worker = new Worker<FetchMetaLeadJob, FetchMetaLeadResult>(META_LEADS_QUEUE, processor, {
+    connection: deps.redis,
+    prefix: config.redis.prefix,
+    concurrency: META_FETCH_CONCURRENCY,
+    settings: {
+      backoffStrategy: (attemptsMade: number, type?: string, err?: Error) =>
+        type === META_BACKOFF_TYPE ? metaRetryDelay(attemptsMade, backoff, err) : backoff.baseDelayMs,
+    },
+  });
+  worker.on('error', (err) => logger.error({ queue: META_LEADS_QUEUE, err: err.message }, 'worker error'));
+
+  return {
+    worker,
+    async close(timeoutMs = config.delivery.shutdownTimeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), timeoutMs);
+      });
+      const finished = await Promise.race([worker.close().then(() => true), expired]);
+      clearTimeout(timer);
+      if (!finished) {
+        logger.warn({ queue: META_LEADS_QUEUE }, 'active Meta reads did not finish in time; they will be retried after the stall check');
+        await worker.close(true);
+      }
+    },
+  };
+}

@@ -1,0 +1,112 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import IORedis, { type Redis } from 'ioredis';
+import { errorHandler } from '../../src/http/error-handler';
+import { HttpError } from '../../src/http/http-error';
+import type { IntakeDeps } from '../../src/http/intake';
+import { googleWebhookRouter } from '../../src/http/routes/google-webhook';
+import { metaWebhookRouter } from '../../src/http/routes/meta-webhook';
+import type { Lead } from '../../src/lead/lead';
+import type { FetchMetaLeadJob } from '../../src/queue/jobs';
+import { QueueUnavailableError } from '../../src/queue/lead-queue';
+import { SeenIds } from '../../src/queue/seen-ids';
+import { silentLogger } from '../../src/shared/logger';
+import { Metrics } from '../../src/shared/metrics';
+import { buildWebhookBody, sendWebhook } from '../../src/sim/meta/webhook-sender';
+import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
+import { metaConfig, googleConfig, PAGE_ID } from '../unit/sources/source-configs';
+
+/**
+ * When Redis does not take the job, the platform must be told to retry (503) and the lead id must
+ * not stay remembered, or the retry would be acknowledged and the lead lost.
+ */
+let redis: Redis;
+let prefix: string;
+let server: Server;
+let url: string;
+let seen: SeenIds;
+let failNext = 0;
+const metaJobs: FetchMetaLeadJob[] = [];
+const leads: Lead[] = [];
+
+beforeAll(async () => {
+  redis = new IORedis(SHARED_REDIS_URL);
+  prefix = uniquePrefix('webhook-enqueue-failure');
+  seen = new SeenIds(redis, prefix);
+  const metrics = new Metrics();
+  const intake: IntakeDeps = {
+    metrics,
+    logger: silentLogger,
+    async accept(lead) {
+      if (failNext > 0) {
+        failNext -= 1;
+        throw new HttpError(503, 'queue_unavailable', 'the lead could not be stored; please retry');
+      }
+      leads.push(lead);
+    },
+    acceptMany: async () => undefined,
+  };
+  const metaQueue = {
+    async enqueueAll(jobs: FetchMetaLeadJob[]) {
+      if (failNext > 0) {
+        failNext -= 1;
+        throw new QueueUnavailableError(new Error('Redis did not answer in time'));
+      }
+      metaJobs.push(...jobs);
+    },
+  };
+  const app = express();
+  app.use(metaWebhookRouter({ meta: metaConfig(), seen, metaQueue, metrics, logger: silentLogger }));
+  app.use(googleWebhookRouter({ google: googleConfig(), bodyLimit: '64kb', seen, intake }));
+  app.use(errorHandler({ logger: silentLogger, metrics }));
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  redis.disconnect();
+  await dropPrefix(prefix);
+});
+
+describe('a failed enqueue behind a webhook', () => {
+  it('Meta: answers 503, forgets the leadgen_id, and takes the retry in', async () => {
+    const body = buildWebhookBody([{ leadgenId: '1111111111111111111', pageId: PAGE_ID }, { leadgenId: '1111111111111111112', pageId: PAGE_ID }]);
+    failNext = 1;
+    const failed = await sendWebhook(`${url}/v1/webhooks/meta`, body, 'app-secret');
+    expect(failed.status).toBe(503);
+    expect(await failed.json()).toMatchObject({ error: 'queue_unavailable' });
+    expect(await redis.exists(seen.key('meta', '1111111111111111111'), seen.key('meta', '1111111111111111112'))).toBe(0);
+    expect(metaJobs).toHaveLength(0);
+
+    const retried = await sendWebhook(`${url}/v1/webhooks/meta`, body, 'app-secret');
+    expect(retried.status).toBe(200);
+    expect(await retried.json()).toEqual({ received: 2, queued: 2, duplicates: 0 });
+    expect(metaJobs.map((j) => j.notification.leadgenId)).toEqual(['1111111111111111111', '1111111111111111112']);
+    expect(await redis.get(seen.key('meta', '1111111111111111111'))).toBe('1');
+    expect(await redis.ttl(seen.key('meta', '1111111111111111111'))).toBeGreaterThan(71 * 3600);
+  });
+
+  it('Meta: a lead being taken in by a parallel delivery gets 503, so a failure there cannot lose it', async () => {
+    await seen.claimMany('meta', ['2222222222222222222']);
+    const response = await sendWebhook(`${url}/v1/webhooks/meta`, buildWebhookBody([{ leadgenId: '2222222222222222222', pageId: PAGE_ID }]), 'app-secret');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ error: 'duplicate_in_flight' });
+  });
+
+  it('Google: answers 503 (Google retries 5xx), forgets the lead_id, and takes the retry in', async () => {
+    const body = JSON.stringify({ lead_id: 'retry-me-1', google_key: 'test-google-key-0001', user_column_data: [{ column_id: 'EMAIL', string_value: 'a@example.com' }] });
+    const post = (): Promise<Response> => fetch(`${url}/v1/webhooks/google`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    failNext = 1;
+    const failed = await post();
+    expect(failed.status).toBe(503);
+    expect(await failed.json()).toMatchObject({ message: expect.any(String) });
+    expect(await redis.exists(seen.key('google', 'retry-me-1'))).toBe(0);
+    const retried = await post();
+    expect(retried.status).toBe(200);
+    expect(leads.map((l) => l.source.externalId)).toEqual(['retry-me-1']);
+  });
+});
