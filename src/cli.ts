@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from './config/load-config';
 import type { Config } from './config/config';
 import { runDev } from './cli/dev';
+import { runDestinationsCommand } from './cli/destinations';
 import { runDlqCommand } from './cli/dlq';
 import { runRole } from './cli/run-role';
 import { hashPartnerKeyLines, newPartnerKeyLines } from './cli/partners';
@@ -66,6 +67,13 @@ async function main(argv: string[]): Promise<void> {
     .command('hash-key <key>')
     .description('print the SHA-256 hash of an existing partner key, for keyHashes')
     .action((key: string) => hashPartnerKeyLines(key).forEach((line) => console.log(line)));
+
+  const destinations = program.command('destinations').description('Bitrix24 portals: pause state (circuit breaker) and backlog');
+  destinations.command('list').description('each destination: paused or not, why, and its queued jobs').action(() => runDestinationsCommand(config(program), { action: 'list' }));
+  destinations
+    .command('resume <name>')
+    .description('resume a destination paused by an auth or portal error, once the cause is fixed')
+    .action((name: string) => runDestinationsCommand(config(program), { action: 'resume', name }));
 
   const dlq = program.command('dlq').description('dead-letter queue: leads that need a person');
   dlq.command('list').description('list dead letters').option('--limit <n>', 'how many', '50').action((opts: { limit: string }) => runDlqCommand(config(program), { action: 'list', limit: Number(opts.limit) }));

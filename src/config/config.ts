@@ -22,6 +22,8 @@ export interface DestinationConfig {
   plan: Bitrix24Plan;
   rateLimit?: { drainPerSecond?: number; limit?: number };
   timeoutMs: number;
+  operatingLimitSeconds: number;
+  probeIntervalMs: number;
 }
 
 export interface FormConfig {

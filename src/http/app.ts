@@ -12,7 +12,7 @@ import { HttpError } from './http-error';
 import type { IntakeDeps } from './intake';
 import { formsRouter } from './routes/forms';
 import { leadsRouter } from './routes/leads';
-import { operationsRouter } from './routes/operations';
+import { operationsRouter, type DestinationStatus } from './routes/operations';
 
 export interface AppDeps {
   config: Config;
@@ -21,6 +21,7 @@ export interface AppDeps {
   ledger: Pick<LeadLedger, 'get'>;
   metrics: Metrics;
   logger: Logger;
+  destinationStatus?: () => Promise<Record<string, DestinationStatus>>;
   /** Routers of other sources (ad-platform webhooks, partner API), mounted behind the same limits. */
   sourceRouters?: Router[];
 }
@@ -33,7 +34,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.use(helmet());
 
-  app.use(operationsRouter({ redis: deps.redis, metrics: deps.metrics, role: 'api' }));
+  app.use(operationsRouter({ redis: deps.redis, metrics: deps.metrics, role: 'api', destinationStatus: deps.destinationStatus }));
 
   const publicLimit = rateLimit({
     windowMs: config.http.rateLimit.windowMs,

@@ -5,7 +5,7 @@ export type LeadStatus = 'queued' | 'retrying' | 'delivered' | 'dead';
 
 export interface DeliveryAttempt {
   at: string;
-  outcome: 'delivered' | 'reconciled' | 'retry' | 'throttled' | 'dead';
+  outcome: 'delivered' | 'reconciled' | 'retry' | 'throttled' | 'paused' | 'dead';
   code?: string;
   message?: string;
 }
@@ -116,7 +116,7 @@ export class LeadLedger {
       receivedAt: hash.receivedAt ?? '',
       updatedAt: hash.updatedAt ?? '',
       ...(hash.bitrixLeadId ? { bitrixLeadId: Number(hash.bitrixLeadId) } : {}),
-      attempts: attempts.filter((a) => a.outcome !== 'throttled').length,
+      attempts: attempts.filter((a) => a.outcome !== 'throttled' && a.outcome !== 'paused').length,
       ...(hash.lastError ? { lastError: hash.lastError } : {}),
       history: attempts,
     };

@@ -18,6 +18,7 @@ import { SeenIds } from '../queue/seen-ids';
 import type { Logger } from '../shared/logger';
 import { Metrics } from '../shared/metrics';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../worker/delivery-worker';
+import { readBreakerState } from '../worker/destination-breaker';
 import { startMetaFetchWorker, type MetaFetchWorker } from '../worker/meta-fetch-worker';
 
 export type Role = 'api' | 'worker' | 'all';
@@ -87,13 +88,17 @@ export async function startLeadgate(options: {
     deliveredRetentionSeconds: config.delivery.deliveredRetentionSeconds,
   });
   const metaQueue = metaLeadQueue(producer, config);
+  const destinationStatus = async () =>
+    Object.fromEntries(
+      await Promise.all(Object.keys(config.destinations).map(async (name) => [name, await readBreakerState(producer, prefix, name)] as const)),
+    );
 
   let server: Server;
   let port: number;
   let host: string;
   if (role === 'worker') {
     const app = express();
-    app.use(operationsRouter({ redis: workerRedis!, metrics, role }));
+    app.use(operationsRouter({ redis: workerRedis!, metrics, role, destinationStatus }));
     server = createServer(app);
     port = config.worker.port;
     host = config.worker.host;
@@ -106,6 +111,7 @@ export async function startLeadgate(options: {
       ledger,
       metrics,
       logger,
+      destinationStatus,
       sourceRouters: [
         ...createSourceRouters({
           config,

@@ -3,6 +3,7 @@ import { toBitrix24Fields } from '../crm/bitrix24/map-lead';
 import {
   DeliveryError,
   DestinationThrottledError,
+  DestinationUnavailableError,
   PermanentDeliveryError,
   RetryableDeliveryError,
 } from '../crm/delivery-errors';
@@ -23,6 +24,8 @@ export interface DeliveryProcessorDeps {
   logger: Logger;
   /** Pauses this destination's queue for every worker (BullMQ's queue-wide rate limit). */
   rateLimit(ms: number): Promise<void>;
+  /** Opens the destination's circuit breaker: its queue pauses with every lead kept. */
+  pauseDestination(code: string, reason: string): Promise<void>;
 }
 
 /**
@@ -67,6 +70,13 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         await deps.ledger.recordFailure(lead.id, { outcome: 'throttled', code: error.code, message: error.message }, { status: job.attemptsMade > 0 ? 'retrying' : 'queued', unsure: reconcileFirst });
         metrics.throttled.inc({ destination, code: error.code });
         await deps.rateLimit(error.retryAfterMs);
+        throw Worker.RateLimitError();
+      }
+      if (error instanceof DestinationUnavailableError) {
+        // Every lead of this destination would fail alike: keep them all, pause, let a probe resume.
+        await deps.pauseDestination(error.code, error.reason);
+        await deps.ledger.recordFailure(lead.id, { outcome: 'paused', code: error.code, message: error.message }, { status: job.attemptsMade > 0 ? 'retrying' : 'queued', unsure: reconcileFirst });
+        await deps.rateLimit(1000);
         throw Worker.RateLimitError();
       }
       if (error instanceof PermanentDeliveryError) {

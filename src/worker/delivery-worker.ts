@@ -1,7 +1,7 @@
-import { Worker } from 'bullmq';
+import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config';
-import { Bitrix24Client } from '../crm/bitrix24/bitrix24-client';
+import { createBitrix24Client } from '../crm/bitrix24/create-client';
 import { DeadLetterStore } from '../queue/dead-letter-store';
 import { deliveryQueueName, type DeliverLeadJob, type DeliveryReceipt } from '../queue/jobs';
 import { LeadLedger } from '../queue/lead-ledger';
@@ -9,6 +9,8 @@ import { BACKOFF_TYPE } from '../queue/lead-queue';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { createDeliveryProcessor } from './deliver-lead';
+import { DestinationBreaker } from './destination-breaker';
+import { operatingPauseMs } from './operating-budget';
 import { PortalDispatcher } from './portal-dispatcher';
 import { PLAN_BUCKETS, PortalRateLimiter } from './portal-rate-limiter';
 import { retryDelay } from './retry-delay';
@@ -34,11 +36,47 @@ export function startDeliveryWorkers({ config, redis, logger, metrics }: Deliver
   const deadLetters = new DeadLetterStore(redis, prefix);
   const workers: Worker[] = [];
   const dispatchers: PortalDispatcher[] = [];
+  const breakers: DestinationBreaker[] = [];
+  const queues: Queue[] = [];
 
   for (const [destination, target] of Object.entries(config.destinations)) {
     const bucket = { ...PLAN_BUCKETS[target.plan], ...target.rateLimit };
     const limiter = new PortalRateLimiter(redis, prefix, destination, bucket);
-    const client = new Bitrix24Client({ webhookUrl: target.webhookUrl, timeoutMs: target.timeoutMs });
+    const client = createBitrix24Client(destination, target, {
+      redis,
+      prefix,
+      onTime: (time) => {
+        // Slow down before the portal blocks the method for ten minutes.
+        const pause = operatingPauseMs(time, target.operatingLimitSeconds, Date.now());
+        if (pause > 0) {
+          logger.warn({ destination, operating: time.operating, pauseMs: pause }, 'operating limit nearly used; holding the destination back');
+          void limiter.pause(pause).catch(() => undefined);
+        }
+      },
+    });
+    const queue = new Queue(deliveryQueueName(destination), { connection: redis, prefix });
+    queue.on('error', () => undefined);
+    queues.push(queue);
+    const breaker = new DestinationBreaker({
+      redis,
+      prefix,
+      destination,
+      queue,
+      probeIntervalMs: target.probeIntervalMs,
+      probe: async () => {
+        await client.call('profile', {});
+      },
+      onChange: (state) => {
+        metrics.destinationPaused.set({ destination }, state.open ? 1 : 0);
+        if (state.open) logger.error({ destination, code: state.code, reason: state.reason }, 'destination paused (circuit breaker open); leads are kept');
+        else {
+          void limiter.resume().catch(() => undefined);
+          logger.info({ destination }, 'destination resumed');
+        }
+      },
+    });
+    breaker.startProbing();
+    breakers.push(breaker);
     const dispatcher = new PortalDispatcher({
       client,
       limiter,
@@ -63,6 +101,11 @@ export function startDeliveryWorkers({ config, redis, logger, metrics }: Deliver
       rateLimit: async (ms) => {
         await worker?.rateLimit(ms);
       },
+      pauseDestination: async (code, reason) => {
+        await breaker.open(code, reason);
+        // Leads already waiting in this process stop at once instead of each hitting the portal.
+        await limiter.pause(target.probeIntervalMs);
+      },
     });
     worker = new Worker<DeliverLeadJob, DeliveryReceipt>(deliveryQueueName(destination), processor, {
       connection: redis,
@@ -82,6 +125,7 @@ export function startDeliveryWorkers({ config, redis, logger, metrics }: Deliver
   return {
     workers,
     async close(timeoutMs = config.delivery.shutdownTimeoutMs) {
+      for (const breaker of breakers) breaker.stopProbing();
       await Promise.all(
         workers.map(async (worker, i) => {
           let timer: NodeJS.Timeout | undefined;
@@ -99,6 +143,7 @@ export function startDeliveryWorkers({ config, redis, logger, metrics }: Deliver
           }
         }),
       );
+      await Promise.all(queues.map((q) => q.close()));
     },
   };
 }

@@ -10,6 +10,24 @@ export interface BreakerState {
   lastProbeError?: string;
 }
 
+export function breakerKey(prefix: string, destination: string): string {
+  return `${prefix}:breaker:${destination}`;
+}
+
+/** Any process (API, CLI) can read whether a destination is paused, and why. */
+export async function readBreakerState(redis: Redis, prefix: string, destination: string): Promise<BreakerState> {
+  const hash = await redis.hgetall(breakerKey(prefix, destination));
+  if (hash.open !== '1') return { open: false };
+  return {
+    open: true,
+    ...(hash.code !== undefined ? { code: hash.code } : {}),
+    ...(hash.reason ? { reason: hash.reason } : {}),
+    ...(hash.since ? { since: hash.since } : {}),
+    ...(hash.lastProbeAt ? { lastProbeAt: hash.lastProbeAt } : {}),
+    ...(hash.lastProbeError ? { lastProbeError: hash.lastProbeError } : {}),
+  };
+}
+
 export interface DestinationBreakerOptions {
   redis: Redis;
   prefix: string;
@@ -32,36 +50,35 @@ export class DestinationBreaker {
   private readonly key: string;
   private readonly lockKey: string;
   private timer?: NodeJS.Timeout;
+  /** What this process last saw, so every process reports (metrics, logs) a change made by another. */
+  private seenOpen = false;
 
   constructor(private readonly options: DestinationBreakerOptions) {
-    this.key = `${options.prefix}:breaker:${options.destination}`;
+    this.key = breakerKey(options.prefix, options.destination);
     this.lockKey = `${this.key}:probe`;
   }
 
   async open(code: string, reason: string): Promise<void> {
-    const opened = await this.options.redis.hsetnx(this.key, 'since', new Date().toISOString());
+    await this.options.redis.hsetnx(this.key, 'since', new Date().toISOString());
     await this.options.redis.hset(this.key, { open: '1', code, reason });
     await this.options.queue.pause();
-    if (opened) this.options.onChange?.(await this.state());
+    await this.notice(await this.state());
   }
 
   async close(): Promise<void> {
     await this.options.redis.del(this.key);
     await this.options.queue.resume();
-    this.options.onChange?.({ open: false });
+    await this.notice({ open: false });
   }
 
-  async state(): Promise<BreakerState> {
-    const hash = await this.options.redis.hgetall(this.key);
-    if (hash.open !== '1') return { open: false };
-    return {
-      open: true,
-      ...(hash.code !== undefined ? { code: hash.code } : {}),
-      ...(hash.reason ? { reason: hash.reason } : {}),
-      ...(hash.since ? { since: hash.since } : {}),
-      ...(hash.lastProbeAt ? { lastProbeAt: hash.lastProbeAt } : {}),
-      ...(hash.lastProbeError ? { lastProbeError: hash.lastProbeError } : {}),
-    };
+  private async notice(state: BreakerState): Promise<void> {
+    if (state.open === this.seenOpen) return;
+    this.seenOpen = state.open;
+    this.options.onChange?.(state);
+  }
+
+  state(): Promise<BreakerState> {
+    return readBreakerState(this.options.redis, this.options.prefix, this.options.destination);
   }
 
   /** One probe attempt, if the breaker is open and no other process is probing right now. */
@@ -84,7 +101,10 @@ export class DestinationBreaker {
   startProbing(): void {
     const interval = this.options.probeIntervalMs ?? 30_000;
     this.timer = setInterval(() => {
-      void this.probeOnce().catch(() => undefined);
+      void (async () => {
+        await this.notice(await this.state());
+        await this.probeOnce();
+      })().catch(() => undefined);
     }, interval);
     this.timer.unref();
   }

@@ -50,6 +50,8 @@ export const PLAN_BUCKETS: Record<'standard' | 'enterprise', BucketShape> = {
 export interface RateLimiter {
   acquire(): Promise<number>;
   pause(ms: number, options?: { bucketFull?: boolean }): Promise<void>;
+  /** Lifts a pause at once (the destination's circuit breaker closed). */
+  resume(): Promise<void>;
 }
 
 export class PortalRateLimiter implements RateLimiter {
@@ -78,5 +80,9 @@ export class PortalRateLimiter implements RateLimiter {
 
   async pause(ms: number, options: { bucketFull?: boolean } = {}): Promise<void> {
     await this.redis.eval(PAUSE, 1, this.key, Math.max(0, Math.round(ms)), options.bucketFull ? '1' : '0', this.capacity);
+  }
+
+  async resume(): Promise<void> {
+    await this.redis.hdel(this.key, 'pausedUntil');
   }
 }

@@ -28,6 +28,8 @@ export async function startStack(
     overrides?: DeepPartial<Config> & Record<string, unknown>;
     /** Settings of the `main` destination pointing at the simulator. */
     destination?: Record<string, unknown>;
+    /** The whole `main` destination, built from the running simulator (e.g. an OAuth app it issued tokens for). */
+    destinationFromSim?: (sim: Bitrix24Simulator) => Record<string, unknown>;
     sim?: Bitrix24SimulatorOptions;
     role?: Role;
     redisUrl?: string;
@@ -47,7 +49,7 @@ export async function startStack(
       worker: { port: 0, host: '127.0.0.1' },
       admin: { token: 'admin-secret', ...(o.admin ?? {}) },
       delivery: { ...TEST_DELIVERY, ...(o.delivery ?? {}) },
-      destinations: o.destinations ?? { main: { webhookUrl: sim.webhookUrl, ...options.destination } },
+      destinations: o.destinations ?? { main: options.destinationFromSim ? options.destinationFromSim(sim) : { webhookUrl: sim.webhookUrl, ...options.destination } },
     },
     {},
   );

@@ -100,20 +100,13 @@ describe('delivery when Bitrix24 misbehaves', () => {
     }
   });
 
-  it('wrong webhook credentials dead-letter with INVALID_CREDENTIALS', async () => {
-    stack.sim.setWebhookCode('rotated-code');
-    const [id] = await submit(1);
-    await waitFor(async () => (await status(id!)).status === 'dead', 'dead status', 10_000);
-    expect((await status(id!)).lastError).toContain('INVALID_CREDENTIALS');
-  });
-
-  it('exhausting every attempt on retryable errors dead-letters the lead', async () => {
-    stack.sim.injectFault({ kind: 'error', count: 100, status: 503, error: 'OVERLOAD_LIMIT', description: 'REST API is blocked due to overload' });
+  it('exhausting every attempt on retryable errors dead-letters the lead with every attempt recorded', async () => {
+    stack.sim.injectFault({ kind: 'error', count: 100, status: 500, error: 'INTERNAL_SERVER_ERROR', description: 'Internal server error', method: 'crm.lead.add' });
     const [id] = await submit(1);
     await waitFor(async () => (await status(id!)).status === 'dead', 'dead status', 15_000);
     const record = await status(id!);
     expect(record.lastError).toMatch(/gave up after 8 attempts/);
     expect(record.attempts).toBe(8);
+    expect(countByOrigin().get(id!)).toBeUndefined();
   });
 });
-

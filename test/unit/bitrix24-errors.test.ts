@@ -1,5 +1,5 @@
 import { classifyBitrix24Error, classifyNetworkError } from '../../src/crm/bitrix24/classify-error';
-import { DestinationThrottledError, PermanentDeliveryError, RetryableDeliveryError } from '../../src/crm/delivery-errors';
+import { DestinationThrottledError, DestinationUnavailableError, PermanentDeliveryError, RetryableDeliveryError } from '../../src/crm/delivery-errors';
 
 describe('Bitrix24 error classification', () => {
   it('pauses the destination on QUERY_LIMIT_EXCEEDED without spending an attempt', () => {
@@ -16,13 +16,24 @@ describe('Bitrix24 error classification', () => {
 
   it.each([
     [400, ''],
+    [400, 'CRM_FIELD_ERROR_VALUE_NOT_VALID'],
+    [400, 'ERROR_ARGUMENT'],
+  ])('dead-letters %i "%s" (this lead\'s data) at once', (status, code) => {
+    expect(classifyBitrix24Error(status, { error: code, error_description: 'x' })).toBeInstanceOf(PermanentDeliveryError);
+  });
+
+  it.each([
     [403, 'INVALID_CREDENTIALS'],
     [403, 'ACCESS_DENIED'],
     [403, 'insufficient_scope'],
     [404, 'ERROR_METHOD_NOT_FOUND'],
     [401, 'no_auth_found'],
-  ])('dead-letters %i %s at once', (status, code) => {
-    expect(classifyBitrix24Error(status, { error: code, error_description: 'x' })).toBeInstanceOf(PermanentDeliveryError);
+    [403, 'PORTAL_DELETED'],
+    [503, 'OVERLOAD_LIMIT'],
+  ])('pauses the whole destination on %i %s, with a reason an operator can act on', (status, code) => {
+    const error = classifyBitrix24Error(status, { error: code, error_description: 'x' }) as DestinationUnavailableError;
+    expect(error).toBeInstanceOf(DestinationUnavailableError);
+    expect(error.reason.length).toBeGreaterThan(20);
   });
 
   it('treats 5xx without a code and INTERNAL_SERVER_ERROR as ambiguous (the lead may exist)', () => {
@@ -32,8 +43,8 @@ describe('Bitrix24 error classification', () => {
     expect(plain.ambiguous && internal.ambiguous).toBe(true);
   });
 
-  it('retries OVERLOAD_LIMIT as refused-before-execution', () => {
-    const error = classifyBitrix24Error(503, { error: 'OVERLOAD_LIMIT' }) as RetryableDeliveryError;
+  it('retries METHOD_CONFIRM_WAITING as refused-before-execution', () => {
+    const error = classifyBitrix24Error(401, { error: 'METHOD_CONFIRM_WAITING' }) as RetryableDeliveryError;
     expect(error).toBeInstanceOf(RetryableDeliveryError);
     expect(error.ambiguous).toBe(false);
   });

@@ -1,5 +1,5 @@
 import type { LeadFields } from '../../lead/lead';
-import { DeliveryError, PermanentDeliveryError, RetryableDeliveryError } from '../delivery-errors';
+import { DeliveryError, DestinationUnavailableError, RetryableDeliveryError } from '../delivery-errors';
 import { classifyBitrix24Error, classifyNetworkError, type Bitrix24ErrorBody } from './classify-error';
 import type { OAuthTokenSource } from './oauth-session';
 import { toPhpQuery } from './php-query';
@@ -110,6 +110,14 @@ export class Bitrix24Client {
     } catch (err) {
       throw classifyNetworkError(err, this.options.timeoutMs);
     }
+    if (response.status >= 300 && response.status < 400) {
+      // The portal moved: every lead would be redirected alike, so the destination pauses until its URL is fixed.
+      const fix = this.session ? 'the OAuth client_endpoint is stale' : 'update the webhook URL';
+      throw new DestinationUnavailableError(
+        `Bitrix24 portal moved (HTTP ${response.status} to ${response.headers.get('location') ?? '?'}): ${fix}`,
+        { code: 'PORTAL_MOVED', status: response.status },
+      );
+    }
     let body: { result?: T; time?: Bitrix24Time } & Bitrix24ErrorBody;
     try {
       body = JSON.parse(text);
@@ -121,13 +129,6 @@ export class Bitrix24Client {
       this.options.onTime?.(body.time);
     }
     if (response.status >= 300 || body.error !== undefined) {
-      if (response.status >= 300 && response.status < 400) {
-        const fix = this.session ? 'the OAuth client_endpoint is stale' : 'update the webhook URL';
-        throw new PermanentDeliveryError(
-          `Bitrix24 portal moved (HTTP ${response.status} to ${response.headers.get('location') ?? '?'}): ${fix}`,
-          { code: 'PORTAL_MOVED', status: response.status },
-        );
-      }
       throw classifyBitrix24Error(response.status, body, { operatingResetAt: this.lastOperatingResetAt });
     }
     return body.result as T;

@@ -1,24 +1,45 @@
 import {
   DestinationThrottledError,
+  DestinationUnavailableError,
   PermanentDeliveryError,
   RetryableDeliveryError,
   type DeliveryError,
 } from '../delivery-errors';
 
-/** Codes that mean "fix the configuration or the data": retrying cannot help (reference §5.3). */
+/**
+ * Codes that say the destination itself cannot take any lead (credentials, portal, scope, a manual
+ * block): every queued lead would fail alike, so the destination is paused with its leads kept
+ * (circuit breaker) instead of dead-lettering the backlog. All are refused before execution.
+ */
+const DESTINATION_CODES: Record<string, string> = {
+  invalid_credentials: 'the webhook was deleted or its user id/code is wrong: fix the destination webhookUrl',
+  no_auth_found: 'Bitrix24 found no authorization in the request: check the destination webhookUrl or OAuth settings',
+  expired_token: 'the webhook or token has expired: issue a new webhook (or token pair) for this portal',
+  invalid_token: 'the access token is not valid: issue a new token pair for this portal',
+  access_denied: 'REST is not available on this portal (commercial plans only) or access was revoked',
+  insufficient_scope: 'the webhook or app lacks the "crm" scope: add it in the portal',
+  user_access_error: 'the webhook user no longer has access to the application',
+  allowed_only_intranet_user: 'the webhook user is not an intranet user',
+  wrong_auth_type: 'this method needs another kind of authorization',
+  portal_deleted: 'the portal was deleted',
+  payment_required: 'the portal or application needs payment',
+  overload_limit: 'REST API blocked by Bitrix24 due to overload (manual block): contact Bitrix24 support',
+  invalid_request: 'the portal refused the request (HTTPS required?): check the destination URL',
+  error_method_not_found: 'crm.lead.add is not available on this portal (CRM disabled or wrong URL)',
+  portal_moved: 'the portal moved to another address: update the destination URL',
+};
+
+/** Codes that mean "fix this lead's data": retrying cannot help (reference §5.3). */
 const PERMANENT_CODES = new Set(
   [
-    'NO_AUTH_FOUND', 'INVALID_CREDENTIALS', 'insufficient_scope', 'ACCESS_DENIED', 'user_access_error',
-    'allowed_only_intranet_user', 'ERROR_METHOD_NOT_FOUND', 'INVALID_REQUEST', 'PORTAL_DELETED',
-    'ERROR_MANIFEST_IS_NOT_AVAILABLE', 'WRONG_AUTH_TYPE', 'ERROR_BATCH_METHOD_NOT_ALLOWED',
-    'ERROR_BATCH_LENGTH_EXCEEDED', 'WRONG_ENCODING', 'invalid_grant', 'PAYMENT_REQUIRED',
-    'CRM_FIELD_ERROR_VALUE_NOT_VALID', 'ERROR_ARGUMENT', 'NOT_FOUND', 'ERROR_NOT_FOUND', '100',
-    'METHOD_CONFIRM_DENIED', 'expired_token', 'invalid_token',
+    'ERROR_MANIFEST_IS_NOT_AVAILABLE', 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'ERROR_BATCH_LENGTH_EXCEEDED',
+    'WRONG_ENCODING', 'CRM_FIELD_ERROR_VALUE_NOT_VALID', 'ERROR_ARGUMENT', 'NOT_FOUND', 'ERROR_NOT_FOUND',
+    '100', 'METHOD_CONFIRM_DENIED',
   ].map((c) => c.toLowerCase()),
 );
 
 /** Refused before execution but not for ever: retry, and a retry duplicates nothing. */
-const REFUSED_RETRYABLE_CODES = new Set(['overload_limit', 'method_confirm_waiting']);
+const REFUSED_RETRYABLE_CODES = new Set(['method_confirm_waiting']);
 
 /** The request may have run: a retry must first look for the lead. */
 const AMBIGUOUS_CODES = new Set(['internal_server_error', 'error_unexpected_answer', 'error_core']);
@@ -59,6 +80,8 @@ export function classifyBitrix24Error(
       retryAfterMs: Math.max(OPERATION_LIMIT_MIN_PAUSE_MS, untilReset),
     });
   }
+  const unavailable = DESTINATION_CODES[lower];
+  if (unavailable) return new DestinationUnavailableError(`${message} (${unavailable})`, { code, status });
   if (PERMANENT_CODES.has(lower)) return new PermanentDeliveryError(message, { code, status });
   if (REFUSED_RETRYABLE_CODES.has(lower)) return new RetryableDeliveryError(message, { code, status, ambiguous: false });
   if (AMBIGUOUS_CODES.has(lower)) return new RetryableDeliveryError(message, { code, status, ambiguous: true });

@@ -3,7 +3,22 @@ import type { Redis } from 'ioredis';
 import type { Metrics } from '../../shared/metrics';
 
 /** Liveness, readiness and Prometheus metrics: served by API and worker processes alike. */
-export function operationsRouter(deps: { redis: Redis; metrics: Metrics; role: string }): Router {
+export interface DestinationStatus {
+  open: boolean;
+  code?: string;
+  reason?: string;
+  since?: string;
+}
+
+export interface OperationsDeps {
+  redis: Redis;
+  metrics: Metrics;
+  role: string;
+  /** Circuit-breaker state per destination, shown in /readyz so a paused portal is visible. */
+  destinationStatus?: () => Promise<Record<string, DestinationStatus>>;
+}
+
+export function operationsRouter(deps: OperationsDeps): Router {
   const router = Router();
 
   router.get('/healthz', (_req, res) => {
@@ -19,7 +34,10 @@ export function operationsRouter(deps: { redis: Redis; metrics: Metrics; role: s
           timer = setTimeout(() => reject(new Error('timeout')), 1000);
         }),
       ]);
-      res.json({ status: 'ready', redis: 'ok' });
+      // A paused destination does not make this process unready (it still takes and keeps leads), but operators see it here.
+      const destinations = deps.destinationStatus ? await deps.destinationStatus() : undefined;
+      const paused = destinations ? Object.entries(destinations).filter(([, d]) => d.open).map(([name]) => name) : [];
+      res.json({ status: paused.length > 0 ? 'degraded' : 'ready', redis: 'ok', ...(destinations ? { destinations } : {}) });
     } catch (err) {
       res.status(503).json({ status: 'not_ready', redis: (err as Error).message });
     } finally {
