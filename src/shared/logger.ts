@@ -1,10 +1,11 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
 /**
- * JSON logs that never carry personal data or secrets: contact fields anywhere in a logged object are
- * censored by path, and webhook URLs (whose path holds the secret code) are masked where we log them.
+ * Contact fields and secrets are censored by path wherever they appear in a logged object. Paths alone
+ * are not enough: a CRM error description or a parse problem can echo what a visitor typed, so every
+ * string that reaches the log is also scrubbed of email addresses, phone-like numbers and webhook codes.
  */
 const REDACT_PATHS = [
   'email', 'phone', 'name', 'EMAIL', 'PHONE', 'NAME', 'LAST_NAME', 'SECOND_NAME',
@@ -15,26 +16,52 @@ const REDACT_PATHS = [
   'refreshToken', '*.refreshToken', 'clientSecret', '*.clientSecret', 'oauth', '*.oauth',
 ];
 
-export function createLogger(options: { level?: string; name?: string } = {}): Logger {
-  return pino({
-    name: options.name ?? 'leadgate',
-    level: options.level ?? process.env.LOG_LEVEL ?? 'info',
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-    base: { pid: process.pid },
-    timestamp: pino.stdTimeFunctions.isoTime,
-  });
+const EMAIL = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})/g;
+/** Seven or more digits, optionally with a leading + and spaces, dots, dashes or brackets between them. */
+const PHONE = /(?<![\w+])\+?\d[\d ().-]{5,}\d(?!\w)/g;
+const WEBHOOK = /(\/rest\/\d+\/)[^/\s"']+/g;
+
+/** `jane.doe@example.com` → `j***@example.com`; `+49 30 1234567` → `+49***67`; webhook codes → `***`. */
+export function scrubText(text: string): string {
+  return text
+    .replace(WEBHOOK, '$1***')
+    .replace(EMAIL, '$1***@$2')
+    .replace(PHONE, (match) => {
+      const digits = match.replace(/\D/g, '');
+      // Timestamps and ids look like numbers too; only mask what could be a phone (7–15 digits).
+      if (digits.length < 7 || digits.length > 15 || /^\d{4}-\d{2}-\d{2}/.test(match)) return match;
+      return `${match.startsWith('+') ? '+' : ''}${digits.slice(0, 2)}***${digits.slice(-2)}`;
+    });
+}
+
+function scrub(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrubText(value);
+  if (depth > 6 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((item) => scrub(item, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) out[key] = scrub(item, depth + 1);
+  return out;
+}
+
+export function createLogger(options: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {
+  return pino(
+    {
+      name: options.name ?? 'leadgate',
+      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: { pid: process.pid },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { log: (object) => scrub(object) as Record<string, unknown> },
+      hooks: {
+        // The message string is not part of the object the formatter sees.
+        logMethod(args, method) {
+          method.apply(this, args.map((arg) => (typeof arg === 'string' ? scrubText(arg) : arg)) as Parameters<typeof method>);
+        },
+      },
+    },
+    options.destination,
+  );
 }
 
 /** A logger for tests and library use that writes nothing. */
 export const silentLogger: Logger = pino({ level: 'silent' });
-
-/** `https://portal/rest/1/abc123secret/` → `https://portal/rest/1/***` (the code is a password). */
-export function maskWebhookUrl(url: string): string {
-  return url.replace(/(\/rest\/\d+\/)[^/]+/, '$1***');
-}
-
-/** `jane.doe@example.com` → `j***@example.com`, for the rare log line that must point at a contact. */
-export function maskEmail(email: string): string {
-  const at = email.indexOf('@');
-  return at > 0 ? `${email[0]}***${email.slice(at)}` : '***';
-}

@@ -1,15 +1,6 @@
 /** Tiny fetch wrappers so the specs read as HTTP exchanges with a portal. */
 
-export interface TimeBlock {
-  start: number;
-  finish: number;
-  duration: number;
-  processing: number;
-  date_start: string;
-  date_finish: string;
-  operating?: number;
-  operating_reset_at?: number;
-}
+import type { TimeInfo as TimeBlock } from '../../src/sim/bitrix24/time-info';
 
 export interface RestBody<R = unknown> {
   result?: R;

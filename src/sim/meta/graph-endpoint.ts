@@ -1,6 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { appSecretProof } from '../../sources/meta/graph-client';
-import { GRAPH_LEAD_FIELDS } from '../../sources/meta/graph-lead';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { GraphCall, MetaSimState, SimLead } from './sim-state';
 
 export interface GraphAnswer {
@@ -11,7 +9,12 @@ export interface GraphAnswer {
 
 /** What Graph returns for a lead when no `fields` are asked for (Retrieving Leads page). */
 const DEFAULT_FIELDS = ['created_time', 'id', 'ad_id', 'form_id', 'field_data'];
-const KNOWN_FIELDS = new Set<string>([...GRAPH_LEAD_FIELDS, 'home_listing', 'partner_name', 'post', 'retailer_item_id', 'vehicle']);
+/** Every field of Graph's Lead object (facebook-python-business-sdk adobjects/lead.py), listed here and not borrowed from leadgate. */
+const KNOWN_FIELDS = new Set<string>([
+  'ad_id', 'ad_name', 'adset_id', 'adset_name', 'campaign_id', 'campaign_name', 'created_time',
+  'custom_disclaimer_responses', 'field_data', 'form_id', 'home_listing', 'id', 'is_organic',
+  'partner_name', 'platform', 'post', 'retailer_item_id', 'vehicle',
+]);
 
 function graphError(status: number, code: number, type: string, message: string, subcode?: number, extra: Record<string, unknown> = {}): GraphAnswer {
   const error: Record<string, unknown> = { message, type, code, ...extra, fbtrace_id: randomBytes(8).toString('base64url') };
@@ -58,7 +61,8 @@ function answer(state: MetaSimState, appSecret: string, method: string, url: URL
 
   const proof = url.searchParams.get('appsecret_proof');
   if (!proof) return graphError(400, 100, 'GraphMethodException', 'API calls from the server require an appsecret_proof argument');
-  if (proof !== appSecretProof(token, appSecret)) return graphError(400, 100, 'GraphMethodException', 'Invalid appsecret_proof provided in the API argument');
+  // Computed here as Meta documents it, not with leadgate's own helper, so a bug there cannot hide.
+  if (proof !== createHmac('sha256', appSecret).update(token).digest('hex')) return graphError(400, 100, 'GraphMethodException', 'Invalid appsecret_proof provided in the API argument');
 
   const lead = state.leads.get(leadgenId);
   if (!lead || (lead.page_id !== undefined && lead.page_id !== pageId)) return unsupportedGet(leadgenId);

@@ -1,6 +1,5 @@
 import { createHmac } from 'node:crypto';
 import type { LeadgenNotification } from '../../sources/meta/leadgen-webhook';
-import { signMetaBody } from '../../sources/meta/verify-signature';
 import type { MetaSimState } from './sim-state';
 
 export interface SendWebhookOptions {
@@ -57,7 +56,8 @@ export async function sendWebhook(targetUrl: string, body: string, appSecret: st
   const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'facebookexternalua' };
   const secret = options.signWith === undefined ? appSecret : options.signWith;
   if (secret !== false) {
-    headers['x-hub-signature-256'] = signMetaBody(body, secret);
+    // Signed as Meta documents it (HMAC-SHA256 of the raw bytes), independently of leadgate's verifier.
+    headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
     headers['x-hub-signature'] = `sha1=${createHmac('sha1', secret).update(body).digest('hex')}`;
   }
   return fetch(targetUrl, { method: 'POST', headers, body: options.tamper ? tamperWith(body) : body });
