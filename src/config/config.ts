@@ -57,6 +57,7 @@ export interface Config {
     concurrency: number;
     maxBatchSize: number;
     shutdownTimeoutMs: number;
+    lockDurationMs: number;
     deliveredRetentionSeconds: number;
     statusRetentionSeconds: number;
   };

@@ -111,6 +111,9 @@ export function startDeliveryWorkers({ config, redis, logger, metrics }: Deliver
       connection: redis,
       prefix,
       concurrency: config.delivery.concurrency,
+      // A crashed worker's leads are taken over after this; the unsure mark makes the takeover look before adding.
+      lockDuration: config.delivery.lockDurationMs,
+      stalledInterval: config.delivery.lockDurationMs,
       // BullMQ only honours worker.rateLimit() when a limiter is set; this one never binds on its own.
       limiter: { max: 100_000, duration: 1000 },
       settings: {

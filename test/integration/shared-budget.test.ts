@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { silentLogger } from '../../src/shared/logger';
 import { startBitrix24Simulator, type Bitrix24Simulator } from '../../src/sim/bitrix24/bitrix24-simulator';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { postJson } from '../helpers/stack';
+import { exited, spawnLeadgate } from '../helpers/spawn-leadgate';
 import { waitFor } from '../helpers/wait-for';
 
 /** A small bucket so the test is short: 4 requests/s drained, blocking above 8. */
@@ -20,11 +21,7 @@ const workers: ChildProcess[] = [];
 const prefix = uniquePrefix('shared-budget');
 
 function startWorkerProcess(configFile: string): ChildProcess {
-  const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/cli.ts', 'worker', '--config', configFile], {
-    cwd: join(__dirname, '../..'),
-    env: { ...process.env, LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child = spawnLeadgate(['worker', '--config', configFile]);
   workers.push(child);
   return child;
 }
@@ -49,7 +46,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of workers) child.kill('SIGTERM');
-  await Promise.all(workers.map((c) => new Promise((r) => (c.exitCode !== null ? r(null) : c.once('exit', r)))));
+  await Promise.all(workers.map(exited));
   await api.stop();
   await sim.close();
   await dropPrefix(prefix);

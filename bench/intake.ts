@@ -1,0 +1,338 @@
+/**
+ * Intake benchmark: how many form submissions per second one API process acknowledges (202, the job
+ * durably in Redis) and at what latency, beside two references measured in the same run:
+ *
+ *   A. GET /healthz of the same leadgate process (express + helmet + HTTP, nothing else);
+ *   B. a bare express() app with express.json() answering 202 to the same POST (no validation, no Redis).
+ *
+ * Every server runs in its own child process (bench/intake-server.ts); autocannon drives it from this
+ * process, so the load generator and the server never share an event loop. Only 127.0.0.1, bounded by
+ * DURATION_S per run. After each leadgate run, once nothing is in flight, the jobs and status records
+ * in Redis are counted against the 202s the server sent; then the run's keys are deleted (SCAN by its
+ * own prefix, never FLUSHALL).
+ *
+ *   npm run bench:intake          (CONNECTIONS=10,50 DURATION_S=10 WARMUP_S=3 LOG_LEVEL=info to change;
+ *                                  INTAKE_CPU_PROF=dir writes a --cpu-prof profile of each server)
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import IORedis, { type Redis } from 'ioredis';
+import { deliveryQueueName } from '../src/queue/jobs';
+import type { ServerCommand, ServerMessage, ServerMode } from './intake-server';
+import { machine, percentile, ROOT } from './support';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const CONNECTIONS = (process.env.CONNECTIONS ?? '10,50').split(',').map(Number);
+const DURATION_S = Number(process.env.DURATION_S ?? 10);
+const WARMUP_S = Number(process.env.WARMUP_S ?? 3);
+const LOG_LEVEL = process.env.LOG_LEVEL ?? 'info';
+const CPU_PROF = process.env.INTAKE_CPU_PROF;
+
+/** What a landing page's fetch() sends: contact fields, a message, UTM tags and the page URL. */
+const SUBMISSION = JSON.stringify({
+  name: 'Jane Doe',
+  email: 'jane.doe@example.com',
+  phone: '+49 30 1234567',
+  message: 'Hello, we are looking for a CRM integration for our three shops. Could you call me back on weekdays after 2 pm?',
+  utm_source: 'google',
+  utm_medium: 'cpc',
+  utm_campaign: 'spring_sale_2026',
+  utm_content: 'ad_variant_b',
+  utm_term: 'crm integration',
+  page_url: 'https://www.example.com/landing/spring?utm_source=google&utm_medium=cpc&gclid=EAIaIQobChMIx9mE3vXk',
+});
+const POST_HEADERS = { 'content-type': 'application/json', origin: 'https://www.example.com', referer: 'https://www.example.com/landing/spring' };
+
+// ---------------------------------------------------------------------------------------------------
+// The server in its own process
+
+interface ServerProcess {
+  mode: ServerMode;
+  url: string;
+  pid: number;
+  stats(): Promise<Extract<ServerMessage, { type: 'stats' }>>;
+  stop(): Promise<void>;
+}
+
+async function startServer(mode: ServerMode, env: Record<string, string> = {}): Promise<ServerProcess> {
+  const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', resolve(CPU_PROF), '--cpu-prof-name', `${mode}-${Date.now()}.cpuprofile`] : [];
+  // `node --import tsx` (not the tsx CLI, which runs a second process): one process, an IPC channel to it,
+  // and --cpu-prof profiles the server itself. stdout (the server's logs) is discarded.
+  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/intake-server.ts', mode], {
+    cwd: ROOT,
+    env: { ...process.env, REDIS_URL, LOG_LEVEL, ...env },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const waiters: Array<(m: ServerMessage) => boolean> = [];
+  child.on('message', (message: ServerMessage) => {
+    const index = waiters.findIndex((w) => w(message));
+    if (index >= 0) waiters.splice(index, 1);
+  });
+  const next = <T extends ServerMessage['type']>(type: T): Promise<Extract<ServerMessage, { type: T }>> =>
+    new Promise((resolveMessage, reject) => {
+      const onExit = (code: number | null): void => reject(new Error(`${mode} server exited with ${code} while waiting for "${type}"`));
+      child.once('exit', onExit);
+      waiters.push((m) => {
+        if (m.type !== type) return false;
+        child.off('exit', onExit);
+        resolveMessage(m as Extract<ServerMessage, { type: T }>);
+        return true;
+      });
+    });
+  const send = (command: ServerCommand): void => {
+    child.send(command);
+  };
+  const ready = await next('ready');
+  return {
+    mode,
+    url: ready.url,
+    pid: ready.pid,
+    stats() {
+      const reply = next('stats');
+      send({ type: 'stats' });
+      return reply;
+    },
+    async stop() {
+      const exited = new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+      const stopped = next('stopped').catch(() => undefined);
+      send({ type: 'stop' });
+      await stopped;
+      await exited;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One load run
+
+interface LoadRun {
+  target: string;
+  connections: number;
+  seconds: number;
+  responses2xx: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  statusCodes: Record<string, number>;
+  /** CPU used over the run, in % of one core. */
+  cpu: { server: number; loadGenerator: number; redis: number };
+  /** autocannon's own histogram (whole milliseconds), kept for comparison. */
+  autocannon: { p50: number; p99: number; averageRequestsPerSecond: number };
+}
+
+async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const info = await redis.info('cpu');
+  const read = (name: string): number => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
+  return read('used_cpu_sys') + read('used_cpu_user');
+}
+
+async function load(
+  server: ServerProcess,
+  redis: Redis,
+  target: string,
+  request: { method: 'GET' | 'POST'; path: string; body?: string },
+  connections: number,
+  seconds: number,
+): Promise<LoadRun> {
+  // Latencies are kept here from each response's own timer (fractional ms): autocannon's histogram
+  // records whole milliseconds, too coarse for answers that take 1–3 ms.
+  const latencies: number[] = [];
+  const [serverBefore, redisBefore] = await Promise.all([server.stats(), redisCpuSeconds(redis)]);
+  const cpuBefore = process.cpuUsage();
+  const wallBefore = performance.now();
+  const result = await new Promise<autocannon.Result>((resolveRun, reject) => {
+    const instance = autocannon(
+      {
+        url: `${server.url}${request.path}`,
+        method: request.method,
+        ...(request.body ? { body: request.body, headers: POST_HEADERS } : {}),
+        connections,
+        pipelining: 1,
+        duration: seconds,
+        timeout: 10,
+      },
+      (err, res) => (err ? reject(err) : resolveRun(res)),
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) latencies.push(responseTime);
+    });
+  });
+  const wall = performance.now() - wallBefore;
+  const cpuAfter = process.cpuUsage(cpuBefore);
+  const [serverAfter, redisAfter] = await Promise.all([server.stats(), redisCpuSeconds(redis)]);
+  const pct = (ms: number): number => Number(((ms / wall) * 100).toFixed(0));
+  const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]));
+  return {
+    target,
+    connections,
+    seconds: result.duration,
+    responses2xx: result['2xx'],
+    requestsPerSecond: Math.round(result['2xx'] / result.duration),
+    p50: Number(percentile(latencies, 50).toFixed(2)),
+    p99: Number(percentile(latencies, 99).toFixed(2)),
+    max: Number(Math.max(...latencies).toFixed(1)),
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    statusCodes,
+    cpu: {
+      server: pct(serverAfter.cpuUserMs + serverAfter.cpuSystemMs - serverBefore.cpuUserMs - serverBefore.cpuSystemMs),
+      loadGenerator: pct((cpuAfter.user + cpuAfter.system) / 1000),
+      redis: pct((redisAfter - redisBefore) * 1000),
+    },
+    autocannon: { p50: result.latency.p50, p99: result.latency.p99, averageRequestsPerSecond: result.requests.average },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Redis: nothing acknowledged lost, then clean up
+
+interface Durability {
+  prefix: string;
+  /** 202s the server sent (warm-up included), counted by the server process once nothing was in flight. */
+  acknowledged: number;
+  /** 202s autocannon received; fewer than `acknowledged` by the requests in flight when a run stopped. */
+  received2xx: number;
+  /**
+   * Requests whose connection the load generator closed (at the end of a run) before the answer: such a
+   * lead may be queued without any 202 having been sent, so `jobs` may exceed `acknowledged` by at most this.
+   */
+  abandoned: number;
+  /** Delivery jobs in the portal's queue (BullMQ job counts, every state). */
+  jobs: number;
+  /** Lead status records (`<prefix>:lead:<id>`), written right after each job. */
+  statusRecords: number;
+  lost: number;
+  keysDeleted: number;
+}
+
+async function deletePrefix(redis: Redis, prefix: string): Promise<{ deleted: number; statusRecords: number }> {
+  let cursor = '0';
+  let deleted = 0;
+  let statusRecords = 0;
+  do {
+    const [nextCursor, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = nextCursor;
+    // `<prefix>:lead:<id>`, not `<prefix>:lead:<id>:attempts`.
+    statusRecords += keys.filter((k) => k.startsWith(`${prefix}:lead:`) && !k.slice(prefix.length + 6).includes(':')).length;
+    if (keys.length > 0) deleted += await redis.unlink(...keys);
+  } while (cursor !== '0');
+  return { deleted, statusRecords };
+}
+
+async function checkAndClean(redis: Redis, server: ServerProcess, prefix: string, received2xx: number): Promise<Durability> {
+  // Wait until the server has answered everything it took (autocannon stops with requests in flight).
+  let stats = await server.stats();
+  for (let i = 0; i < 100 && stats.inFlight > 0; i += 1) {
+    await new Promise((r) => setTimeout(r, 50));
+    stats = await server.stats();
+  }
+  if (stats.inFlight > 0) throw new Error(`${stats.inFlight} requests still in flight`);
+  const acknowledged = stats.byStatus['202'] ?? 0;
+  const queue = new Queue(deliveryQueueName('main'), { connection: redis, prefix });
+  const counts = await queue.getJobCounts();
+  await queue.close();
+  const jobs = Object.values(counts).reduce((sum, n) => sum + n, 0);
+  const { deleted, statusRecords } = await deletePrefix(redis, prefix);
+  return { prefix, acknowledged, received2xx, abandoned: stats.abandoned, jobs, statusRecords, lost: Math.max(0, acknowledged - jobs), keysDeleted: deleted };
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+const POST = { method: 'POST' as const, path: '/v1/forms/bench', body: SUBMISSION };
+const HEALTHZ = { method: 'GET' as const, path: '/healthz' };
+
+function line(r: LoadRun): string {
+  return `${r.target} c=${r.connections}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu server ${r.cpu.server}% loadgen ${r.cpu.loadGenerator}% redis ${r.cpu.redis}%`;
+}
+
+async function main(): Promise<void> {
+  const redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  const runId = `bench-intake-${Date.now()}`;
+  const runs: LoadRun[] = [];
+  const durability: Array<Durability & { connections: number }> = [];
+  const loadBefore = loadavg()[0]!;
+  console.log(`machine: ${machine()}, Redis ${(await redis.info('server')).match(/redis_version:(\S+)/)?.[1]}, load average ${loadBefore.toFixed(2)}`);
+  console.log(`connections ${CONNECTIONS.join(', ')}; ${WARMUP_S} s warm-up + ${DURATION_S} s per run; leadgate LOG_LEVEL=${LOG_LEVEL}`);
+
+  try {
+    for (const connections of CONNECTIONS) {
+      // B: bare express, same POST.
+      const bare = await startServer('bare');
+      try {
+        await load(bare, redis, 'warm-up', POST, connections, WARMUP_S);
+        const r = await load(bare, redis, 'bare', POST, connections, DURATION_S);
+        runs.push(r);
+        console.log(line(r));
+      } finally {
+        await bare.stop();
+      }
+
+      // A and leadgate: one API process on a fresh prefix.
+      const prefix = `${runId}-c${connections}`;
+      const api = await startServer('leadgate', { INTAKE_PREFIX: prefix });
+      try {
+        await load(api, redis, 'warm-up', HEALTHZ, connections, WARMUP_S);
+        const health = await load(api, redis, 'healthz', HEALTHZ, connections, DURATION_S);
+        runs.push(health);
+        console.log(line(health));
+        const warm = await load(api, redis, 'warm-up', POST, connections, WARMUP_S);
+        const r = await load(api, redis, 'leadgate', POST, connections, DURATION_S);
+        runs.push(r);
+        console.log(line(r));
+        const d = await checkAndClean(redis, api, prefix, warm.responses2xx + r.responses2xx);
+        durability.push({ connections, ...d });
+        console.log(`  Redis: ${d.acknowledged} acknowledged (202 sent), ${d.received2xx} 202s received, ${d.abandoned} abandoned by the client, ${d.jobs} jobs, ${d.statusRecords} status records, lost ${d.lost}; ${d.keysDeleted} keys deleted`);
+      } finally {
+        await api.stop();
+        await deletePrefix(redis, prefix);
+      }
+    }
+  } finally {
+    redis.disconnect();
+  }
+
+  const result = {
+    date: new Date().toISOString(),
+    machine: machine(),
+    loadAverageBefore: loadBefore,
+    durationSeconds: DURATION_S,
+    warmupSeconds: WARMUP_S,
+    logLevel: LOG_LEVEL,
+    runs,
+    durability,
+  };
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(join(ROOT, 'bench/results/intake-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+
+  const label: Record<string, string> = {
+    healthz: 'A: `GET /healthz`, same leadgate process (reference)',
+    bare: 'B: bare `express()` + `express.json()` → 202 (reference)',
+    leadgate: '**leadgate `POST /v1/forms/bench` → 202, job in Redis**',
+  };
+  console.log('\n| run | connections | requests/s (2xx) | p50 ms | p99 ms | max ms | non-2xx | errors | CPU % server / autocannon / Redis |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of runs) {
+    console.log(`| ${label[r.target]} | ${r.connections} | ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors + r.timeouts} | ${r.cpu.server} / ${r.cpu.loadGenerator} / ${r.cpu.redis} |`);
+  }
+  console.log('\n| leadgate run (warm-up included) | 202s sent by the server | 202s received by autocannon | requests abandoned by autocannon at stop | jobs in Redis | status records | acknowledged but not in Redis |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const d of durability) console.log(`| ${d.connections} connections | ${d.acknowledged} | ${d.received2xx} | ${d.abandoned} | ${d.jobs} | ${d.statusRecords} | ${d.lost} |`);
+  // Every 202 sent is a job; a job without a 202 can only come from a request the client abandoned.
+  const failed = durability.some((d) => d.lost > 0 || d.jobs > d.acknowledged + d.abandoned);
+  if (failed) {
+    console.error('\nFAILED: Redis does not hold exactly the acknowledged jobs');
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
+void main();
