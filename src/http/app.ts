@@ -2,13 +2,13 @@ import express, { type Express, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
-import { RedisStore } from 'rate-limit-redis';
 import type { Config } from '../config/config';
 import type { LeadLedger } from '../queue/lead-ledger';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-error';
+import { SharedRateLimitStore } from './shared-rate-limit-store';
 import type { IntakeDeps } from './intake';
 import { formsRouter } from './routes/forms';
 import { leadsRouter } from './routes/leads';
@@ -42,12 +42,8 @@ export function createApp(deps: AppDeps): Express {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     // Shared through Redis so N API processes enforce one limit; if Redis is down the lead would
-    // fail with 503 at enqueue anyway, so the limiter fails open rather than masking that answer.
-    passOnStoreError: true,
-    store: new RedisStore({
-      prefix: `${config.redis.prefix}:rl:`,
-      sendCommand: (command: string, ...args: string[]) => deps.redis.call(command, ...args) as never,
-    }),
+    // fail with 503 at enqueue anyway, so the store fails open rather than masking that answer.
+    store: new SharedRateLimitStore({ redis: deps.redis, prefix: `${config.redis.prefix}:rl:`, logger: deps.logger }),
     handler: (_req, _res, next, options) => {
       next(new HttpError(options.statusCode, 'rate_limited', 'too many requests from this address; slow down'));
     },

@@ -1,8 +1,9 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
-import { RedisStore } from 'rate-limit-redis';
+import type { Logger } from '../shared/logger';
 import type { PartnerConfig } from '../sources/sources-config';
+import { SharedRateLimitStore } from './shared-rate-limit-store';
 import { HttpError } from './http-error';
 
 /**
@@ -10,7 +11,7 @@ import { HttpError } from './http-error';
  * partner's name so every API process shares it. Runs after authentication: `res.locals.partner`
  * names the partner. Every partner call counts, a batch as one.
  */
-export function partnerRateLimit(deps: { partners: Readonly<Record<string, PartnerConfig>>; redis: Redis; prefix: string }): RequestHandler {
+export function partnerRateLimit(deps: { partners: Readonly<Record<string, PartnerConfig>>; redis: Redis; prefix: string; logger: Logger }): RequestHandler {
   const limiters = new Map<string, RequestHandler>();
   for (const [name, partner] of Object.entries(deps.partners)) {
     const { windowMs, limit } = partner.rateLimit;
@@ -21,13 +22,9 @@ export function partnerRateLimit(deps: { partners: Readonly<Record<string, Partn
         limit,
         standardHeaders: 'draft-7',
         legacyHeaders: false,
-        // Like the public limiter: with Redis down the lead fails with 503 at enqueue anyway.
-        passOnStoreError: true,
+        // Like the public limiter, the store fails open: with Redis down the lead fails with 503 at enqueue anyway.
         keyGenerator: () => name,
-        store: new RedisStore({
-          prefix: `${deps.prefix}:rl:partner:${name}:`,
-          sendCommand: (command: string, ...args: string[]) => deps.redis.call(command, ...args) as never,
-        }),
+        store: new SharedRateLimitStore({ redis: deps.redis, prefix: `${deps.prefix}:rl:partner:${name}:`, logger: deps.logger }),
         handler: (_req, _res, next) => {
           next(new HttpError(429, 'rate_limited', `partner "${name}" may send ${limit} requests per ${Math.round(windowMs / 1000)} s; retry after the Retry-After delay`));
         },

@@ -91,7 +91,7 @@ export function partnersRouter(deps: PartnersDeps): Router {
       res.locals.partner = name;
       next();
     },
-    partnerRateLimit({ partners, redis: deps.redis, prefix: deps.prefix }),
+    partnerRateLimit({ partners, redis: deps.redis, prefix: deps.prefix, logger: intake.logger }),
   );
 
   const json = (limit: string) => [

@@ -1,0 +1,53 @@
+import type { IncrementResponse, Options, Store } from 'express-rate-limit';
+import type { Redis } from 'ioredis';
+import { RedisStore } from 'rate-limit-redis';
+import type { Logger } from '../shared/logger';
+
+/**
+ * express-rate-limit's Redis store, shared by every API process, that fails open quietly: with Redis
+ * down the lead is refused with 503 at enqueue anyway, so counting must not turn that into a 500 or
+ * print plain-text errors beside the JSON logs. A failure is logged (through pino) once a minute.
+ */
+export class SharedRateLimitStore implements Store {
+  readonly prefix: string;
+  private readonly inner: RedisStore;
+  private windowMs = 60_000;
+  private lastWarning = 0;
+
+  constructor(private readonly deps: { redis: Redis; prefix: string; logger: Logger }) {
+    this.prefix = deps.prefix;
+    this.inner = new RedisStore({
+      prefix: deps.prefix,
+      sendCommand: (command: string, ...args: string[]) => deps.redis.call(command, ...args) as never,
+    });
+  }
+
+  init(options: Options): void {
+    this.windowMs = options.windowMs;
+    this.inner.init(options);
+  }
+
+  async increment(key: string): Promise<IncrementResponse> {
+    try {
+      return await this.inner.increment(key);
+    } catch (err) {
+      this.warn(err);
+      // Counts as the first hit of a fresh window: never limits, and satisfies express-rate-limit's checks.
+      return { totalHits: 1, resetTime: new Date(Date.now() + this.windowMs) };
+    }
+  }
+
+  async decrement(key: string): Promise<void> {
+    await this.inner.decrement(key).catch((err: unknown) => this.warn(err));
+  }
+
+  async resetKey(key: string): Promise<void> {
+    await this.inner.resetKey(key).catch((err: unknown) => this.warn(err));
+  }
+
+  private warn(err: unknown): void {
+    if (Date.now() - this.lastWarning < 60_000) return;
+    this.lastWarning = Date.now();
+    this.deps.logger.warn({ err: (err as Error)?.message, store: this.prefix }, 'rate-limit store unavailable; not limiting until Redis answers');
+  }
+}
