@@ -47,6 +47,7 @@ export interface Config {
     trustProxy: string | boolean | number;
     bodyLimit: string;
     rateLimit: { windowMs: number; limit: number };
+    webhookRateLimit: { windowMs: number; limit: number };
   };
   worker: { host: string; port: number };
   admin: { token?: string };

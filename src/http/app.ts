@@ -36,19 +36,21 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(operationsRouter({ redis: deps.redis, metrics: deps.metrics, role: 'api', destinationStatus: deps.destinationStatus }));
 
-  const publicLimit = rateLimit({
-    windowMs: config.http.rateLimit.windowMs,
-    limit: config.http.rateLimit.limit,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    // Shared through Redis so N API processes enforce one limit; if Redis is down the lead would
-    // fail with 503 at enqueue anyway, so the store fails open rather than masking that answer.
-    store: new SharedRateLimitStore({ redis: deps.redis, prefix: `${config.redis.prefix}:rl:`, logger: deps.logger }),
-    handler: (_req, _res, next, options) => {
-      next(new HttpError(options.statusCode, 'rate_limited', 'too many requests from this address; slow down'));
-    },
-  });
-  app.use(['/v1/forms', '/v1/webhooks'], publicLimit);
+  const perIp = (name: string, settings: { windowMs: number; limit: number }) =>
+    rateLimit({
+      windowMs: settings.windowMs,
+      limit: settings.limit,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      // Shared through Redis so N API processes enforce one limit; if Redis is down the lead would
+      // fail with 503 at enqueue anyway, so the store fails open rather than masking that answer.
+      store: new SharedRateLimitStore({ redis: deps.redis, prefix: `${config.redis.prefix}:rl:${name}:`, logger: deps.logger }),
+      handler: (_req, _res, next, options) => {
+        next(new HttpError(options.statusCode, 'rate_limited', 'too many requests from this address; slow down'));
+      },
+    });
+  app.use('/v1/forms', perIp('forms', config.http.rateLimit));
+  app.use('/v1/webhooks', perIp('webhooks', config.http.webhookRateLimit));
 
   app.use(formsRouter(config, deps.intake));
   for (const router of deps.sourceRouters ?? []) app.use(router);

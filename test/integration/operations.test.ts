@@ -49,7 +49,7 @@ describe('operator endpoints', () => {
     expect(text).toMatch(/leadgate_delivery_latency_seconds_count\{destination="main"\} \d+/);
   });
 
-  it('rate-limits public endpoints per IP', async () => {
+  it('rate-limits form posts per IP, apart from webhooks', async () => {
     const limited = await startStack('operations-rl', { overrides: { http: { rateLimit: { windowMs: 60_000, limit: 2 } } } });
     try {
       const statuses: number[] = [];
@@ -58,6 +58,8 @@ describe('operator endpoints', () => {
       const refused = await postJson(`${limited.api.url}/v1/forms/contact`, { email: 'rl@example.com' });
       expect(await refused.json()).toMatchObject({ error: 'rate_limited' });
       expect(refused.headers.get('retry-after')).not.toBeNull();
+      // Webhooks have their own, higher per-IP budget: a busy form does not starve Meta or Google.
+      expect((await fetch(`${limited.api.url}/v1/webhooks/meta?hub.mode=subscribe&hub.verify_token=x&hub.challenge=1`)).status).not.toBe(429);
     } finally {
       await limited.stop();
     }
