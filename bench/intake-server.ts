@@ -31,18 +31,19 @@ export type ServerMessage =
 /** Answers fully handed to the socket, by status. */
 const byStatus: Record<string, number> = {};
 let inFlight = 0;
-/** Requests whose connection closed before the answer was sent (the load generator stops mid-request). */
+/** POSTs whose connection closed before the answer was sent (the load generator stops mid-request). */
 let abandoned = 0;
 
 function count(server: Server): void {
-  server.on('request', (_req, res) => {
+  server.on('request', (req, res) => {
     inFlight += 1;
+    const post = req.method === 'POST';
     res.once('finish', () => {
       byStatus[res.statusCode] = (byStatus[res.statusCode] ?? 0) + 1;
     });
     res.once('close', () => {
       inFlight -= 1;
-      if (!res.writableFinished) abandoned += 1;
+      if (post && !res.writableFinished) abandoned += 1;
     });
   });
 }
@@ -106,11 +107,14 @@ async function main(): Promise<void> {
       void started.stop().then(() => {
         send({ type: 'stopped' });
         // A normal exit, so --cpu-prof (INTAKE_CPU_PROF) writes its profile.
+        process.removeAllListeners('disconnect');
         process.disconnect();
         process.exit(0);
       });
     }
   });
+  // The bench went away (killed, crashed): never outlive it.
+  process.on('disconnect', () => process.exit(1));
   send({ type: 'ready', url: started.url, pid: process.pid });
 }
 

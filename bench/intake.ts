@@ -15,7 +15,7 @@
  *                                  INTAKE_CPU_PROF=dir writes a --cpu-prof profile of each server)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -59,7 +59,8 @@ interface ServerProcess {
 }
 
 async function startServer(mode: ServerMode, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', resolve(CPU_PROF), '--cpu-prof-name', `${mode}-${Date.now()}.cpuprofile`] : [];
+  // One profile per thread (tsx's loader runs in a worker thread); the main thread's is the largest file.
+  const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', resolve(CPU_PROF, `${mode}-${Date.now()}`)] : [];
   // `node --import tsx` (not the tsx CLI, which runs a second process): one process, an IPC channel to it,
   // and --cpu-prof profiles the server itself. stdout (the server's logs) is discarded.
   const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/intake-server.ts', mode], {
@@ -112,6 +113,7 @@ async function startServer(mode: ServerMode, env: Record<string, string> = {}): 
 interface LoadRun {
   target: string;
   connections: number;
+  /** As autocannon reports it: DURATION_S, or up to a second more (it stops on its next 1 s tick, loaded until then). */
   seconds: number;
   responses2xx: number;
   requestsPerSecond: number;
@@ -122,10 +124,24 @@ interface LoadRun {
   errors: number;
   timeouts: number;
   statusCodes: Record<string, number>;
-  /** CPU used over the run, in % of one core. */
-  cpu: { server: number; loadGenerator: number; redis: number };
+  /**
+   * CPU used over the run, in % of one core (the machine has 2, so 200% is all of it). `other` is the
+   * rest of the machine (anything but the server, autocannon and Redis): it should stay near 0.
+   */
+  cpu: { server: number; loadGenerator: number; redis: number; other: number };
   /** autocannon's own histogram (whole milliseconds), kept for comparison. */
   autocannon: { p50: number; p99: number; averageRequestsPerSecond: number };
+}
+
+/** Busy CPU seconds of the whole machine so far (Linux /proc/stat), NaN elsewhere. */
+function machineCpuSeconds(): number {
+  try {
+    const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+    const [user, nice, system, , , irq, softirq, steal] = fields.map(Number) as number[];
+    return (user! + nice! + system! + irq! + softirq! + steal!) / 100; // USER_HZ
+  } catch {
+    return NaN;
+  }
 }
 
 async function redisCpuSeconds(redis: Redis): Promise<number> {
@@ -147,6 +163,7 @@ async function load(
   const latencies: number[] = [];
   const [serverBefore, redisBefore] = await Promise.all([server.stats(), redisCpuSeconds(redis)]);
   const cpuBefore = process.cpuUsage();
+  const machineBefore = machineCpuSeconds();
   const wallBefore = performance.now();
   const result = await new Promise<autocannon.Result>((resolveRun, reject) => {
     const instance = autocannon(
@@ -167,8 +184,12 @@ async function load(
   });
   const wall = performance.now() - wallBefore;
   const cpuAfter = process.cpuUsage(cpuBefore);
+  const machineBusy = machineCpuSeconds() - machineBefore;
   const [serverAfter, redisAfter] = await Promise.all([server.stats(), redisCpuSeconds(redis)]);
-  const pct = (ms: number): number => Number(((ms / wall) * 100).toFixed(0));
+  const pct = (ms: number): number => Math.round((ms / wall) * 100);
+  const cpuServer = serverAfter.cpuUserMs + serverAfter.cpuSystemMs - serverBefore.cpuUserMs - serverBefore.cpuSystemMs;
+  const cpuLoad = (cpuAfter.user + cpuAfter.system) / 1000;
+  const cpuRedis = (redisAfter - redisBefore) * 1000;
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]));
   return {
     target,
@@ -178,15 +199,16 @@ async function load(
     requestsPerSecond: Math.round(result['2xx'] / result.duration),
     p50: Number(percentile(latencies, 50).toFixed(2)),
     p99: Number(percentile(latencies, 99).toFixed(2)),
-    max: Number(Math.max(...latencies).toFixed(1)),
+    max: Number(latencies.reduce((m, v) => Math.max(m, v), 0).toFixed(1)),
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
     statusCodes,
     cpu: {
-      server: pct(serverAfter.cpuUserMs + serverAfter.cpuSystemMs - serverBefore.cpuUserMs - serverBefore.cpuSystemMs),
-      loadGenerator: pct((cpuAfter.user + cpuAfter.system) / 1000),
-      redis: pct((redisAfter - redisBefore) * 1000),
+      server: pct(cpuServer),
+      loadGenerator: pct(cpuLoad),
+      redis: pct(cpuRedis),
+      other: Math.max(0, pct(machineBusy * 1000 - cpuServer - cpuLoad - cpuRedis)),
     },
     autocannon: { p50: result.latency.p50, p99: result.latency.p99, averageRequestsPerSecond: result.requests.average },
   };
@@ -251,7 +273,7 @@ const POST = { method: 'POST' as const, path: '/v1/forms/bench', body: SUBMISSIO
 const HEALTHZ = { method: 'GET' as const, path: '/healthz' };
 
 function line(r: LoadRun): string {
-  return `${r.target} c=${r.connections}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu server ${r.cpu.server}% loadgen ${r.cpu.loadGenerator}% redis ${r.cpu.redis}%`;
+  return `${r.target} c=${r.connections}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu server ${r.cpu.server}% loadgen ${r.cpu.loadGenerator}% redis ${r.cpu.redis}% other ${r.cpu.other}%`;
 }
 
 async function main(): Promise<void> {
@@ -300,10 +322,14 @@ async function main(): Promise<void> {
     redis.disconnect();
   }
 
+  const loadAfter = loadavg()[0]!;
+  // Load average is a weak signal on this VM (it reads ~2 when idle); each run's "rest of machine" CPU is the check.
+  console.log(`load average before ${loadBefore.toFixed(2)}, after ${loadAfter.toFixed(2)}; anything else running skews every figure, references included`);
   const result = {
     date: new Date().toISOString(),
     machine: machine(),
     loadAverageBefore: loadBefore,
+    loadAverageAfter: loadAfter,
     durationSeconds: DURATION_S,
     warmupSeconds: WARMUP_S,
     logLevel: LOG_LEVEL,
@@ -318,16 +344,16 @@ async function main(): Promise<void> {
     bare: 'B: bare `express()` + `express.json()` → 202 (reference)',
     leadgate: '**leadgate `POST /v1/forms/bench` → 202, job in Redis**',
   };
-  console.log('\n| run | connections | requests/s (2xx) | p50 ms | p99 ms | max ms | non-2xx | errors | CPU % server / autocannon / Redis |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('\n| run | connections | seconds | requests/s (2xx) | p50 ms | p99 ms | max ms | non-2xx | errors | CPU % of a core: server / autocannon / Redis / rest of machine |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of runs) {
-    console.log(`| ${label[r.target]} | ${r.connections} | ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors + r.timeouts} | ${r.cpu.server} / ${r.cpu.loadGenerator} / ${r.cpu.redis} |`);
+    console.log(`| ${label[r.target]} | ${r.connections} | ${r.seconds} | ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors + r.timeouts} | ${r.cpu.server} / ${r.cpu.loadGenerator} / ${r.cpu.redis} / ${r.cpu.other} |`);
   }
   console.log('\n| leadgate run (warm-up included) | 202s sent by the server | 202s received by autocannon | requests abandoned by autocannon at stop | jobs in Redis | status records | acknowledged but not in Redis |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
   for (const d of durability) console.log(`| ${d.connections} connections | ${d.acknowledged} | ${d.received2xx} | ${d.abandoned} | ${d.jobs} | ${d.statusRecords} | ${d.lost} |`);
-  // Every 202 sent is a job; a job without a 202 can only come from a request the client abandoned.
-  const failed = durability.some((d) => d.lost > 0 || d.jobs > d.acknowledged + d.abandoned);
+  // Every 202 sent is a job; a job without a 202 can only come from a POST the client abandoned mid-request.
+  const failed = durability.some((d) => d.lost > 0 || d.jobs > d.acknowledged + d.abandoned || d.statusRecords !== d.jobs);
   if (failed) {
     console.error('\nFAILED: Redis does not hold exactly the acknowledged jobs');
     process.exit(1);
@@ -335,4 +361,7 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-void main();
+main().catch((err: Error) => {
+  console.error(err);
+  process.exit(1);
+});
