@@ -74,20 +74,23 @@ export async function startLeadgate(options: {
 }): Promise<RunningLeadgate> {
   const { config, role, logger } = options;
   const metrics = new Metrics({ defaultMetrics: true });
+  // BullMQ gets connections of its own: ioredis copies the scripts BullMQ defines on a connection into
+  // every MULTI made on it, which doubled the cost of each status write when they shared one.
   const producer = createRedis(config.redis.url, 'producer');
+  const queueRedis = createRedis(config.redis.url, 'producer');
   const workerRedis = role === 'api' ? undefined : createRedis(config.redis.url, 'worker');
-  await waitForRedis(producer, 10_000);
-  if (workerRedis) await waitForRedis(workerRedis, 10_000);
+  const workerBull = role === 'api' ? undefined : createRedis(config.redis.url, 'worker');
+  await Promise.all([producer, queueRedis, workerRedis, workerBull].map((r) => (r ? waitForRedis(r, 10_000) : undefined)));
 
   const prefix = config.redis.prefix;
   const ledger = new LeadLedger(producer, prefix, config.delivery.statusRetentionSeconds);
-  const queue = new LeadQueue(producer, {
+  const queue = new LeadQueue(queueRedis, {
     prefix,
     destinations: Object.keys(config.destinations),
     attempts: config.delivery.attempts,
     deliveredRetentionSeconds: config.delivery.deliveredRetentionSeconds,
   });
-  const metaQueue = metaLeadQueue(producer, config);
+  const metaQueue = metaLeadQueue(queueRedis, config);
   const destinationStatus = async () =>
     Object.fromEntries(
       await Promise.all(Object.keys(config.destinations).map(async (name) => [name, await readBreakerState(producer, prefix, name)] as const)),
@@ -129,11 +132,11 @@ export async function startLeadgate(options: {
     port = config.http.port;
     host = config.http.host;
   }
-  const workers = workerRedis ? startDeliveryWorkers({ config, redis: workerRedis, logger, metrics }) : undefined;
+  const workers = workerRedis && workerBull ? startDeliveryWorkers({ config, redis: workerRedis, bullConnection: workerBull, logger, metrics }) : undefined;
   const metaWorker = workerRedis
     ? startMetaFetchWorker({
         config,
-        redis: workerRedis,
+        redis: workerBull!,
         queue,
         ledger: new LeadLedger(workerRedis, prefix, config.delivery.statusRetentionSeconds),
         deadLetters: new DeadLetterStore(workerRedis, prefix),
@@ -160,7 +163,9 @@ export async function startLeadgate(options: {
         await queue.close();
         await metaQueue.close();
         producer.disconnect();
+        queueRedis.disconnect();
         workerRedis?.disconnect();
+        workerBull?.disconnect();
       })();
       return stopping;
     },

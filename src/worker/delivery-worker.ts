@@ -23,14 +23,19 @@ export interface DeliveryWorkers {
 
 export interface DeliveryWorkerDeps {
   config: Config;
-  /** Connection for ledger, limiter and dead letters; BullMQ opens its own blocking connections from it. */
+  /** Connection for ledger, limiter, breaker and dead letters. */
   redis: Redis;
+  /**
+   * BullMQ's connection (it opens its blocking ones from it). Kept apart from `redis` because ioredis
+   * copies the ~60 scripts BullMQ defines on a connection into every MULTI and pipeline made on it.
+   */
+  bullConnection: Redis;
   logger: Logger;
   metrics: Metrics;
 }
 
 /** One BullMQ worker per destination, each with its own portal dispatcher and shared limiter. */
-export function startDeliveryWorkers({ config, redis, logger, metrics }: DeliveryWorkerDeps): DeliveryWorkers {
+export function startDeliveryWorkers({ config, redis, bullConnection, logger, metrics }: DeliveryWorkerDeps): DeliveryWorkers {
   const prefix = config.redis.prefix;
   const ledger = new LeadLedger(redis, prefix, config.delivery.statusRetentionSeconds);
   const deadLetters = new DeadLetterStore(redis, prefix);
@@ -54,7 +59,7 @@ export function startDeliveryWorkers({ config, redis, logger, metrics }: Deliver
         }
       },
     });
-    const queue = new Queue(deliveryQueueName(destination), { connection: redis, prefix });
+    const queue = new Queue(deliveryQueueName(destination), { connection: bullConnection, prefix });
     queue.on('error', () => undefined);
     queues.push(queue);
     const breaker = new DestinationBreaker({
@@ -108,7 +113,7 @@ export function startDeliveryWorkers({ config, redis, logger, metrics }: Deliver
       },
     });
     worker = new Worker<DeliverLeadJob, DeliveryReceipt>(deliveryQueueName(destination), processor, {
-      connection: redis,
+      connection: bullConnection,
       prefix,
       concurrency: config.delivery.concurrency,
       // A crashed worker's leads are taken over after this; the unsure mark makes the takeover look before adding.

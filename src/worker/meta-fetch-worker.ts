@@ -42,7 +42,7 @@ export interface MetaFetchWorker {
 
 export interface MetaFetchWorkerDeps {
   config: Config;
-  /** Worker connection; BullMQ opens its own blocking connection from it. */
+  /** BullMQ's worker connection (kept apart from state writes: ioredis copies BullMQ's scripts into every MULTI on it). */
   redis: Redis;
   queue: Pick<LeadQueue, 'enqueue'>;
   ledger: Pick<LeadLedger, 'recordQueued' | 'recordFailure' | 'get'>;
