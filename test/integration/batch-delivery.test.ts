@@ -45,7 +45,7 @@ function origins(): string[] {
 
 describe('batched delivery', () => {
   it('sends leads that piled up as one batch; one invalid lead is dead-lettered and its 49 neighbours delivered', async () => {
-    await holdBudget(1500);
+    await holdBudget(3000);
     const ids = await submit(50, 17);
     await waitFor(async () => (await status(ids[17]!)).status === 'dead', 'the invalid lead dead-lettered', 15_000);
     await waitFor(() => origins().length === 49, '49 leads created', 15_000);
@@ -57,7 +57,7 @@ describe('batched delivery', () => {
   });
 
   it('a batch whose response is dropped after the portal committed it creates no duplicates', async () => {
-    await holdBudget(1500);
+    await holdBudget(3000);
     stack.sim.injectFault({ kind: 'drop-after-commit', count: 1, method: 'batch' });
     const ids = await submit(30);
     await waitFor(async () => (await Promise.all(ids.map(status))).every((s) => s.status === 'delivered'), 'all delivered', 20_000);
