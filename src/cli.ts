@@ -48,7 +48,9 @@ async function main(argv: string[]): Promise<void> {
     .description('Bitrix24 REST simulator (leaky bucket, errors, batch) for tests and local work')
     .option('-p, --port <port>', 'port', port, 8090)
     .option('--plan <plan>', 'standard (2/s, 50) or enterprise (5/s, 250)', 'standard')
-    .action((opts: { port: number; plan: string }) => runBitrix24Simulator(opts));
+    .option('--oauth-client-id <id>', 'also act as the portal of an OAuth application with this client_id (prints its token pair)')
+    .option('--oauth-client-secret <secret>', 'client_secret of that application', 'sim-client-secret')
+    .action((opts: { port: number; plan: string; oauthClientId?: string; oauthClientSecret?: string }) => runBitrix24Simulator(opts));
   sim
     .command('meta')
     .description('Meta simulator: Graph API lead endpoint (with its errors) and a webhook sender that signs like Meta')

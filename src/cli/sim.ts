@@ -3,11 +3,20 @@ import { startBitrix24Simulator } from '../sim/bitrix24/bitrix24-simulator';
 import { startMetaSimulator } from '../sim/meta/meta-simulator';
 
 /** `leadgate sim bitrix24`: the simulator alone, driven over its /_sim/ control API. */
-export async function runBitrix24Simulator(opts: { port: number; plan: string; host?: string }): Promise<void> {
+export async function runBitrix24Simulator(opts: { port: number; plan: string; host?: string; oauthClientId?: string; oauthClientSecret?: string }): Promise<void> {
   if (opts.plan !== 'standard' && opts.plan !== 'enterprise') throw new Error('--plan must be standard or enterprise');
-  const sim = await startBitrix24Simulator({ port: opts.port, host: opts.host ?? '127.0.0.1', plan: opts.plan as Bitrix24Plan });
+  const oauth = opts.oauthClientId ? { clientId: opts.oauthClientId, clientSecret: opts.oauthClientSecret ?? 'sim-client-secret' } : undefined;
+  const sim = await startBitrix24Simulator({ port: opts.port, host: opts.host ?? '127.0.0.1', plan: opts.plan as Bitrix24Plan, ...(oauth ? { oauth } : {}) });
   console.log(`Bitrix24 simulator (${opts.plan} plan) listening on ${sim.url}`);
   console.log(`  webhook URL:  ${sim.webhookUrl}`);
+  if (oauth) {
+    // The pair an application receives on install: paste it into a destination's `oauth` block.
+    const pair = sim.issueOAuthTokens();
+    console.log(`  OAuth app:    clientId ${oauth.clientId}, clientSecret ${oauth.clientSecret}`);
+    console.log(`                accessToken ${pair.accessToken}, refreshToken ${pair.refreshToken}`);
+    console.log(`                clientEndpoint ${sim.clientEndpoint}, tokenUrl ${sim.tokenUrl}`);
+    console.log(`  expire tokens: curl -X POST ${sim.url}/_sim/oauth/expire`);
+  }
   console.log(`  leads:        curl ${sim.url}/_sim/leads`);
   console.log(`  stats:        curl ${sim.url}/_sim/stats`);
   console.log(`  inject fault: curl -X POST ${sim.url}/_sim/faults -H 'content-type: application/json' -d '{"kind":"error","count":3,"status":503,"error":"QUERY_LIMIT_EXCEEDED"}'`);
