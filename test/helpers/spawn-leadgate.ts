@@ -5,11 +5,11 @@ import { join } from 'node:path';
  * `leadgate <args>` as its own OS process, running the TypeScript sources through tsx's loader in
  * that one process (not the tsx CLI, which forks a child a SIGKILL would miss).
  */
-export function spawnLeadgate(args: string[], options: { env?: NodeJS.ProcessEnv; captureStderr?: boolean } = {}): ChildProcess {
+export function spawnLeadgate(args: string[], options: { env?: NodeJS.ProcessEnv; captureStderr?: boolean; captureStdout?: boolean } = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
     cwd: join(__dirname, '../..'),
     env: { ...process.env, LOG_LEVEL: 'silent', ...options.env },
-    stdio: ['ignore', 'ignore', options.captureStderr ? 'pipe' : 'inherit'],
+    stdio: ['ignore', options.captureStdout ? 'pipe' : 'ignore', options.captureStderr ? 'pipe' : 'inherit'],
   });
 }
 

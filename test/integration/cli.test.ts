@@ -103,3 +103,24 @@ describe('leadgate start', () => {
     expect(stderr).toContain('/destinations: must NOT have fewer than 1 properties');
   });
 });
+
+describe('leadgate sim bitrix24 --oauth-client-id', () => {
+  it('serves an OAuth app whose printed token pair works against /rest/', async () => {
+    const port = await freePort();
+    const child = spawnLeadgate(['sim', 'bitrix24', '--port', String(port), '--oauth-client-id', 'local.cli'], { captureStdout: true });
+    try {
+      let stdout = '';
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const token = await waitFor(() => /accessToken (\w+)/.exec(stdout)?.[1], 'the printed token pair', 20_000, 50);
+      const answer = await fetch(`http://127.0.0.1:${port}/rest/crm.lead.add.json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ auth: token, fields: { TITLE: 'via OAuth' } }),
+      });
+      expect(await answer.json()).toMatchObject({ result: 1 });
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  });
+});
