@@ -3,6 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config';
+import type { IdempotencyStore } from '../queue/idempotency-store';
 import type { LeadLedger } from '../queue/lead-ledger';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
@@ -19,6 +20,8 @@ export interface AppDeps {
   redis: Redis;
   intake: IntakeDeps;
   ledger: Pick<LeadLedger, 'get'>;
+  /** Remembers Idempotency-Key answers (forms and partners) for 24 hours. */
+  idempotency: Pick<IdempotencyStore, 'claim' | 'get' | 'complete' | 'release'>;
   metrics: Metrics;
   logger: Logger;
   destinationStatus?: () => Promise<Record<string, DestinationStatus>>;
@@ -52,7 +55,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/forms', perIp('forms', config.http.rateLimit));
   app.use('/v1/webhooks', perIp('webhooks', config.http.webhookRateLimit));
 
-  app.use(formsRouter(config, deps.intake));
+  app.use(formsRouter(config, deps.intake, deps.idempotency));
   for (const router of deps.sourceRouters ?? []) app.use(router);
   app.use(leadsRouter({ ledger: deps.ledger, adminToken: config.admin.token }));
 

@@ -107,11 +107,13 @@ export async function startLeadgate(options: {
     host = config.worker.host;
   } else {
     const intake = createIntake({ queue, ledger, metrics, logger });
+    const idempotency = new IdempotencyStore(producer, prefix);
     const app = createApp({
       config,
       redis: producer,
       intake,
       ledger,
+      idempotency,
       metrics,
       logger,
       destinationStatus,
@@ -123,7 +125,7 @@ export async function startLeadgate(options: {
           ledger,
           metaQueue,
           seen: new SeenIds(producer, prefix),
-          idempotency: new IdempotencyStore(producer, prefix),
+          idempotency,
         }),
         ...(options.sourceRouters?.({ config, intake, redis: producer }) ?? []),
       ],

@@ -234,3 +234,25 @@ describe('POST /v1/forms/:formId', () => {
     });
   });
 });
+
+describe('Idempotency-Key on form posts', () => {
+  it('answers a retried post with the first answer and creates one lead', async () => {
+    const body = { email: 'retry@example.com', message: 'sent twice' };
+    const first = await postJson(formUrl, body, { 'idempotency-key': 'landing-7f3a' });
+    const second = await postJson(formUrl, body, { 'idempotency-key': 'landing-7f3a' });
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(202);
+    const a = (await first.json()) as { id: string };
+    expect(await second.json()).toEqual(a);
+    expect(second.headers.get('idempotent-replayed')).toBe('true');
+    await leadFor(a.id);
+    expect(stack.sim.leads().filter((l) => String(JSON.stringify(l.fields.EMAIL)).includes('retry@example.com'))).toHaveLength(1);
+  });
+
+  it('refuses the same key with other fields (409) and queues nothing for it', async () => {
+    await postJson(formUrl, { email: 'one@example.com' }, { 'idempotency-key': 'landing-9b1c' });
+    const reused = await postJson(formUrl, { email: 'two@example.com' }, { 'idempotency-key': 'landing-9b1c' });
+    expect(reused.status).toBe(409);
+    expect(await reused.json()).toMatchObject({ error: 'idempotency_key_reused' });
+  });
+});

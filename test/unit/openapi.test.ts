@@ -42,6 +42,7 @@ function appWithAllSources(): Express {
   const unused = async (): Promise<never> => {
     throw new Error('not used');
   };
+  const idempotency = { claim: unused, get: unused, complete: unused, release: unused };
   const sourceRouters = createSourceRouters({
     config,
     redis,
@@ -49,9 +50,9 @@ function appWithAllSources(): Express {
     ledger,
     metaQueue: { enqueueAll: unused },
     seen: { claim: unused, claimMany: unused, confirm: unused, release: unused },
-    idempotency: { claim: unused, get: unused, complete: unused, release: unused },
+    idempotency,
   });
-  return createApp({ config, redis, intake, ledger, metrics, logger: silentLogger, sourceRouters });
+  return createApp({ config, redis, intake, ledger, idempotency, metrics, logger: silentLogger, sourceRouters });
 }
 
 interface Layer {

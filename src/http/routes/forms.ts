@@ -4,6 +4,8 @@ import { newLeadId } from '../../lead/lead-id';
 import { parseCookies, type Params } from '../../lead/utm';
 import { formSubmissionToLead } from '../../sources/website-form';
 import { HttpError, validationFailed } from '../http-error';
+import { answerIdempotently, idempotencyKey, requestFingerprint } from '../idempotency';
+import type { IdempotencyStore } from '../../queue/idempotency-store';
 import type { IntakeDeps } from '../intake';
 import { applyFormCors, isOriginAllowed } from '../form-cors';
 import { readFormBody } from '../read-form-body';
@@ -31,15 +33,8 @@ function queryParams(req: Request): Params {
   return out;
 }
 
-function answerAccepted(req: Request, res: Response, formId: string, form: FormConfig, id: string): void {
-  if (res.locals.wantsHtml) {
-    res.redirect(303, form.redirect?.success ?? `/v1/forms/${encodeURIComponent(formId)}/thanks`);
-    return;
-  }
-  res.status(202).json({ id, status: 'queued' });
-}
 
-export function formsRouter(config: Config, deps: IntakeDeps): Router {
+export function formsRouter(config: Config, deps: IntakeDeps, idempotency: Pick<IdempotencyStore, 'claim' | 'get' | 'complete' | 'release'>): Router {
   const router = Router();
   const bodyParser = readFormBody(config.http.bodyLimit);
 
@@ -76,29 +71,41 @@ export function formsRouter(config: Config, deps: IntakeDeps): Router {
       const shape = toSubmittedFields(req.body);
       if (!shape.ok) throw validationFailed(shape.errors);
 
-      const id = newLeadId();
-      if (form.honeypot && shape.fields[form.honeypot]?.trim()) {
-        // Bots learn nothing: the answer looks exactly like an accepted lead.
-        deps.metrics.spam.inc({ source: 'form', reason: 'honeypot' });
-        deps.logger.info({ formId }, 'honeypot filled; submission dropped');
-        answerAccepted(req, res, formId, form, id);
+      // A script that retries a POST after a network error sends the same Idempotency-Key: one lead, same answer.
+      const key = res.locals.wantsHtml ? undefined : idempotencyKey(req.get('idempotency-key'));
+      const result = await answerIdempotently(
+        idempotency,
+        { scope: `form:${formId}`, key, fingerprint: requestFingerprint(`POST /v1/forms/${formId}`, shape.fields) },
+        async () => {
+          const id = newLeadId();
+          if (form.honeypot && shape.fields[form.honeypot]?.trim()) {
+            // Bots learn nothing: the answer looks exactly like an accepted lead.
+            deps.metrics.spam.inc({ source: 'form', reason: 'honeypot' });
+            deps.logger.info({ formId }, 'honeypot filled; submission dropped');
+            return { status: 202, body: { id, status: 'queued' } };
+          }
+          const mapped = formSubmissionToLead(
+            {
+              formId,
+              body: shape.fields,
+              postQuery: queryParams(req),
+              referer: req.get('referer'),
+              cookies: parseCookies(req.headers.cookie),
+            },
+            form,
+            { id, receivedAt: new Date().toISOString() },
+          );
+          if (!mapped.ok) throw validationFailed(mapped.errors);
+          await deps.accept(mapped.value);
+          return { status: 202, body: { id, status: 'queued' } };
+        },
+      );
+      if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      if (res.locals.wantsHtml) {
+        res.redirect(303, form.redirect?.success ?? `/v1/forms/${encodeURIComponent(formId)}/thanks`);
         return;
       }
-
-      const mapped = formSubmissionToLead(
-        {
-          formId,
-          body: shape.fields,
-          postQuery: queryParams(req),
-          referer: req.get('referer'),
-          cookies: parseCookies(req.headers.cookie),
-        },
-        form,
-        { id, receivedAt: new Date().toISOString() },
-      );
-      if (!mapped.ok) throw validationFailed(mapped.errors);
-      await deps.accept(mapped.value);
-      answerAccepted(req, res, formId, form, id);
+      res.status(result.status).json(result.body);
     },
   );
 
