@@ -91,6 +91,17 @@ export async function startLeadgate(options: {
     deliveredRetentionSeconds: config.delivery.deliveredRetentionSeconds,
   });
   const metaQueue = metaLeadQueue(queueRedis, config);
+  const deadLetterStore = new DeadLetterStore(producer, prefix);
+  metrics.observeBacklog(async () => ({
+    jobs: Object.fromEntries(
+      await Promise.all(
+        Object.keys(config.destinations).map(
+          async (name) => [name, await queue.queueFor(name).getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed')] as const,
+        ),
+      ),
+    ),
+    deadLetters: await deadLetterStore.count(),
+  }));
   const destinationStatus = async () =>
     Object.fromEntries(
       await Promise.all(Object.keys(config.destinations).map(async (name) => [name, await readBreakerState(producer, prefix, name)] as const)),

@@ -100,6 +100,38 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  /**
+   * Backlog per destination and state, and the dead-letter count, read from Redis when scraped (so
+   * every process reports the shared truth, not its own share). `observeBacklog` supplies the reader.
+   */
+  observeBacklog(read: () => Promise<{ jobs: Record<string, Record<string, number>>; deadLetters: number }>): void {
+    let pending: ReturnType<typeof read> | undefined;
+    // Both gauges are collected in one scrape; share one Redis read between them.
+    const snapshot = () => (pending ??= read().finally(() => setTimeout(() => (pending = undefined), 0)));
+    new Gauge({
+      name: 'leadgate_queue_jobs',
+      help: 'Delivery jobs in Redis by destination and state (wait, active, delayed, prioritized, failed).',
+      labelNames: ['destination', 'state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const { jobs } = await snapshot().catch(() => ({ jobs: {} as Record<string, Record<string, number>> }));
+        for (const [destination, counts] of Object.entries(jobs)) {
+          for (const [state, count] of Object.entries(counts)) this.set({ destination, state }, count);
+        }
+      },
+    });
+    new Gauge({
+      name: 'leadgate_dead_letters',
+      help: 'Leads in the dead-letter queue, waiting for an operator.',
+      registers: [this.registry],
+      async collect() {
+        const { deadLetters } = await snapshot().catch(() => ({ deadLetters: Number.NaN }));
+        this.set(deadLetters);
+      },
+    });
+  }
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'leadgate_' });
   }

@@ -81,6 +81,9 @@ describe('delivery when Bitrix24 misbehaves', () => {
     const record = await status(id!);
     expect(record.lastError).toContain('Invalid value for field STATUS_ID');
     expect(countByOrigin().get(id!)).toBeUndefined();
+    const metrics = await (await fetch(`${stack.api.url}/metrics`)).text();
+    expect(metrics).toMatch(/leadgate_dead_letters 1/);
+    expect(metrics).toMatch(/leadgate_leads_dead_lettered_total\{destination="main",code="VALIDATION"\} 1/);
 
     const redis = createRedis(stack.config.redis.url, 'producer');
     await waitForRedis(redis);

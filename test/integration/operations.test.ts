@@ -47,6 +47,10 @@ describe('operator endpoints', () => {
     expect(text).toMatch(/leadgate_leads_rejected_total\{source="form",reason="validation_failed"\} 1/);
     expect(text).toMatch(/leadgate_leads_queued_total\{source="form",destination="main"\} \d+/);
     expect(text).toMatch(/leadgate_delivery_latency_seconds_count\{destination="main"\} \d+/);
+    // Backlog and dead letters come from Redis at scrape time: what every process shares.
+    expect(text).toMatch(/leadgate_queue_jobs\{destination="main",state="wait"\} 0/);
+    expect(text).toMatch(/leadgate_queue_jobs\{destination="main",state="failed"\} 0/);
+    expect(text).toMatch(/leadgate_dead_letters 0/);
   });
 
   it('rate-limits form posts per IP, apart from webhooks', async () => {
