@@ -91,6 +91,10 @@ export async function startLeadgate(options: {
     deliveredRetentionSeconds: config.delivery.deliveredRetentionSeconds,
   });
   const metaQueue = metaLeadQueue(queueRedis, config);
+  const destinationStatus = async () =>
+    Object.fromEntries(
+      await Promise.all(Object.keys(config.destinations).map(async (name) => [name, await readBreakerState(producer, prefix, name)] as const)),
+    );
   const deadLetterStore = new DeadLetterStore(producer, prefix);
   metrics.observeBacklog(async () => ({
     jobs: Object.fromEntries(
@@ -101,11 +105,8 @@ export async function startLeadgate(options: {
       ),
     ),
     deadLetters: await deadLetterStore.count(),
+    paused: Object.fromEntries(Object.entries(await destinationStatus()).map(([name, state]) => [name, state.open])),
   }));
-  const destinationStatus = async () =>
-    Object.fromEntries(
-      await Promise.all(Object.keys(config.destinations).map(async (name) => [name, await readBreakerState(producer, prefix, name)] as const)),
-    );
 
   let server: Server;
   let port: number;

@@ -93,18 +93,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly destinationPaused = new Gauge({
-    name: 'leadgate_destination_paused',
-    help: '1 while a destination is paused.',
-    labelNames: ['destination'] as const,
-    registers: [this.registry],
-  });
 
   /**
-   * Backlog per destination and state, and the dead-letter count, read from Redis when scraped (so
+   * Backlog per destination and state, paused destinations and the dead-letter count, read from Redis when scraped (so
    * every process reports the shared truth, not its own share). `observeBacklog` supplies the reader.
    */
-  observeBacklog(read: () => Promise<{ jobs: Record<string, Record<string, number>>; deadLetters: number }>): void {
+  observeBacklog(read: () => Promise<{ jobs: Record<string, Record<string, number>>; deadLetters: number; paused: Record<string, boolean> }>): void {
     let pending: ReturnType<typeof read> | undefined;
     // Both gauges are collected in one scrape; share one Redis read between them.
     const snapshot = () => (pending ??= read().finally(() => setTimeout(() => (pending = undefined), 0)));
@@ -119,6 +113,17 @@ export class Metrics {
         for (const [destination, counts] of Object.entries(jobs)) {
           for (const [state, count] of Object.entries(counts)) this.set({ destination, state }, count);
         }
+      },
+    });
+    new Gauge({
+      name: 'leadgate_destination_paused',
+      help: '1 while a destination is paused by its circuit breaker (auth or portal error), else 0.',
+      labelNames: ['destination'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const { paused } = await snapshot().catch(() => ({ paused: {} as Record<string, boolean> }));
+        for (const [destination, open] of Object.entries(paused)) this.set({ destination }, open ? 1 : 0);
       },
     });
     new Gauge({

@@ -72,7 +72,6 @@ export function startDeliveryWorkers({ config, redis, bullConnection, logger, me
         await client.call('profile', {});
       },
       onChange: (state) => {
-        metrics.destinationPaused.set({ destination }, state.open ? 1 : 0);
         if (state.open) logger.error({ destination, code: state.code, reason: state.reason }, 'destination paused (circuit breaker open); leads are kept');
         else {
           void limiter.resume().catch(() => undefined);
