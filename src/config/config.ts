@@ -59,6 +59,7 @@ export interface Config {
     maxBatchSize: number;
     shutdownTimeoutMs: number;
     lockDurationMs: number;
+    maxStalls: number;
     deliveredRetentionSeconds: number;
     statusRetentionSeconds: number;
   };

@@ -1,10 +1,11 @@
-import { Queue, Worker } from 'bullmq';
+import { Queue, QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config';
 import { createBitrix24Client } from '../crm/bitrix24/create-client';
 import { DeadLetterStore } from '../queue/dead-letter-store';
 import { deliveryQueueName, type DeliverLeadJob, type DeliveryReceipt } from '../queue/jobs';
 import { LeadLedger } from '../queue/lead-ledger';
+import { createRedis } from '../queue/redis-connection';
 import { BACKOFF_TYPE } from '../queue/lead-queue';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
@@ -43,6 +44,7 @@ export function startDeliveryWorkers({ config, redis, bullConnection, logger, me
   const dispatchers: PortalDispatcher[] = [];
   const breakers: DestinationBreaker[] = [];
   const queues: Queue[] = [];
+  const queueEvents: Array<{ events: QueueEvents; redis: Redis }> = [];
 
   for (const [destination, target] of Object.entries(config.destinations)) {
     const bucket = { ...PLAN_BUCKETS[target.plan], ...target.rateLimit };
@@ -118,6 +120,7 @@ export function startDeliveryWorkers({ config, redis, bullConnection, logger, me
       // A crashed worker's leads are taken over after this; the unsure mark makes the takeover look before adding.
       lockDuration: config.delivery.lockDurationMs,
       stalledInterval: config.delivery.lockDurationMs,
+      maxStalledCount: config.delivery.maxStalls,
       // BullMQ only honours worker.rateLimit() when a limiter is set; this one never binds on its own.
       limiter: { max: 100_000, duration: 1000 },
       settings: {
@@ -126,6 +129,27 @@ export function startDeliveryWorkers({ config, redis, bullConnection, logger, me
       },
     });
     worker.on('error', (err) => logger.error({ destination, err: err.message }, 'worker error'));
+    // Safety net: a lead BullMQ fails outside our processor (stalled too often, a lost lock) still
+    // reaches the dead-letter queue with the reason, instead of sitting unseen in the failed set.
+    const eventsRedis = createRedis(config.redis.url, 'worker');
+    const events = new QueueEvents(deliveryQueueName(destination), { connection: eventsRedis, prefix });
+    events.on('error', () => undefined);
+    events.on('failed', ({ jobId, failedReason }) => {
+      void deadLetterUnhandledFailure(jobId, failedReason).catch((err: Error) => logger.error({ destination, jobId, err: err.message }, 'cannot dead-letter a failed job'));
+    });
+    queueEvents.push({ events, redis: eventsRedis });
+    async function deadLetterUnhandledFailure(jobId: string, failedReason: string): Promise<void> {
+      if (await deadLetters.get(jobId)) return;
+      const job = await queue.getJob(jobId);
+      const lead = (job?.data as DeliverLeadJob | undefined)?.lead;
+      if (!lead) return;
+      const reason = `delivery failed outside the worker's control: ${failedReason}`;
+      await ledger.recordFailure(lead.id, { outcome: 'dead', code: 'STALLED', message: reason }, { status: 'dead', unsure: true });
+      const record = await ledger.get(lead.id);
+      await deadLetters.add({ lead, reason, code: 'STALLED', deadAt: new Date().toISOString(), attempts: record?.history ?? [] });
+      metrics.deadLettered.inc({ destination, code: 'STALLED' });
+      logger.warn({ leadId: lead.id, destination, reason }, 'lead dead-lettered');
+    }
     workers.push(worker);
   }
 
@@ -150,7 +174,8 @@ export function startDeliveryWorkers({ config, redis, bullConnection, logger, me
           }
         }),
       );
-      await Promise.all(queues.map((q) => q.close()));
+      await Promise.all([...queues.map((q) => q.close()), ...queueEvents.map(({ events }) => events.close())]);
+      for (const { redis: connection } of queueEvents) connection.disconnect();
     },
   };
 }
