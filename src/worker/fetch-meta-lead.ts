@@ -22,7 +22,7 @@ export interface FetchMetaLeadDeps {
 }
 
 /** A failure no retry can fix; `kind` labels the metric, `code` the dead letter. */
-class PermanentFetchError extends Error {
+export class PermanentFetchError extends Error {
   constructor(message: string, readonly kind: string, readonly code: string) {
     super(message);
     this.name = 'PermanentFetchError';
@@ -56,6 +56,33 @@ function standInLead(meta: MetaSourceConfig, job: FetchMetaLeadJob): Lead {
 }
 
 /**
+ * Dead-letters a Meta lead that could not be read, with a stand-in lead (ids only) and a `refetch`
+ * note so `leadgate dlq replay` reads it from Meta again. Used by the processor and by the worker's
+ * safety net for jobs BullMQ failed outside the processor.
+ */
+export async function deadLetterFetch(
+  deps: Pick<FetchMetaLeadDeps, 'meta' | 'ledger' | 'deadLetters' | 'metrics' | 'logger'>,
+  data: FetchMetaLeadJob,
+  error: { message: string; code: string },
+): Promise<void> {
+  const { meta, metrics, logger } = deps;
+  const lead = standInLead(meta, data);
+  await deps.ledger.recordQueued(lead);
+  await deps.ledger.recordFailure(lead.id, { outcome: 'dead', code: error.code, message: error.message }, { status: 'dead', unsure: false });
+  const record = await deps.ledger.get(lead.id);
+  await deps.deadLetters.add({
+    lead,
+    reason: error.message,
+    code: error.code,
+    deadAt: new Date().toISOString(),
+    attempts: record?.history ?? [],
+    refetch: { stage: 'fetch-meta', job: data },
+  });
+  metrics.deadLettered.inc({ destination: lead.destination, code: error.code });
+  logger.warn({ leadId: lead.id, leadgenId: data.notification.leadgenId, pageId: data.notification.pageId, code: error.code, reason: error.message }, 'Meta lead dead-lettered');
+}
+
+/**
  * Consumes `meta-leads`: reads the announced lead from the Graph API with its Page token, maps it,
  * and puts it on its destination's delivery queue under the lead id chosen at receipt (so a re-run
  * cannot deliver twice). Rate limits and Meta outages are retried with backoff; a dead token, a
@@ -64,22 +91,7 @@ function standInLead(meta: MetaSourceConfig, job: FetchMetaLeadJob): Lead {
 export function createFetchMetaLeadProcessor(deps: FetchMetaLeadDeps) {
   const { meta, metrics, logger } = deps;
 
-  async function deadLetter(job: Job<FetchMetaLeadJob>, error: PermanentFetchError): Promise<void> {
-    const lead = standInLead(meta, job.data);
-    await deps.ledger.recordQueued(lead);
-    await deps.ledger.recordFailure(lead.id, { outcome: 'dead', code: error.code, message: error.message }, { status: 'dead', unsure: false });
-    const record = await deps.ledger.get(lead.id);
-    await deps.deadLetters.add({
-      lead,
-      reason: error.message,
-      code: error.code,
-      deadAt: new Date().toISOString(),
-      attempts: record?.history ?? [],
-      refetch: { stage: 'fetch-meta', job: job.data },
-    });
-    metrics.deadLettered.inc({ destination: lead.destination, code: error.code });
-    logger.warn({ leadId: lead.id, leadgenId: job.data.notification.leadgenId, pageId: job.data.notification.pageId, code: error.code, reason: error.message }, 'Meta lead dead-lettered');
-  }
+  const deadLetter = (job: Job<FetchMetaLeadJob>, error: PermanentFetchError) => deadLetterFetch(deps, job.data, error);
 
   async function fetchLead(job: Job<FetchMetaLeadJob>) {
     const { notification } = job.data;

@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { Job, QueueEvents, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config';
 import type { DeadLetterStore } from '../queue/dead-letter-store';
@@ -6,11 +6,12 @@ import { META_LEADS_QUEUE, type FetchMetaLeadJob, type FetchMetaLeadResult } fro
 import type { LeadLedger } from '../queue/lead-ledger';
 import type { LeadQueue } from '../queue/lead-queue';
 import { META_BACKOFF_TYPE } from '../queue/meta-lead-queue';
+import { createRedis } from '../queue/redis-connection';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { MetaGraphClient } from '../sources/meta/graph-client';
 import { GraphRateLimitedError } from '../sources/meta/graph-errors';
-import { createFetchMetaLeadProcessor } from './fetch-meta-lead';
+import { createFetchMetaLeadProcessor, deadLetterFetch } from './fetch-meta-lead';
 import { retryDelay } from './retry-delay';
 
 /** Graph reads one worker process keeps in flight. */
@@ -46,7 +47,7 @@ export interface MetaFetchWorkerDeps {
   redis: Redis;
   queue: Pick<LeadQueue, 'enqueue'>;
   ledger: Pick<LeadLedger, 'recordQueued' | 'recordFailure' | 'get'>;
-  deadLetters: Pick<DeadLetterStore, 'add'>;
+  deadLetters: Pick<DeadLetterStore, 'add' | 'get'>;
   metrics: Metrics;
   logger: Logger;
 }
@@ -66,12 +67,27 @@ export function startMetaFetchWorker(deps: MetaFetchWorkerDeps): MetaFetchWorker
     connection: deps.redis,
     prefix: config.redis.prefix,
     concurrency: META_FETCH_CONCURRENCY,
+    lockDuration: config.delivery.lockDurationMs,
+    stalledInterval: config.delivery.lockDurationMs,
+    maxStalledCount: config.delivery.maxStalls,
     settings: {
       backoffStrategy: (attemptsMade: number, type?: string, err?: Error) =>
         type === META_BACKOFF_TYPE ? metaRetryDelay(attemptsMade, backoff, err) : backoff.baseDelayMs,
     },
   });
   worker.on('error', (err) => logger.error({ queue: META_LEADS_QUEUE, err: err.message }, 'worker error'));
+  // Safety net, as for deliveries: a read BullMQ fails outside the processor (stalled too often) is dead-lettered.
+  const eventsRedis = createRedis(config.redis.url, 'worker');
+  const events = new QueueEvents(META_LEADS_QUEUE, { connection: eventsRedis, prefix: config.redis.prefix });
+  events.on('error', () => undefined);
+  events.on('failed', ({ jobId, failedReason }) => {
+    void (async () => {
+      const job = await Job.fromId<FetchMetaLeadJob>(worker, jobId);
+      if (!job || (await deps.deadLetters.get(job.data.leadId))) return;
+      const reason = `reading the lead from Meta failed outside the worker's control: ${failedReason}`;
+      await deadLetterFetch({ meta, ledger: deps.ledger, deadLetters: deps.deadLetters, metrics: deps.metrics, logger }, job.data, { message: reason, code: 'STALLED' });
+    })().catch((err: Error) => logger.error({ jobId, err: err.message }, 'cannot dead-letter a failed Meta read'));
+  });
 
   return {
     worker,
@@ -86,6 +102,8 @@ export function startMetaFetchWorker(deps: MetaFetchWorkerDeps): MetaFetchWorker
         logger.warn({ queue: META_LEADS_QUEUE }, 'active Meta reads did not finish in time; they will be retried after the stall check');
         await worker.close(true);
       }
+      await events.close();
+      eventsRedis.disconnect();
     },
   };
 }

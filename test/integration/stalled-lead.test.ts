@@ -6,6 +6,7 @@ import { buildConfig } from '../../src/config/load-config';
 import { startLeadgate, type RunningLeadgate } from '../../src/runtime/services';
 import { silentLogger } from '../../src/shared/logger';
 import { startBitrix24Simulator, type Bitrix24Simulator } from '../../src/sim/bitrix24/bitrix24-simulator';
+import { startMetaSimulator } from '../../src/sim/meta/meta-simulator';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { exited, spawnLeadgate } from '../helpers/spawn-leadgate';
 import { postJson } from '../helpers/stack';
@@ -64,5 +65,50 @@ describe('a lead whose workers keep dying', () => {
       return body.status === 'delivered';
     }, 'delivered after replay', 20_000, 100);
     expect(sim.leads().filter((l) => l.fields.ORIGIN_ID === id)).toHaveLength(1);
+  });
+
+  it('applies to reading a Meta lead too: a read whose worker died is dead-lettered and replay reads it again', async () => {
+    const meta = await startMetaSimulator({ appSecret: 'stall-secret', pageTokens: { '1111111111': 'EAAB-stall' } });
+    const metaPrefix = uniquePrefix('stalled-meta');
+    const raw = {
+      redis: { url: SHARED_REDIS_URL, prefix: metaPrefix },
+      admin: { token: 'admin-secret' },
+      http: { port: 0, host: '127.0.0.1' },
+      worker: { port: 0, host: '127.0.0.1' },
+      delivery: { lockDurationMs: 1000, maxStalls: 0, backoff: { baseDelayMs: 50, maxDelayMs: 200 } },
+      destinations: { main: { webhookUrl: sim.webhookUrl } },
+      forms: {},
+      sources: { meta: { appSecret: 'stall-secret', graphUrl: meta.graphUrl, pages: { '1111111111': { accessToken: 'EAAB-stall' } } } },
+    };
+    const file = join(mkdtempSync(join(tmpdir(), 'leadgate-stall-meta-')), 'leadgate.yaml');
+    writeFileSync(file, JSON.stringify(raw));
+    let metaApi: RunningLeadgate | undefined;
+    try {
+      meta.addLead({ id: '222222222222222222', page_id: '1111111111', ad_id: '1', field_data: [{ name: 'email', values: ['metastall@example.com'] }] });
+      meta.slowGraph(5000, 1);
+      const doomed = spawnLeadgate(['worker', '--config', file]);
+      metaApi = await startLeadgate({ config: buildConfig(raw, {}), role: 'api', logger: silentLogger });
+      expect((await meta.sendWebhook(`${metaApi.url}/v1/webhooks/meta`, ['222222222222222222'])).status).toBe(200);
+      await waitFor(() => meta.graphCalls().length > 0, 'the slow Graph read under way', 20_000, 50);
+      doomed.kill('SIGKILL');
+      await exited(doomed);
+      await metaApi.stop();
+      metaApi = await startLeadgate({ config: buildConfig(raw, {}), role: 'all', logger: silentLogger });
+      const config = buildConfig(raw, {});
+      const lines: string[] = [];
+      await waitFor(async () => {
+        lines.length = 0;
+        await runDlqCommand(config, { action: 'list', limit: 10 }, (l) => lines.push(l));
+        return lines.length === 2;
+      }, 'the Meta read dead-lettered', 20_000, 100);
+      const entry = JSON.parse(lines[0]!) as { id: string; code: string; reason: string };
+      expect(entry).toMatchObject({ code: 'STALLED', reason: expect.stringMatching(/stalled/) });
+      await runDlqCommand(config, { action: 'replay', id: entry.id, all: false }, () => undefined);
+      await waitFor(() => sim.leads().some((l) => l.fields.ORIGIN_ID === entry.id), 'delivered after replay', 20_000, 100);
+    } finally {
+      await metaApi?.stop();
+      await meta.close();
+      await dropPrefix(metaPrefix);
+    }
   });
 });

@@ -70,6 +70,9 @@ export async function handleControl(sim: MetaSimulator, method: string, path: st
     case 'POST /_sim/graph-errors':
       sim.injectGraphError(body as unknown as GraphErrorInjection);
       return { status: 204 };
+    case 'POST /_sim/slow-graph':
+      sim.slowGraph(Number(body.ms), Number(body.count ?? 1));
+      return { status: 204 };
     case 'POST /_sim/tokens/expire':
       sim.expireToken(requireString(body, 'token'));
       return { status: 204 };

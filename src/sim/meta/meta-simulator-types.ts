@@ -17,6 +17,8 @@ export interface MetaSimulator {
   graphUrl: string;
   addLead(lead: SimLead): SimLead;
   injectGraphError(injection: GraphErrorInjection): void;
+  /** The next `count` Graph calls are answered only after `ms` (a slow or hanging Graph API). */
+  slowGraph(ms: number, count: number): void;
   /** Graph now answers 190/463 for this token. */
   expireToken(token: string): void;
   /** Issue a (new) token for a page, as an operator would after an expiry. */

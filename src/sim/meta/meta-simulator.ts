@@ -43,7 +43,10 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
       return;
     }
     const answer = handleGraphRequest(state, appSecret, method, url);
-    send(res, answer.status, answer.body, answer.headers);
+    const delay = state.nextDelay();
+    // unref: a slow answer still pending must not keep a closed simulator's process alive.
+    if (delay > 0) setTimeout(() => send(res, answer.status, answer.body, answer.headers), delay).unref();
+    else send(res, answer.status, answer.body, answer.headers);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -59,6 +62,9 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
     injectGraphError: (injection) => {
       checkInjection(injection);
       state.injections.push({ ...injection });
+    },
+    slowGraph: (ms, count) => {
+      state.slowAnswers.push({ ms, count });
     },
     expireToken: (token) => void state.expiredTokens.add(token),
     setPageToken: (pageId, token) => {

@@ -40,6 +40,8 @@ export class MetaSimState {
   readonly expiredTokens = new Set<string>();
   readonly injections: GraphErrorInjection[] = [];
   readonly calls: GraphCall[] = [];
+  /** Pending slow answers: the next `count` Graph calls are answered after `ms`. */
+  readonly slowAnswers: Array<{ ms: number; count: number }> = [];
 
   constructor(pageTokens: Record<string, string>) {
     for (const [pageId, token] of Object.entries(pageTokens)) this.pageTokens.set(pageId, token);
@@ -66,7 +68,17 @@ export class MetaSimState {
     return first;
   }
 
+  /** How long to hold the next Graph answer (0 when no slow answer is pending). */
+  nextDelay(): number {
+    const first = this.slowAnswers[0];
+    if (!first) return 0;
+    first.count -= 1;
+    if (first.count <= 0) this.slowAnswers.shift();
+    return first.ms;
+  }
+
   reset(): void {
+    this.slowAnswers.length = 0;
     this.leads.clear();
     this.expiredTokens.clear();
     this.injections.length = 0;
