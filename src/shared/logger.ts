@@ -46,10 +46,10 @@ function scrub(value: unknown, depth = 0): unknown {
 export function createLogger(options: { level?: string; name?: string; destination?: DestinationStream } = {}): Logger {
   return pino(
     {
-      name: options.name ?? 'leadgate',
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      base: { pid: process.pid },
+      // Not pino's `name`: a top-level `name` is a visitor's name to redact.
+      base: { service: options.name ?? 'leadgate', pid: process.pid },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { log: (object) => scrub(object) as Record<string, unknown> },
       hooks: {

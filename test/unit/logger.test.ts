@@ -20,6 +20,7 @@ describe('logs', () => {
     const line = lines.join('');
     expect(line).not.toMatch(/jane@example\.com|EAAB-secret|abc123|Jane/);
     expect(line).toContain('[redacted]');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ service: 'leadgate', msg: 'lead queued' });
   });
 
   it('mask emails, phones and webhook codes inside free text such as a CRM error description', () => {
