@@ -17,7 +17,7 @@ import { startLeadgate } from '../src/runtime/services';
 import { silentLogger } from '../src/shared/logger';
 import { PLAN_BUCKETS, PortalRateLimiter } from '../src/worker/portal-rate-limiter';
 import type { SimulatedCall } from '../src/sim/bitrix24/types';
-import { machine, percentile, ROOT, sleep, startSimProcess, type SimProcess } from './support';
+import { dropPrefix, machine, percentile, ROOT, sleep, startSimProcess, type SimProcess } from './support';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LEADS = Number(process.env.LEADS ?? 3000);
@@ -121,6 +121,7 @@ async function throughput(sim: SimProcess, mode: Mode, n: number, windowSeconds:
   }
   const seconds = (Date.now() - started) / 1000;
   await worker.stop();
+  await dropPrefix(REDIS_URL, prefix);
   const [leads, calls, stats] = await Promise.all([sim.client.leads(), sim.client.calls(), sim.client.stats()]);
   const seen = new Map<string, number>();
   for (const lead of leads) seen.set(String(lead.fields.ORIGIN_ID), (seen.get(String(lead.fields.ORIGIN_ID)) ?? 0) + 1);
@@ -155,7 +156,8 @@ function summarise(what: string, values: number[]): LatencyResult {
 
 async function latency(sim: SimProcess, n: number): Promise<LatencyResult[]> {
   await sim.client.reset();
-  const cfg = config(sim.webhookUrl, `bench-latency-${Date.now()}`, 50);
+  const latencyPrefix = `bench-latency-${Date.now()}`;
+  const cfg = config(sim.webhookUrl, latencyPrefix, 50);
   const app = await startLeadgate({ config: cfg, role: 'all', logger: silentLogger });
   const postedAt = new Map<string, number>();
   for (let i = 0; i < n; i += 1) {
@@ -173,6 +175,7 @@ async function latency(sim: SimProcess, n: number): Promise<LatencyResult[]> {
   await sleep(500);
   const leads = await sim.client.leads();
   await app.stop();
+  await dropPrefix(REDIS_URL, latencyPrefix);
   const endToEnd = leads.filter((l) => postedAt.has(String(l.fields.ORIGIN_ID))).map((l) => Date.parse(l.createdAt) - postedAt.get(String(l.fields.ORIGIN_ID))!);
 
   // Reference: the same lead sent straight to the simulator, no gateway in between.

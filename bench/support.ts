@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import IORedis from 'ioredis';
 import { join } from 'node:path';
 import { freePort } from '../src/runtime/private-redis';
 import { Bitrix24SimulatorClient } from '../src/sim/bitrix24/simulator-client';
@@ -54,4 +55,21 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export function machine(): string {
   const os = require('node:os') as typeof import('node:os');
   return `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+}
+
+/** Deletes a benchmark run's keys (SCAN on its prefix; never FLUSHALL on a Redis others may use). */
+export async function dropPrefix(url: string, prefix: string): Promise<number> {
+  const redis = new IORedis(url, { maxRetriesPerRequest: 1 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) deleted += await redis.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
 }
