@@ -52,6 +52,10 @@ export function startDeliveryWorkers({ config, redis, bullConnection, logger, me
     const client = createBitrix24Client(destination, target, {
       redis,
       prefix,
+      beforeRepeat: async () => {
+        // The repeat after a token refresh is a request of its own: it draws on the shared budget too.
+        for (let wait = await limiter.acquire(); wait > 0; wait = await limiter.acquire()) await new Promise((r) => setTimeout(r, Math.min(wait, 250)));
+      },
       onTime: (time) => {
         // Slow down before the portal blocks the method for ten minutes.
         const pause = operatingPauseMs(time, target.operatingLimitSeconds, Date.now());

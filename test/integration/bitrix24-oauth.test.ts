@@ -84,6 +84,24 @@ describe('Bitrix24 OAuth application mode', () => {
     expect(await connections[0]!.exists(`${prefix}:oauth:${DESTINATION}:lock`)).toBe(0);
   });
 
+  it('waits for request budget before the repeat, which is a request of its own', async () => {
+    const pair = sim.issueOAuthTokens();
+    const waited: number[] = [];
+    const client = createBitrix24Client(DESTINATION, { oauth: oauthConfig(pair), timeoutMs: 5000 }, {
+      redis: connect(),
+      prefix,
+      beforeRepeat: async () => {
+        waited.push(sim.calls().length);
+      },
+    });
+    await client.addLead(lead('budget-1'));
+    expect(waited).toEqual([]);
+    sim.expireAccessTokens();
+    await client.addLead(lead('budget-2'));
+    // Asked once, after the refused call and before the repeat.
+    expect(waited).toEqual([2]);
+  });
+
   it('after expiry, concurrent calls from several workers cause exactly one refresh and all succeed', async () => {
     const config = oauthConfig(sim.issueOAuthTokens());
     const workers = Array.from({ length: 4 }, () => workerClient(config));

@@ -24,6 +24,11 @@ export interface Bitrix24ClientOptions {
   userAgent?: string;
   /** Called with every answer's timing, so the limiter can follow the operating budget. */
   onTime?: (time: Bitrix24Time) => void;
+  /**
+   * Resolves when one more request may be sent: the repeat after a token refresh is a second HTTP
+   * request the caller's rate limiter did not reserve.
+   */
+  beforeRepeat?: () => Promise<void>;
 }
 
 export interface LeadToAdd {
@@ -78,6 +83,7 @@ export class Bitrix24Client {
       if (!isTokenRefusal(err)) throw err;
     }
     const renewed = await session.refresh(stale.accessToken);
+    await this.options.beforeRepeat?.();
     try {
       return await this.send<T>(`${renewed.clientEndpoint}${method}.json`, { ...params, auth: renewed.accessToken });
     } catch (err) {

@@ -18,6 +18,8 @@ export interface CreateBitrix24ClientDeps {
   redis: Redis;
   prefix: string;
   onTime?: (time: Bitrix24Time) => void;
+  /** Waits for request budget before the repeat that follows a token refresh. */
+  beforeRepeat?: () => Promise<void>;
   userAgent?: string;
 }
 
@@ -26,7 +28,7 @@ export function createBitrix24Client(
   destination: Bitrix24DestinationSettings,
   deps: CreateBitrix24ClientDeps,
 ): Bitrix24Client {
-  const common = { timeoutMs: destination.timeoutMs, onTime: deps.onTime, userAgent: deps.userAgent };
+  const common = { timeoutMs: destination.timeoutMs, onTime: deps.onTime, beforeRepeat: deps.beforeRepeat, userAgent: deps.userAgent };
   if (destination.oauth && destination.webhookUrl) {
     throw new Error(`destination "${name}": set either webhookUrl or oauth, not both`);
   }
