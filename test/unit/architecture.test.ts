@@ -37,8 +37,51 @@ const FORBIDDEN: Record<string, string[]> = {
   sim: ['crm', 'queue', 'worker', 'http', 'runtime', 'cli', 'config'],
 };
 
+/** Every relative import of `file`, resolved to a file under src/. */
+function importedFiles(file: string): string[] {
+  const out: string[] = [];
+  for (const match of readFileSync(file, 'utf8').matchAll(/^import (?!type )[^;]*?from '(\.[^']+)'/gms)) {
+    const target = resolve(dirname(file), match[1]!);
+    for (const candidate of [`${target}.ts`, join(target, 'index.ts')]) {
+      try {
+        if (statSync(candidate).isFile()) {
+          out.push(candidate);
+          break;
+        }
+      } catch {
+        /* not this one */
+      }
+    }
+  }
+  return out;
+}
+
+/** Import cycles among runtime (non-type) imports, as madge --circular reports them. */
+function cycles(all: string[]): string[][] {
+  const graph = new Map(all.map((f) => [f, importedFiles(f)]));
+  const found: string[][] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (file: string): void => {
+    state.set(file, 'visiting');
+    stack.push(file);
+    for (const next of graph.get(file) ?? []) {
+      if (state.get(next) === 'visiting') found.push(stack.slice(stack.indexOf(next)).map((f) => relative(SRC, f)));
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(file, 'done');
+  };
+  for (const file of all) if (!state.has(file)) visit(file);
+  return found;
+}
+
 describe('architecture', () => {
   const all = files(SRC);
+
+  it('has no import cycles', () => {
+    expect(cycles(all)).toEqual([]);
+  });
 
   it.each(Object.entries(FORBIDDEN))('%s/ imports only what sits upstream of it', (area, forbidden) => {
     const offenders = all
