@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from './config/load-config';
 import type { Config } from './config/config';
 import { runDev } from './cli/dev';
+import { runCheck } from './cli/check';
 import { runDestinationsCommand } from './cli/destinations';
 import { runDlqCommand } from './cli/dlq';
 import { runRole } from './cli/run-role';
@@ -69,6 +70,13 @@ async function main(argv: string[]): Promise<void> {
     .command('hash-key <key>')
     .description('print the SHA-256 hash of an existing partner key, for keyHashes')
     .action((key: string) => hashPartnerKeyLines(key).forEach((line) => console.log(line)));
+
+  program
+    .command('check')
+    .description('check the setup before going live: Redis, each portal\'s credentials, mapped fields and SOURCE_ID/STATUS_ID values')
+    .action(async () => {
+      if (!(await runCheck(config(program)))) process.exitCode = 1;
+    });
 
   const destinations = program.command('destinations').description('Bitrix24 portals: pause state (circuit breaker) and backlog');
   destinations.command('list').description('each destination: paused or not, why, and its queued jobs').action(() => runDestinationsCommand(config(program), { action: 'list' }));

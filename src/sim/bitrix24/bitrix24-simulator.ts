@@ -122,6 +122,7 @@ function resolveSettings(opts: Bitrix24SimulatorOptions) {
     processingMs,
     chargeBatchAs: opts.chargeBatchAs ?? 'batch',
     ...(opts.oauth ? { oauth: checkedOAuth(opts.oauth) } : {}),
+    ...(opts.customFields ? { customFields: opts.customFields } : {}),
   };
 }
 

@@ -16,9 +16,17 @@ export class LeadStore {
   private readonly byOriginId = new Map<string, Set<number>>();
   private readonly customFields = new Set<string>();
   private nextId = 1;
+  /** The portal's defined custom fields, when fixed by the simulator's options. */
+  private readonly definedCustomFields?: ReadonlySet<string>;
+
+  constructor(definedCustomFields?: string[]) {
+    if (definedCustomFields) this.definedCustomFields = new Set(definedCustomFields);
+  }
   private nextMultifieldId = 1;
 
   add(draft: LeadDraft, userId: number, nowMs: number): StoredLead {
+    // Bitrix24 ignores a field it does not have: the value is simply not saved.
+    if (this.definedCustomFields) for (const name of [...draft.custom.keys()]) if (!this.definedCustomFields.has(name)) draft.custom.delete(name);
     const id = this.nextId++;
     const record = materializeLead(draft, {
       id,
@@ -57,7 +65,7 @@ export class LeadStore {
   }
 
   customFieldNames(): string[] {
-    return [...this.customFields];
+    return [...(this.definedCustomFields ?? this.customFields)];
   }
 
   get size(): number {

@@ -20,12 +20,13 @@ export interface StateSettings {
   chargeBatchAs: 'batch' | 'commands';
   /** The portal's OAuth application; absent → `/rest/METHOD` knows no token. */
   oauth?: OAuthAppSettings;
+  customFields?: string[];
 }
 
 const zeroCounters = () => ({ requests: 0, queryLimitExceeded: 0, operationTimeLimit: 0, tokenRefreshes: 0 });
 
 export class SimulatorState {
-  readonly store = new LeadStore();
+  readonly store: LeadStore;
   readonly faults = new FaultQueue();
   readonly sleeper = new Sleeper();
   readonly bucket: LeakyBucket;
@@ -42,6 +43,7 @@ export class SimulatorState {
   private callLog: SimulatedCall[] = [];
 
   constructor(settings: StateSettings) {
+    this.store = new LeadStore(settings.customFields);
     this.userId = settings.userId;
     this.webhookCode = settings.webhookCode;
     this.processingMs = settings.processingMs;

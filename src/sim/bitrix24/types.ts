@@ -34,6 +34,12 @@ export interface Bitrix24SimulatorOptions {
    * authorized by its access tokens. Without it `/rest/METHOD` knows no token.
    */
   oauth?: OAuthAppOptions;
+  /**
+   * The portal's custom lead fields (`UF_CRM_…`). Given, crm.lead.fields lists exactly these and
+   * crm.lead.add silently drops any other UF_CRM_ value, as a real portal does with unknown fields.
+   * Absent, every UF_CRM_ value is kept and the field appears once used (lenient, for tests).
+   */
+  customFields?: string[];
 }
 
 export interface OAuthAppOptions {

@@ -1,0 +1,63 @@
+import type { Config } from '../config/config';
+import { configuredFieldUses } from '../config/field-uses';
+import { createBitrix24Client } from '../crm/bitrix24/create-client';
+import { createRedis, waitForRedis } from '../queue/redis-connection';
+
+/**
+ * `leadgate check`: what a new setup gets wrong, found before the first lead is lost: Redis
+ * unreachable, a webhook URL or token the portal refuses, a mapped field the portal does not have
+ * (Bitrix24 drops such values without an error), a SOURCE_ID or STATUS_ID it does not know.
+ * Returns false when anything failed.
+ */
+export async function runCheck(config: Config, out: (line: string) => void = console.log): Promise<boolean> {
+  let ok = true;
+  const fail = (line: string): void => {
+    ok = false;
+    out(`✗ ${line}`);
+  };
+  // One-shot: no reconnect loop to outlive the check when Redis is down.
+  const redis = createRedis(config.redis.url, 'worker', { retryStrategy: () => null });
+  try {
+    try {
+      await waitForRedis(redis, 3000);
+      await redis.ping();
+      out(`✓ redis ${config.redis.url.replace(/\/\/[^@/]*@/, '//***@')} answers (prefix ${config.redis.prefix})`);
+    } catch (err) {
+      fail(`redis ${config.redis.url}: ${(err as Error).message}`);
+      return false;
+    }
+
+    const { fields, statuses } = configuredFieldUses(config);
+    for (const [name, target] of Object.entries(config.destinations)) {
+      const client = createBitrix24Client(name, target, { redis, prefix: config.redis.prefix });
+      let known: Record<string, unknown>;
+      try {
+        known = await client.call<Record<string, unknown>>('crm.lead.fields', {});
+      } catch (err) {
+        fail(`destination ${name}: ${(err as Error).message}`);
+        continue;
+      }
+      out(`✓ destination ${name}: the portal answers crm.lead.fields (${Object.keys(known).length} lead fields)`);
+      for (const use of fields.filter((f) => f.destination === name)) {
+        if (!(use.code in known)) fail(`destination ${name}: lead field ${use.code} (${use.usedBy}) does not exist on this portal; Bitrix24 would silently drop its value`);
+      }
+      for (const entity of ['SOURCE', 'STATUS'] as const) {
+        const wanted = statuses.filter((s) => s.destination === name && s.entity === entity);
+        if (wanted.length === 0) continue;
+        try {
+          const items = await client.call<Array<{ STATUS_ID: string }>>('crm.status.list', { filter: { ENTITY_ID: entity } });
+          const values = new Set(items.map((i) => i.STATUS_ID));
+          for (const use of wanted) {
+            if (!values.has(use.value)) fail(`destination ${name}: ${entity === 'SOURCE' ? 'SOURCE_ID' : 'STATUS_ID'} "${use.value}" (${use.usedBy}) is not one of the portal's: ${[...values].join(', ')}`);
+          }
+        } catch (err) {
+          fail(`destination ${name}: crm.status.list ${entity}: ${(err as Error).message}`);
+        }
+      }
+    }
+    out(ok ? 'all checks passed' : 'some checks failed');
+    return ok;
+  } finally {
+    redis.disconnect();
+  }
+}
