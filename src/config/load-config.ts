@@ -145,7 +145,12 @@ export function buildConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env):
 export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv } = {}): Config {
   const env = options.env ?? process.env;
   const file = options.file ?? env.LEADGATE_CONFIG;
-  if (!file) return buildConfig(configFromEnv(env), env);
+  if (!file) {
+    if (!env.BITRIX24_WEBHOOK_URL) {
+      throw new ConfigError(['no configuration: set BITRIX24_WEBHOOK_URL (https://PORTAL/rest/USER_ID/CODE/), or give a YAML file with --config or LEADGATE_CONFIG']);
+    }
+    return buildConfig(configFromEnv(env), env);
+  }
   let text: string;
   try {
     text = readFileSync(file, 'utf8');

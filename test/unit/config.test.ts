@@ -74,3 +74,9 @@ forms: { contact: { destination: nowhere } }
     expect(() => loadConfig({ file: path, env: {} })).toThrow(/no destination named "nowhere"/);
   });
 });
+
+describe('configuration from nothing', () => {
+  it('says what to set instead of a schema error', () => {
+    expect(() => loadConfig({ env: {} })).toThrow(/set BITRIX24_WEBHOOK_URL .* or give a YAML file with --config or LEADGATE_CONFIG/);
+  });
+});
