@@ -2,7 +2,7 @@
  * `batch` as CRestProvider::methodsBatch runs it: commands in order, per-command errors in
  * result_error, `halt` by PHP truthiness, 50 commands at most, no nested batch.
  */
-import { invokeMethod } from './method-invoker';
+import { invokeMethod, type CallContext } from './method-invoker';
 import { readParam } from './method-types';
 import { BATCH_METHOD, METHODS } from './methods';
 import { isPhpArray, parsePhpQuery, phpTruthy, type PhpArray, type PhpValue } from './php-query';
@@ -33,6 +33,7 @@ export async function runBatch(
   params: PhpArray,
   receivedAt: number,
   caller: string,
+  call: CallContext,
 ): Promise<BatchRun> {
   const cmd = readParam(params, 'cmd');
   const halt = phpTruthy(readParam(params, 'halt'));
@@ -48,7 +49,9 @@ export async function runBatch(
   let processingSeconds = 0;
 
   const fail = (key: string, method: string, error: RestError): void => {
-    sections.result_error.set(key, error.toBody());
+    // The reference's batch example carries insufficient_scope with an empty description.
+    const body = error.code === 'insufficient_scope' ? { error: error.code, error_description: '' } : error.toBody();
+    sections.result_error.set(key, body);
     state.recordCall({ ...callBase(method, error.status, receivedAt), ...errorFields(error) });
   };
 
@@ -70,7 +73,7 @@ export async function runBatch(
       continue;
     }
     const commandParams = substituteReferences(parsePhpQuery(query), sections) as PhpArray;
-    const inv = await invokeMethod(state, method, commandParams, billTo);
+    const inv = await invokeMethod(state, method, commandParams, billTo, call);
     processingSeconds += inv.processingSeconds;
     if (inv.error || !inv.outcome) {
       fail(key, method, inv.error ?? restErrors.methodNotFound());

@@ -6,11 +6,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { handleControl, type ControlTarget } from './control-api';
 import { parseFault } from './fault-queue';
-import { PROXY_ERROR_HTML, sendEmpty, sendHtml, sendJson } from './http-reply';
+import { proxyErrorHtml, sendEmpty, sendHtml, sendJson } from './http-reply';
 import { handleOAuthToken } from './oauth-endpoint';
 import { handleRest } from './rest-endpoint';
-import { SimulatorState } from './simulator-state';
-import type { Bitrix24Plan, Bitrix24Simulator, Bitrix24SimulatorOptions, BucketSettings } from './types';
+import { ALL_SCOPES, SimulatorState } from './simulator-state';
+import type { Bitrix24Plan, Bitrix24Simulator, Bitrix24SimulatorOptions, BucketSettings, HoldSettings } from './types';
 
 export type {
   Bitrix24Fault,
@@ -19,7 +19,10 @@ export type {
   Bitrix24SimulatorOptions,
   Bitrix24Stats,
   BucketSettings,
+  HoldSettings,
   OAuthAppOptions,
+  OriginRecord,
+  ProxyBody,
   OAuthTokenPair,
   SimulatedCall,
   SimulatedLead,
@@ -60,10 +63,14 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
     userId: state.userId,
     leads: () =>
       Array.from(state.store.all(), (l) => ({ ID: l.id, fields: structuredClone(l.record), createdAt: l.createdAt })),
+    origins: () => state.store.origins(),
     calls: () => state.calls(),
     stats: () => ({
       ...state.counters,
-      leadsCreated: state.store.size,
+      leadsCreated: state.store.size + state.store.deleted,
+      leadsDeleted: state.store.deleted,
+      uncommittedLeads: state.store.uncommitted,
+      inFlight: state.inFlight,
       bucketLevel: state.bucket.currentLevel(),
     }),
     injectFault: (f) => state.faults.add(parseFault(f)),
@@ -73,6 +80,14 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
     },
     setPlan: (plan) => state.setBucket(typeof plan === 'string' ? PLAN_BUCKETS[plan] : plan),
     bucketSettings: () => ({ ...state.bucketSettings }),
+    setScopes: (scopes) => {
+      state.scopes = new Set(checkedScopes(scopes));
+    },
+    scopes: () => [...state.scopes],
+    setHold: (hold) => {
+      state.hold = checkedHold(hold);
+    },
+    hold: () => ({ ...state.hold }),
     oauthClientId: () => state.oauth?.app.clientId,
     issueOAuthTokens: () => {
       const { accessToken, refreshToken } = oauthOf(state).issue();
@@ -104,7 +119,7 @@ async function route(state: SimulatorState, sim: ControlTarget, req: IncomingMes
   if (path === '/oauth/token/' || path === '/oauth/token') return handleOAuthToken(state, req, res, rawQuery, url);
   if (path === '/_sim' || path.startsWith('/_sim/')) return handleControl(sim, req, res, path);
   req.resume();
-  return sendHtml(res, 404, PROXY_ERROR_HTML.replace(/500 Internal Server Error/g, '404 Not Found'));
+  return sendHtml(res, 404, proxyErrorHtml(404));
 }
 
 function resolveSettings(opts: Bitrix24SimulatorOptions) {
@@ -123,6 +138,8 @@ function resolveSettings(opts: Bitrix24SimulatorOptions) {
     chargeBatchAs: opts.chargeBatchAs ?? 'batch',
     ...(opts.oauth ? { oauth: checkedOAuth(opts.oauth) } : {}),
     ...(opts.customFields ? { customFields: opts.customFields } : {}),
+    scopes: checkedScopes(opts.scopes ?? ALL_SCOPES),
+    ...(opts.onCall ? { onCall: opts.onCall } : {}),
   };
 }
 
@@ -144,6 +161,22 @@ function checkedCode(code: string): string {
     throw new Error('webhook code must be a non-empty string without "/"');
   }
   return code;
+}
+
+function checkedScopes(scopes: string[]): string[] {
+  if (!Array.isArray(scopes) || !scopes.every((x) => typeof x === 'string' && /^[a-z_]+$/.test(x))) {
+    throw new Error('scopes must be an array of scope names such as "crm", "user"');
+  }
+  return scopes;
+}
+
+export function checkedHold(hold: unknown): HoldSettings {
+  const h = (typeof hold === 'object' && hold !== null ? hold : {}) as Record<string, unknown>;
+  const ms = h.ms;
+  if (typeof ms !== 'number' || !(ms >= 0) || !Number.isFinite(ms)) throw new Error('hold.ms must be a non-negative number');
+  const phase = h.phase ?? 'after';
+  if (phase !== 'before' && phase !== 'after') throw new Error("hold.phase must be 'before' or 'after'");
+  return { ms, phase };
 }
 
 function urlHost(host: string): string {

@@ -6,13 +6,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseFault } from './fault-queue';
 import { sendJson } from './http-reply';
 import { readBody } from './request-params';
-import type { Bitrix24Plan, Bitrix24Simulator, BucketSettings } from './types';
+import type { Bitrix24Plan, Bitrix24Simulator, BucketSettings, HoldSettings } from './types';
 
 export type ControlTarget = Omit<Bitrix24Simulator, 'close'> & {
   pendingFaults(): unknown[];
   bucketSettings(): BucketSettings;
   /** The installed OAuth app's client_id, if any. */
   oauthClientId(): string | undefined;
+  scopes(): string[];
+  hold(): HoldSettings;
   userId: number;
 };
 
@@ -45,9 +47,13 @@ export async function handleControl(
           clientEndpoint: sim.clientEndpoint,
           tokenUrl: sim.tokenUrl,
           oauth: sim.oauthClientId() === undefined ? null : { clientId: sim.oauthClientId() },
+          scopes: sim.scopes(),
+          hold: sim.hold(),
         });
       case 'GET /_sim/leads':
         return sendJson(res, 200, sim.leads());
+      case 'GET /_sim/origins':
+        return sendJson(res, 200, sim.origins());
       case 'GET /_sim/calls':
         return sendJson(res, 200, sim.calls());
       case 'GET /_sim/stats':
@@ -75,6 +81,16 @@ export async function handleControl(
       case 'POST /_sim/oauth/revoke':
         sim.revokeRefreshTokens();
         return sendJson(res, 200, { ok: true });
+      case 'POST /_sim/scopes': {
+        const input = json();
+        const scopes = typeof input === 'object' && input !== null ? (input as { scopes?: unknown }).scopes : undefined;
+        if (!Array.isArray(scopes)) throw new BadRequest('body must be {"scopes": ["crm", …]}');
+        sim.setScopes(scopes as string[]);
+        return sendJson(res, 200, { ok: true, scopes: sim.scopes() });
+      }
+      case 'POST /_sim/hold':
+        sim.setHold(json() as HoldSettings);
+        return sendJson(res, 200, { ok: true, hold: sim.hold() });
       case 'POST /_sim/plan':
         sim.setPlan(parsePlan(json()));
         return sendJson(res, 200, { ok: true, bucket: sim.bucketSettings() });

@@ -2,7 +2,7 @@
  * Injected faults, applied in injection order: a request is shaped by the first pending fault
  * whose method matches, and only that fault counts down.
  */
-import type { Bitrix24Fault } from './types';
+import type { Bitrix24Fault, ProxyBody } from './types';
 
 export interface PendingFault {
   readonly fault: Bitrix24Fault;
@@ -60,13 +60,53 @@ export function parseFault(input: unknown): Bitrix24Fault {
       const description = typeof f.description === 'string' ? { description: f.description } : {};
       return { kind: 'error', count, status: f.status, error: f.error, ...description, ...method };
     }
-    case 'delay':
-      if (typeof f.ms !== 'number' || !(f.ms >= 0)) throw new Error('fault.ms must be a non-negative number');
-      return { kind: 'delay', count, ms: f.ms, ...method };
+    case 'delay': {
+      const ms = nonNegative(f.ms, 'fault.ms');
+      const before = f.beforeMs === undefined ? {} : { beforeMs: nonNegative(f.beforeMs, 'fault.beforeMs') };
+      return { kind: 'delay', count, ms, ...before, ...method };
+    }
+    case 'slow-commit': {
+      const commitAfterMs = nonNegative(f.commitAfterMs, 'fault.commitAfterMs');
+      const answer = f.answerAfterMs === undefined ? {} : { answerAfterMs: nonNegative(f.answerAfterMs, 'fault.answerAfterMs') };
+      return { kind: 'slow-commit', count, commitAfterMs, ...answer, ...method };
+    }
+    case 'proxy':
+      return { kind: 'proxy', count, ...parseProxyAnswer(f), ...method };
+    case 'reset-after-commit':
+      return { kind: 'drop-after-commit', count, ...method };
     case 'drop-after-commit':
+    case 'reset-before-commit':
     case 'html-500':
       return { kind: f.kind, count, ...method };
     default:
-      throw new Error("fault.kind must be one of 'error', 'drop-after-commit', 'delay', 'html-500'");
+      throw new Error(`fault.kind must be one of ${FAULT_KINDS.map((k) => `'${k}'`).join(', ')}`);
   }
+}
+
+const FAULT_KINDS = ['error', 'drop-after-commit', 'reset-after-commit', 'reset-before-commit', 'delay', 'slow-commit', 'html-500', 'proxy'];
+
+/** Statuses a proxy, WAF or load balancer in front of a portal answers with on its own. */
+export const PROXY_STATUSES: ReadonlySet<number> = new Set([400, 401, 403, 404, 405, 408, 413, 414, 429, 500, 502, 503, 504]);
+
+function parseProxyAnswer(f: Record<string, unknown>): { status: number; body?: ProxyBody; retryAfter?: string | number } {
+  if (typeof f.status !== 'number' || !PROXY_STATUSES.has(f.status)) {
+    throw new Error(`fault.status must be one of ${[...PROXY_STATUSES].join(', ')}`);
+  }
+  if (f.body !== undefined && f.body !== 'html' && f.body !== 'empty' && f.body !== 'text') {
+    throw new Error("fault.body must be 'html', 'empty' or 'text'");
+  }
+  const retryAfter = f.retryAfter;
+  if (retryAfter !== undefined && !(typeof retryAfter === 'string' && /^[\x20-\x7e]+$/.test(retryAfter)) && !(typeof retryAfter === 'number' && retryAfter >= 0)) {
+    throw new Error('fault.retryAfter must be seconds or an HTTP date');
+  }
+  return {
+    status: f.status,
+    ...(f.body !== undefined ? { body: f.body } : {}),
+    ...(retryAfter !== undefined ? { retryAfter: String(retryAfter) } : {}),
+  };
+}
+
+function nonNegative(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) throw new Error(`${name} must be a non-negative number`);
+  return value;
 }

@@ -3,7 +3,7 @@
  * then the handler, the simulated processing time, and the charge.
  */
 import type { MethodOutcome } from './method-types';
-import { METHODS } from './methods';
+import { METHODS, requiredScope } from './methods';
 import type { PhpArray } from './php-query';
 import { RestError, restErrors } from './rest-error';
 import type { SimulatorState } from './simulator-state';
@@ -21,6 +21,14 @@ export interface Invocation {
   time?: TimeInfo;
 }
 
+/** What the whole HTTP request decides for each method it runs. */
+export interface CallContext {
+  /** How the caller authenticated; the scope error's wording depends on it. */
+  via: 'webhook' | 'token';
+  /** Epoch ms from which stored leads become visible (slow commit); 0 = at once. */
+  visibleFrom: number;
+}
+
 /**
  * `billTo` = the caller (webhook or app) whose operating budget for this method is checked and
  * charged; undefined inside a batch billed as `batch`.
@@ -30,9 +38,14 @@ export async function invokeMethod(
   method: string,
   params: PhpArray,
   billTo: string | undefined,
+  call: CallContext,
 ): Promise<Invocation> {
   const handler = METHODS.get(method);
   if (!handler) return { executed: false, error: restErrors.methodNotFound(), processingSeconds: 0 };
+  const scope = requiredScope(method);
+  if (scope !== undefined && !state.scopes.has(scope)) {
+    return { executed: false, error: restErrors.insufficientScope(call.via), processingSeconds: 0 };
+  }
   const key = billTo === undefined ? undefined : state.operatingKey(billTo, method);
   if (key !== undefined && state.operating.isBlocked(key)) {
     state.counters.operationTimeLimit++;
@@ -42,7 +55,7 @@ export async function invokeMethod(
   let outcome: MethodOutcome | undefined;
   let error: RestError | undefined;
   try {
-    outcome = handler(params, { store: state.store, userId: state.userId, nowMs: startMs });
+    outcome = handler(params, { store: state.store, userId: state.userId, nowMs: startMs, visibleFrom: call.visibleFrom });
   } catch (e) {
     error = e instanceof RestError ? e : new RestError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
   }

@@ -12,6 +12,8 @@ export interface MethodContext {
   store: LeadStore;
   userId: number;
   nowMs: number;
+  /** Epoch ms from which what this call stores becomes visible (a slow commit); 0 = at once. */
+  visibleFrom: number;
 }
 
 /** Throws RestError for method-level failures. */

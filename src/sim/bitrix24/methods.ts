@@ -15,7 +15,7 @@ function leadAdd(params: PhpArray, ctx: MethodContext): MethodOutcome {
   // params.REGISTER_SONET_EVENT is accepted; there is no activity stream to notify here.
   if (options !== undefined && !isPhpArray(options)) throw restErrors.crm("Parameter 'params' must be array.");
   const draft = validateLeadFields(readParam(params, 'fields'));
-  return { result: ctx.store.add(draft, ctx.userId, ctx.nowMs).id };
+  return { result: ctx.store.add(draft, ctx.userId, ctx.nowMs, ctx.visibleFrom).id };
 }
 
 function leadGet(params: PhpArray, ctx: MethodContext): MethodOutcome {
@@ -24,6 +24,14 @@ function leadGet(params: PhpArray, ctx: MethodContext): MethodOutcome {
   const lead = ctx.store.get(id);
   if (!lead) throw restErrors.crm('Not found');
   return { result: lead.record };
+}
+
+/** `{"result": true}`; the lead and its links are gone, and list/get no longer find it. */
+function leadDelete(params: PhpArray, ctx: MethodContext): MethodOutcome {
+  const id = phpIntval(readParam(params, 'id'));
+  if (id <= 0) throw restErrors.crm('ID is not defined or invalid.');
+  if (!ctx.store.delete(id)) throw restErrors.crm('Not found');
+  return { result: true };
 }
 
 const STATUS_KINDS: Record<string, ValueKind> = {
@@ -74,12 +82,23 @@ function userCurrent(_params: PhpArray, ctx: MethodContext): MethodOutcome {
 export const METHODS: ReadonlyMap<string, MethodHandler> = new Map<string, MethodHandler>([
   ['crm.lead.add', leadAdd],
   ['crm.lead.get', leadGet],
+  ['crm.lead.delete', leadDelete],
   ['crm.lead.list', (params, ctx) => listLeads(params, ctx.store)],
   ['crm.lead.fields', (_params, ctx) => ({ result: describeLeadFields(ctx.store.customFieldNames()) })],
   ['crm.status.list', statusList],
   ['profile', profile],
   ['user.current', userCurrent],
 ]);
+
+/**
+ * The scope a method needs (CRestProvider checks it per call, batch sub-commands included);
+ * undefined = none (`profile`, `batch`: basic).
+ */
+export function requiredScope(method: string): string | undefined {
+  if (method.startsWith('crm.')) return 'crm';
+  if (method.startsWith('user.')) return 'user';
+  return undefined;
+}
 
 export function isKnownMethod(method: string): boolean {
   return method === BATCH_METHOD || METHODS.has(method);

@@ -1,19 +1,20 @@
 /**
- * The `/rest/` pipeline in the order a portal applies it: injected pre-execution faults (they model
- * infrastructure in front of Bitrix), leaky bucket, webhook or OAuth auth, method lookup, operating
- * limit, execution, then post-execution faults.
+ * The `/rest/` pipeline in the order a portal applies it: a `before` hold, injected pre-execution
+ * faults (they model infrastructure in front of Bitrix), leaky bucket, webhook or OAuth auth, method
+ * lookup, scope, operating limit, execution (possibly a slow commit), an `after` hold, then
+ * post-execution faults.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { renderSections, runBatch } from './batch';
-import { PROXY_ERROR_HTML, sendHtml, sendJson } from './http-reply';
-import { NOMINAL_PROCESSING_SECONDS, invokeMethod } from './method-invoker';
+import { PROXY_ERROR_HTML, sendHtml, sendJson, sendProxyAnswer } from './http-reply';
+import { NOMINAL_PROCESSING_SECONDS, invokeMethod, type CallContext } from './method-invoker';
 import { BATCH_METHOD, isKnownMethod } from './methods';
 import type { PhpArray } from './php-query';
 import { parseRestParams, readBody } from './request-params';
 import { RestError, restErrors } from './rest-error';
 import type { SimulatorState } from './simulator-state';
 import { buildTimeInfo } from './time-info';
-import type { SimulatedCall } from './types';
+import type { Bitrix24Fault, SimulatedCall } from './types';
 
 interface RestRoute {
   /** 'token' = `/rest/METHOD` (OAuth form): the access token comes in `auth`, `access_token` or a Bearer header. */
@@ -51,23 +52,28 @@ export async function handleRest(
   path: string,
   rawQuery: string,
 ): Promise<void> {
+  state.inFlight++;
+  try {
+    await answerRest(state, req, res, path, rawQuery);
+  } finally {
+    state.inFlight--;
+  }
+}
+
+async function answerRest(state: SimulatorState, req: IncomingMessage, res: ServerResponse, path: string, rawQuery: string): Promise<void> {
   const at = Date.now();
   const route = parseRestPath(path);
   const method = route.method;
   state.counters.requests++;
   const body = await readBody(req);
   const log = (call: Omit<SimulatedCall, 'method' | 'at'>) => state.recordCall({ method, at, ...call });
+  // Read once on arrival: a hold changed while this request waits applies to later requests only.
+  const hold = { ...state.hold };
+  if (hold.phase === 'before') await state.sleeper.sleep(hold.ms);
 
   const fault = state.faults.peek(method);
-  if (fault?.fault.kind === 'error' && state.faults.consume(fault)) {
-    const f = fault.fault;
-    sendJson(res, f.status, { error: f.error, error_description: f.description ?? '' });
-    log({ status: f.status, error: f.error, errorDescription: f.description ?? '', fault: 'error' });
-    return;
-  }
-  if (fault?.fault.kind === 'html-500' && state.faults.consume(fault)) {
-    sendHtml(res, 500, PROXY_ERROR_HTML);
-    log({ status: 500, fault: 'html-500' });
+  if (fault && isInFrontOfPortal(fault.fault) && state.faults.consume(fault)) {
+    answerInFrontOfPortal(fault.fault, req, res, log);
     return;
   }
 
@@ -80,32 +86,70 @@ export async function handleRest(
     return;
   }
 
+  // Faults that shape the execution itself are taken before it runs.
+  const shaping = fault && shapesExecution(fault.fault) && state.faults.consume(fault) ? fault.fault : undefined;
+  const slowCommit = shaping?.kind === 'slow-commit' ? shaping : undefined;
+  if (shaping?.kind === 'delay') await state.sleeper.sleep(shaping.beforeMs ?? 0);
+  const call = { via: route.kind, visibleFrom: slowCommit ? at + slowCommit.commitAfterMs : 0 };
   const caller = admission.caller;
   const reply =
-    method === BATCH_METHOD ? await executeBatch(state, params, caller) : await executeSingle(state, method, params, caller);
+    method === BATCH_METHOD
+      ? await executeBatch(state, params, caller, call)
+      : await executeSingle(state, method, params, caller, call);
   const outcome = {
     status: reply.status,
     ...(reply.error ? errorFields(reply.error) : {}),
     ...(reply.commands !== undefined ? { commands: reply.commands } : {}),
   };
 
-  const post = fault?.fault;
-  const shapesAnswer = post?.kind === 'drop-after-commit' || post?.kind === 'delay';
-  if (fault && post && reply.executed && shapesAnswer && state.faults.consume(fault)) {
-    if (post.kind === 'drop-after-commit') {
-      log({ ...outcome, status: 0, fault: 'drop-after-commit' });
+  const post = shaping ?? (fault && reply.executed && fault.fault.kind === 'drop-after-commit' && state.faults.consume(fault) ? fault.fault : undefined);
+  if (hold.phase === 'after') await state.sleeper.sleep(hold.ms);
+  if (post?.kind === 'drop-after-commit') {
+    log({ ...outcome, status: 0, fault: 'drop-after-commit' });
+    req.socket.destroy();
+    return;
+  }
+  if (post?.kind === 'delay') await state.sleeper.sleep(post.ms);
+  if (slowCommit) await state.sleeper.sleep(at + (slowCommit.answerAfterMs ?? slowCommit.commitAfterMs) - Date.now());
+  sendJson(res, reply.status, reply.body);
+  log({ ...outcome, ...(post ? { fault: post.kind } : {}) });
+}
+
+/** Faults played by infrastructure in front of the portal: nothing runs and the bucket never sees them. */
+function isInFrontOfPortal(f: Bitrix24Fault): boolean {
+  return f.kind === 'error' || f.kind === 'html-500' || f.kind === 'proxy' || f.kind === 'reset-before-commit';
+}
+
+function shapesExecution(f: Bitrix24Fault): boolean {
+  return f.kind === 'slow-commit' || f.kind === 'delay';
+}
+
+function answerInFrontOfPortal(
+  f: Bitrix24Fault,
+  req: IncomingMessage,
+  res: ServerResponse,
+  log: (call: Omit<SimulatedCall, 'method' | 'at'>) => void,
+): void {
+  switch (f.kind) {
+    case 'error':
+      sendJson(res, f.status, { error: f.error, error_description: f.description ?? '' });
+      log({ status: f.status, error: f.error, errorDescription: f.description ?? '', fault: 'error' });
+      return;
+    case 'html-500':
+      sendHtml(res, 500, PROXY_ERROR_HTML);
+      log({ status: 500, fault: 'html-500' });
+      return;
+    case 'proxy':
+      sendProxyAnswer(res, f.status, f.body ?? 'html', f.retryAfter === undefined ? undefined : String(f.retryAfter));
+      log({ status: f.status, fault: 'proxy' });
+      return;
+    case 'reset-before-commit':
+      log({ status: 0, fault: 'reset-before-commit' });
       req.socket.destroy();
       return;
-    }
-    if (post.kind === 'delay') {
-      log({ ...outcome, fault: 'delay' });
-      await state.sleeper.sleep(post.ms);
-      sendJson(res, reply.status, reply.body);
+    default:
       return;
-    }
   }
-  sendJson(res, reply.status, reply.body);
-  log(outcome);
 }
 
 /**
@@ -147,8 +191,8 @@ function takeAccessToken(req: IncomingMessage, params: PhpArray): string {
   return token;
 }
 
-async function executeSingle(state: SimulatorState, method: string, params: PhpArray, caller: string): Promise<Reply> {
-  const inv = await invokeMethod(state, method, params, caller);
+async function executeSingle(state: SimulatorState, method: string, params: PhpArray, caller: string, call: CallContext): Promise<Reply> {
+  const inv = await invokeMethod(state, method, params, caller, call);
   if (inv.error || !inv.outcome) {
     const error = inv.error ?? restErrors.methodNotFound();
     return { status: error.status, body: error.toBody(), executed: inv.executed, error };
@@ -161,7 +205,7 @@ async function executeSingle(state: SimulatorState, method: string, params: PhpA
   };
 }
 
-async function executeBatch(state: SimulatorState, params: PhpArray, caller: string): Promise<Reply> {
+async function executeBatch(state: SimulatorState, params: PhpArray, caller: string, call: CallContext): Promise<Reply> {
   const billedAsBatch = state.chargeBatchAs === 'batch';
   const key = state.operatingKey(caller, BATCH_METHOD);
   if (billedAsBatch && state.operating.isBlocked(key)) {
@@ -170,7 +214,7 @@ async function executeBatch(state: SimulatorState, params: PhpArray, caller: str
     return { status: error.status, body: error.toBody(), executed: false, error };
   }
   const startMs = Date.now();
-  const run = await runBatch(state, params, startMs, caller);
+  const run = await runBatch(state, params, startMs, caller, call);
   const processing = run.processingSeconds > 0 ? run.processingSeconds : NOMINAL_PROCESSING_SECONDS;
   let snapshot: ReturnType<typeof state.operating.charge> | undefined;
   if (billedAsBatch) {

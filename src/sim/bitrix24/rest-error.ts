@@ -28,6 +28,13 @@ export const restErrors = {
   batchMethodNotAllowed: () =>
     new RestError(405, 'ERROR_BATCH_METHOD_NOT_ALLOWED', 'Method is not allowed for batch usage'),
   batchLengthExceeded: () => new RestError(400, 'ERROR_BATCH_LENGTH_EXCEEDED', 'Max batch length exceeded'),
+  /** The webhook's wording; an OAuth token gets "…provided by the access token". */
+  insufficientScope: (via: 'webhook' | 'token') =>
+    new RestError(
+      403,
+      'insufficient_scope',
+      `The request requires higher privileges than provided by the ${via === 'webhook' ? 'webhook token' : 'access token'}`,
+    ),
   /** CRM entity errors: RestException without a code → empty `error`, HTTP 400. */
   crm: (description: string) => new RestError(400, '', description),
 };

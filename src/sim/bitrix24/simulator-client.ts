@@ -4,7 +4,9 @@ import type {
   Bitrix24Plan,
   Bitrix24Stats,
   BucketSettings,
+  HoldSettings,
   OAuthTokenPair,
+  OriginRecord,
   SimulatedCall,
   SimulatedLead,
 } from './types';
@@ -18,6 +20,8 @@ export interface SimulatorInfo {
   tokenUrl: string;
   /** null unless the simulator was started with an OAuth app. */
   oauth: { clientId: string } | null;
+  scopes: string[];
+  hold: HoldSettings;
 }
 
 export class Bitrix24SimulatorClient {
@@ -34,6 +38,11 @@ export class Bitrix24SimulatorClient {
 
   leads(): Promise<SimulatedLead[]> {
     return this.request('GET', '/_sim/leads');
+  }
+
+  /** Every ORIGIN_ID ever stored, with live and deleted lead IDs: duplicates vs. removed duplicates. */
+  origins(): Promise<OriginRecord[]> {
+    return this.request('GET', '/_sim/origins');
   }
 
   calls(): Promise<SimulatedCall[]> {
@@ -58,6 +67,15 @@ export class Bitrix24SimulatorClient {
 
   async setPlan(plan: Bitrix24Plan | BucketSettings): Promise<void> {
     await this.request('POST', '/_sim/plan', typeof plan === 'string' ? { plan } : plan);
+  }
+
+  async setScopes(scopes: string[]): Promise<void> {
+    await this.request('POST', '/_sim/scopes', { scopes });
+  }
+
+  /** Holds every request arriving from now on; `{ ms: 0 }` turns it off. */
+  async setHold(hold: { ms: number; phase?: HoldSettings['phase'] }): Promise<void> {
+    await this.request('POST', '/_sim/hold', hold);
   }
 
   issueOAuthTokens(): Promise<OAuthTokenPair> {

@@ -6,7 +6,10 @@ import { LeadStore } from './lead-store';
 import { OAuthTokens, type OAuthAppSettings } from './oauth-tokens';
 import { OperatingLimiter } from './operating-limit';
 import { Sleeper } from './sleeper';
-import type { BucketSettings, SimulatedCall } from './types';
+import type { BucketSettings, HoldSettings, SimulatedCall } from './types';
+
+/** What a webhook created with every permission has; tests narrow it to check scope handling. */
+export const ALL_SCOPES = ['crm', 'user', 'basic'];
 
 /** Long `leadgate dev` sessions must not grow without bound; benchmarks stay far below this. */
 const MAX_CALL_LOG = 100_000;
@@ -21,6 +24,8 @@ export interface StateSettings {
   /** The portal's OAuth application; absent → `/rest/METHOD` knows no token. */
   oauth?: OAuthAppSettings;
   customFields?: string[];
+  scopes: string[];
+  onCall?: (call: SimulatedCall) => void;
 }
 
 const zeroCounters = () => ({ requests: 0, queryLimitExceeded: 0, operationTimeLimit: 0, tokenRefreshes: 0 });
@@ -40,7 +45,12 @@ export class SimulatorState {
   webhookCode: string;
   bucketSettings: BucketSettings;
   counters = zeroCounters();
+  scopes: ReadonlySet<string>;
+  hold: HoldSettings = { ms: 0, phase: 'after' };
+  /** `/rest/` requests read but not yet answered (or dropped). */
+  inFlight = 0;
   private callLog: SimulatedCall[] = [];
+  private readonly onCall?: (call: SimulatedCall) => void;
 
   constructor(settings: StateSettings) {
     this.store = new LeadStore(settings.customFields);
@@ -52,6 +62,8 @@ export class SimulatorState {
     this.bucket = new LeakyBucket(this.bucketSettings);
     this.operating = new OperatingLimiter(settings.operatingLimitSeconds);
     if (settings.oauth) this.oauth = new OAuthTokens(settings.oauth);
+    this.scopes = new Set(settings.scopes);
+    if (settings.onCall) this.onCall = settings.onCall;
   }
 
   /** Whose operating budget a request draws on: the webhook (a changed code starts afresh) or the app. */
@@ -75,6 +87,11 @@ export class SimulatorState {
 
   recordCall(call: SimulatedCall): void {
     this.callLog.push(call);
+    try {
+      this.onCall?.({ ...call });
+    } catch {
+      // An observer's failure must not change what the portal answers.
+    }
     if (this.callLog.length > MAX_CALL_LOG) this.callLog.splice(0, this.callLog.length - MAX_CALL_LOG);
   }
 
@@ -89,5 +106,6 @@ export class SimulatorState {
     this.operating.reset();
     this.callLog = [];
     this.counters = zeroCounters();
+    this.hold = { ms: 0, phase: 'after' };
   }
 }

@@ -40,6 +40,13 @@ export interface Bitrix24SimulatorOptions {
    * Absent, every UF_CRM_ value is kept and the field appears once used (lenient, for tests).
    */
   customFields?: string[];
+  /**
+   * Scopes the webhook (and the OAuth app's tokens) were granted. crm.* needs `crm`, user.current
+   * `user`; profile and batch need none. Default: every scope.
+   */
+  scopes?: string[];
+  /** Every call-log entry as it is recorded (in-process observers, e.g. a chaos harness reacting to answers). */
+  onCall?: (call: SimulatedCall) => void;
 }
 
 export interface OAuthAppOptions {
@@ -82,12 +89,42 @@ export interface SimulatedCall {
 export type Bitrix24Fault =
   /** Fail the next N HTTP calls (optionally only of a method) before executing. */
   | { kind: 'error'; count: number; status: number; error: string; description?: string; method?: string }
-  /** Execute (commit), then destroy the socket without a response. */
+  /** Execute (commit), then destroy the socket without a response. Also accepted as 'reset-after-commit'. */
   | { kind: 'drop-after-commit'; count: number; method?: string }
-  /** Answer slowly (after executing). */
-  | { kind: 'delay'; count: number; ms: number; method?: string }
+  /** Destroy the socket before anything runs: not executed, not counted in the bucket. */
+  | { kind: 'reset-before-commit'; count: number; method?: string }
+  /** Answer slowly: wait `beforeMs` before executing (after admission) and `ms` after executing. */
+  | { kind: 'delay'; count: number; ms: number; beforeMs?: number; method?: string }
   /** Not executed: answer 500 with an HTML body (a proxy error). */
-  | { kind: 'html-500'; count: number; method?: string };
+  | { kind: 'html-500'; count: number; method?: string }
+  /**
+   * Executes at once (IDs are taken) but the leads stay invisible, as in an uncommitted transaction,
+   * until `commitAfterMs` after the request arrived. The answer goes out `answerAfterMs` after arrival
+   * (default: when the commit happens). A batch commits all its leads together.
+   */
+  | { kind: 'slow-commit'; count: number; commitAfterMs: number; answerAfterMs?: number; method?: string }
+  /**
+   * An answer from a proxy, WAF or load balancer in front of the portal: not executed, not counted in
+   * the bucket. `body` html (default) = an nginx error page, empty, or text = a plain-text line.
+   */
+  | { kind: 'proxy'; count: number; status: number; body?: ProxyBody; retryAfter?: string | number; method?: string };
+
+export type ProxyBody = 'html' | 'empty' | 'text';
+
+/** Counts every lead that ever carried an ORIGIN_ID, so a harness can tell duplicates from deletions. */
+export interface OriginRecord {
+  originId: string;
+  /** IDs of leads with this ORIGIN_ID that exist (committed, not deleted), ascending. */
+  live: number[];
+  /** IDs of leads with this ORIGIN_ID removed by crm.lead.delete, ascending. */
+  deleted: number[];
+}
+
+/** Holds every `/rest/` request `ms` before (`before`: nothing has run yet) or after executing. */
+export interface HoldSettings {
+  ms: number;
+  phase: 'before' | 'after';
+}
 
 export interface Bitrix24Stats {
   requests: number;
@@ -96,6 +133,12 @@ export interface Bitrix24Stats {
   /** Successful refresh grants at `/oauth/token/`. */
   tokenRefreshes: number;
   leadsCreated: number;
+  /** Leads removed by crm.lead.delete. */
+  leadsDeleted: number;
+  /** Leads executed by a slow-commit request and not yet visible. */
+  uncommittedLeads: number;
+  /** `/rest/` requests that arrived and are not answered yet. */
+  inFlight: number;
   bucketLevel: number;
 }
 
@@ -108,12 +151,19 @@ export interface Bitrix24Simulator {
   readonly clientEndpoint: string;
   /** `${url}/oauth/token/`: the authorization server's token endpoint. */
   readonly tokenUrl: string;
+  /** Committed leads that were not deleted, ascending ID. */
   leads(): SimulatedLead[];
+  /** Every ORIGIN_ID ever stored, with its live and deleted lead IDs. */
+  origins(): OriginRecord[];
   calls(): SimulatedCall[];
   stats(): Bitrix24Stats;
   injectFault(f: Bitrix24Fault): void;
   setWebhookCode(code: string): void;
   setPlan(plan: Bitrix24Plan | BucketSettings): void;
+  /** Scopes granted to the webhook and the app; applies to requests arriving from now on. */
+  setScopes(scopes: string[]): void;
+  /** Holds every request from now on (`{ ms: 0 }` turns it off; requests already held keep waiting). */
+  setHold(hold: HoldSettings): void;
   /** The pair an application receives on install. Throws unless started with `oauth`. */
   issueOAuthTokens(): OAuthTokenPair;
   /** Every access token issued so far expires now; the next call with one answers `expired_token`. */
