@@ -20,8 +20,8 @@ export interface AppDeps {
   redis: Redis;
   intake: IntakeDeps;
   ledger: Pick<LeadLedger, 'get'>;
-  /** Remembers Idempotency-Key answers (forms and partners) for 24 hours. */
-  idempotency: Pick<IdempotencyStore, 'claim' | 'get' | 'complete' | 'release'>;
+  /** Binds Idempotency-Keys and external_refs to the content first sent with them, for 24 hours. */
+  idempotency: Pick<IdempotencyStore, 'bind'>;
   metrics: Metrics;
   logger: Logger;
   destinationStatus?: () => Promise<Record<string, DestinationStatus>>;

@@ -16,8 +16,8 @@ export interface SourceRouterDeps {
   intake: IntakeDeps;
   ledger: Pick<LeadLedger, 'get'>;
   metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
-  seen: Pick<SeenIds, 'claim' | 'claimMany' | 'confirm' | 'release'>;
-  idempotency: Pick<IdempotencyStore, 'claim' | 'get' | 'complete' | 'release'>;
+  seen: Pick<SeenIds, 'seenAmong' | 'remember'>;
+  idempotency: Pick<IdempotencyStore, 'bind'>;
 }
 
 /**

@@ -1,13 +1,34 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * Time-ordered, URL-safe and never digits-only (BullMQ refuses integer-like custom job ids) nor
- * containing ':' (BullMQ's key separator).
+ * containing ':' (BullMQ's key separator). For submissions without an identity of their own.
  */
 export function newLeadId(now: number = Date.now()): string {
   return `lg_${now.toString(36)}${randomBytes(8).toString('hex')}`;
 }
 
+/** What makes a submission the same lead when it arrives again: who sent it, in which scope, under which id. */
+export interface LeadIdentity {
+  /** `form`, `partner`, `google`, `meta`. */
+  kind: string;
+  /** The form id or partner name; empty where the platform's ids are global (Google, Meta). */
+  scope: string;
+  /** Idempotency-Key, external_ref, lead_id or leadgen_id. */
+  id: string;
+}
+
+/**
+ * The same identity always gives the same id, so a submission stored after its request timed out
+ * and then sent again is one BullMQ job (job id = lead id), one lead. 128 bits of SHA-256 in hex:
+ * 32 characters, longer than any `newLeadId`, so the two shapes never meet.
+ */
+export function deriveLeadId(identity: LeadIdentity): string {
+  // JSON keeps the parts apart: ("a:b", "c") and ("a", "b:c") must not hash alike.
+  const digest = createHash('sha256').update(JSON.stringify(['leadgate-lead-id/1', identity.kind, identity.scope, identity.id]), 'utf8').digest('hex');
+  return `lg_${digest.slice(0, 32)}`;
+}
+
 export function isLeadId(value: string): boolean {
-  return /^lg_[0-9a-z]{6,12}[0-9a-f]{16}$/.test(value);
+  return /^lg_(?:[0-9a-z]{6,12}[0-9a-f]{16}|[0-9a-f]{32})$/.test(value);
 }

@@ -1,25 +1,24 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-/** How long an Idempotency-Key is remembered after its request succeeded. */
+/** How long a bound identity (Idempotency-Key, partner external_ref) is remembered. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 
-/** How long a request may hold a key unfinished; a crashed process frees it after this. */
-export const IDEMPOTENCY_PENDING_TTL_SECONDS = 30;
-
-/** The answer to replay for a repeated request. */
-export interface StoredAnswer {
-  status: number;
-  body: unknown;
+/** One identity to bind: `scope` names its namespace (`form:contact`, `partner:acme:ref`), `fingerprint` the content it stands for. */
+export interface IdentityBinding {
+  scope: string;
+  key: string;
+  fingerprint: string;
 }
 
-export type IdempotencyRecord =
-  | { state: 'pending'; bodyHash: string }
-  | { state: 'done'; bodyHash: string; answer: StoredAnswer };
+/** `new`: bound now; `same`: bound earlier to the same content (a retry); `other`: bound to other content. */
+export type BindResult = 'new' | 'same' | 'other';
 
 /**
- * `Idempotency-Key`s per partner, under `${prefix}:idem:${scope}:${sha256(key)}`: a pending marker
- * (SET NX, short-lived) while the first request runs, then its answer for 24 hours.
+ * Identities bound to the content first sent with them, under `${prefix}:idem:${scope}:${sha256(key)}`
+ * for 24 hours. There is no "in progress" state: the lead id is derived from the identity, so a
+ * retry may always enqueue again (a no-op when the job exists), and a write that lands after its
+ * request gave up (Redis stalled) only ever holds the content that the retry brings again.
  */
 export class IdempotencyStore {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
@@ -28,25 +27,23 @@ export class IdempotencyStore {
     return `${this.prefix}:idem:${scope}:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
   }
 
-  /** True when this request now owns the key; false when another request holds or held it. */
-  async claim(scope: string, key: string, bodyHash: string): Promise<boolean> {
-    const record: IdempotencyRecord = { state: 'pending', bodyHash };
-    const set = await this.redis.set(this.redisKey(scope, key), JSON.stringify(record), 'EX', IDEMPOTENCY_PENDING_TTL_SECONDS, 'NX');
-    return set === 'OK';
-  }
-
-  async get(scope: string, key: string): Promise<IdempotencyRecord | undefined> {
-    const text = await this.redis.get(this.redisKey(scope, key));
-    return text ? (JSON.parse(text) as IdempotencyRecord) : undefined;
-  }
-
-  async complete(scope: string, key: string, bodyHash: string, answer: StoredAnswer): Promise<void> {
-    const record: IdempotencyRecord = { state: 'done', bodyHash, answer };
-    await this.redis.set(this.redisKey(scope, key), JSON.stringify(record), 'EX', IDEMPOTENCY_TTL_SECONDS);
-  }
-
-  /** The request failed without an answer worth keeping: the key is free for a retry. */
-  async release(scope: string, key: string): Promise<void> {
-    await this.redis.del(this.redisKey(scope, key));
+  /** Binds every identity in one round trip; results in the order given. */
+  async bind(bindings: IdentityBinding[]): Promise<BindResult[]> {
+    if (bindings.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const { scope, key, fingerprint } of bindings) {
+      const redisKey = this.redisKey(scope, key);
+      pipeline.set(redisKey, fingerprint, 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX').get(redisKey);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return bindings.map(({ fingerprint }, i) => {
+      const [setError, set] = replies[2 * i] ?? [new Error('no reply'), null];
+      const [getError, stored] = replies[2 * i + 1] ?? [new Error('no reply'), null];
+      const error = setError ?? getError;
+      if (error) throw error;
+      if (set === 'OK') return 'new';
+      // Expired between the two commands: nothing holds the key any more, so nothing conflicts.
+      return stored === null || stored === fingerprint ? 'same' : 'other';
+    });
   }
 }

@@ -3,23 +3,15 @@ import type { Redis } from 'ioredis';
 /** Meta retries for 36 hours and Google does not promise exactly-once: remember ids twice as long. */
 export const SEEN_TTL_SECONDS = 72 * 3600;
 
-/**
- * How long a claim may stay unconfirmed. A process that dies between claim and enqueue leaves only
- * this marker behind; once it expires, the platform's next retry is taken in again.
- */
-export const PENDING_TTL_SECONDS = 60;
-
-/** `new`: ours to enqueue; `seen`: already taken in (acknowledge, ignore); `pending`: being taken in right now. */
-export type ClaimResult = 'new' | 'seen' | 'pending';
-
-const PENDING = 'pending';
-const DONE = '1';
+const SEEN = '1';
 
 /**
  * Platform lead ids already taken in (Meta leadgen_id, Google lead_id), under
- * `${prefix}:seen:${source}:${id}`. A claim is a `SET NX` of a short-lived pending marker; once the
- * lead is durably queued it is confirmed for 72 hours, and if queueing fails it is released so the
- * platform's retry is not ignored.
+ * `${prefix}:seen:${source}:${id}`, written only once the lead is durably queued. There is no claim
+ * before queueing: the lead id (and so the job id) is derived from the platform's id, so two
+ * deliveries racing each other, or a retry after a 503 whose job landed anyway, are one job. This
+ * memory outlives the finished jobs (72 hours against the jobs' retention) so a late repeat is
+ * acknowledged without being queued again.
  */
 export class SeenIds {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
@@ -28,38 +20,19 @@ export class SeenIds {
     return `${this.prefix}:seen:${source}:${id}`;
   }
 
-  async claim(source: string, id: string): Promise<ClaimResult> {
-    const [result] = await this.claimMany(source, [id]);
-    return result ?? 'seen';
-  }
-
-  /** Claims many ids in one round trip (Meta sends up to 1000 per POST); results in the order given. */
-  async claimMany(source: string, ids: string[]): Promise<ClaimResult[]> {
+  /** Which of these ids were taken in already; in the order given. Reads only. */
+  async seenAmong(source: string, ids: string[]): Promise<boolean[]> {
     if (ids.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    // SET NX then GET, per id: the GET tells a repeat (done) from a claim still in flight (pending).
-    for (const id of ids) pipeline.set(this.key(source, id), PENDING, 'EX', PENDING_TTL_SECONDS, 'NX').get(this.key(source, id));
-    const replies = (await pipeline.exec()) ?? [];
-    return ids.map((id, i) => {
-      const [setError, set] = replies[2 * i] ?? [new Error('no reply'), null];
-      const [, value] = replies[2 * i + 1] ?? [null, null];
-      if (setError) throw new Error(`cannot claim ${source} lead ${id}: ${setError.message}`);
-      if (set === 'OK') return 'new';
-      return value === PENDING ? 'pending' : 'seen';
-    });
+    const values = await this.redis.mget(...ids.map((id) => this.key(source, id)));
+    // Only the confirmed value counts: a marker of any other shape (an older version's short-lived claim) is not a lead taken in.
+    return values.map((value) => value === SEEN);
   }
 
   /** The leads are in Redis: their ids are now remembered for 72 hours. */
-  async confirm(source: string, ids: string[]): Promise<void> {
+  async remember(source: string, ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     const multi = this.redis.multi();
-    for (const id of ids) multi.set(this.key(source, id), DONE, 'EX', SEEN_TTL_SECONDS);
+    for (const id of ids) multi.set(this.key(source, id), SEEN, 'EX', SEEN_TTL_SECONDS);
     await multi.exec();
-  }
-
-  /** Queueing failed: forget the claims, so the platform's retry is taken in. */
-  async release(source: string, ids: string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.redis.del(...ids.map((id) => this.key(source, id)));
   }
 }

@@ -42,14 +42,14 @@ function appWithAllSources(): Express {
   const unused = async (): Promise<never> => {
     throw new Error('not used');
   };
-  const idempotency = { claim: unused, get: unused, complete: unused, release: unused };
+  const idempotency = { bind: unused };
   const sourceRouters = createSourceRouters({
     config,
     redis,
     intake,
     ledger,
     metaQueue: { enqueueAll: unused },
-    seen: { claim: unused, claimMany: unused, confirm: unused, release: unused },
+    seen: { seenAmong: unused, remember: unused },
     idempotency,
   });
   return createApp({ config, redis, intake, ledger, idempotency, metrics, logger: silentLogger, sourceRouters });

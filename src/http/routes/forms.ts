@@ -1,10 +1,10 @@
 import { Router, type Request, type Response } from 'express';
 import { DEFAULT_FORM, type Config, type FormConfig } from '../../config/config';
-import { newLeadId } from '../../lead/lead-id';
+import { deriveLeadId, newLeadId } from '../../lead/lead-id';
 import { parseCookies, type Params } from '../../lead/utm';
 import { formSubmissionToLead } from '../../sources/website-form';
 import { HttpError, validationFailed } from '../http-error';
-import { answerIdempotently, idempotencyKey, requestFingerprint } from '../idempotency';
+import { bindIdentities, idempotencyKey, keyReused, requestFingerprint } from '../idempotency';
 import type { IdempotencyStore } from '../../queue/idempotency-store';
 import type { IntakeDeps } from '../intake';
 import { applyFormCors, isOriginAllowed } from '../form-cors';
@@ -34,7 +34,7 @@ function queryParams(req: Request): Params {
 }
 
 
-export function formsRouter(config: Config, deps: IntakeDeps, idempotency: Pick<IdempotencyStore, 'claim' | 'get' | 'complete' | 'release'>): Router {
+export function formsRouter(config: Config, deps: IntakeDeps, idempotency: Pick<IdempotencyStore, 'bind'>): Router {
   const router = Router();
   const bodyParser = readFormBody(config.http.bodyLimit);
 
@@ -71,41 +71,41 @@ export function formsRouter(config: Config, deps: IntakeDeps, idempotency: Pick<
       const shape = toSubmittedFields(req.body);
       if (!shape.ok) throw validationFailed(shape.errors);
 
-      // A script that retries a POST after a network error sends the same Idempotency-Key: one lead, same answer.
+      // A script that retries a POST after a network error sends the same Idempotency-Key: the lead id
+      // comes from the key, so a retry is the same job even when the first answer was lost or a 503.
       const key = res.locals.wantsHtml ? undefined : idempotencyKey(req.get('idempotency-key'));
-      const result = await answerIdempotently(
-        idempotency,
-        { scope: `form:${formId}`, key, fingerprint: requestFingerprint(`POST /v1/forms/${formId}`, shape.fields) },
-        async () => {
-          const id = newLeadId();
-          if (form.honeypot && shape.fields[form.honeypot]?.trim()) {
-            // Bots learn nothing: the answer looks exactly like an accepted lead.
-            deps.metrics.spam.inc({ source: 'form', reason: 'honeypot' });
-            deps.logger.info({ formId }, 'honeypot filled; submission dropped');
-            return { status: 202, body: { id, status: 'queued' } };
-          }
-          const mapped = formSubmissionToLead(
-            {
-              formId,
-              body: shape.fields,
-              postQuery: queryParams(req),
-              referer: req.get('referer'),
-              cookies: parseCookies(req.headers.cookie),
-            },
-            form,
-            { id, receivedAt: new Date().toISOString() },
-          );
-          if (!mapped.ok) throw validationFailed(mapped.errors);
-          await deps.accept(mapped.value);
-          return { status: 202, body: { id, status: 'queued' } };
-        },
-      );
-      if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
+      const id = key === undefined ? newLeadId() : deriveLeadId({ kind: 'form', scope: formId, id: key });
+      if (form.honeypot && shape.fields[form.honeypot]?.trim()) {
+        // Bots learn nothing: the answer looks exactly like an accepted lead.
+        deps.metrics.spam.inc({ source: 'form', reason: 'honeypot' });
+        deps.logger.info({ formId }, 'honeypot filled; submission dropped');
+      } else {
+        const mapped = formSubmissionToLead(
+          {
+            formId,
+            body: shape.fields,
+            postQuery: queryParams(req),
+            referer: req.get('referer'),
+            cookies: parseCookies(req.headers.cookie),
+          },
+          form,
+          { id, receivedAt: new Date().toISOString() },
+        );
+        if (!mapped.ok) throw validationFailed(mapped.errors);
+        if (key !== undefined) {
+          // Bound only once the submission is valid, so a corrected retry may reuse the key.
+          const fingerprint = requestFingerprint(`POST /v1/forms/${formId}`, shape.fields);
+          const [bound] = await bindIdentities(idempotency, [{ scope: `form:${formId}`, key, fingerprint }]);
+          if (bound === 'other') throw keyReused();
+          if (bound === 'same') res.setHeader('Idempotent-Replayed', 'true');
+        }
+        await deps.accept(mapped.value);
+      }
       if (res.locals.wantsHtml) {
         res.redirect(303, form.redirect?.success ?? `/v1/forms/${encodeURIComponent(formId)}/thanks`);
         return;
       }
-      res.status(result.status).json(result.body);
+      res.status(202).json({ id, status: 'queued' });
     },
   );
 

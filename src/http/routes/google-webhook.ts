@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { newLeadId } from '../../lead/lead-id';
+import { deriveLeadId } from '../../lead/lead-id';
 import type { SeenIds } from '../../queue/seen-ids';
 import { checkGoogleKey } from '../../sources/google/google-key';
 import { GoogleLeadError, parseGoogleLeadBody, type GoogleLead } from '../../sources/google/google-lead';
@@ -13,7 +13,7 @@ export const GOOGLE_WEBHOOK_PATH = '/v1/webhooks/google';
 export interface GoogleWebhookDeps {
   google?: GoogleSourceConfig;
   bodyLimit: string;
-  seen: Pick<SeenIds, 'claim' | 'confirm' | 'release'>;
+  seen: Pick<SeenIds, 'seenAmong' | 'remember'>;
   intake: IntakeDeps;
 }
 
@@ -47,31 +47,27 @@ export function googleWebhookRouter(deps: GoogleWebhookDeps): Router {
       if (!checkGoogleKey(lead, config.keys)) throw new HttpError(403, 'invalid_key', 'google_key is missing or not one of the configured keys');
       intake.metrics.received.inc({ source: 'google' });
 
-      const claim = await deps.seen.claim('google', lead.lead_id).catch(() => {
+      const [seen] = await deps.seen.seenAmong('google', [lead.lead_id]).catch(() => {
         throw new HttpError(503, 'queue_unavailable', 'the lead could not be stored; please retry', undefined, { 'Retry-After': '5' });
       });
-      if (claim === 'seen') {
+      if (seen) {
         intake.metrics.spam.inc({ source: 'google', reason: 'duplicate' });
         intake.logger.info({ googleLeadId: lead.lead_id }, 'repeated Google lead acknowledged and ignored');
         res.status(200).json({});
         return;
       }
-      if (claim === 'pending') throw new HttpError(503, 'duplicate_in_flight', 'this lead is being taken in by another request; please retry', undefined, { 'Retry-After': '5' });
 
-      try {
-        const mapped = googleLeadToLead(lead, config, { id: newLeadId(), receivedAt: new Date().toISOString() });
-        if (!mapped.ok) throw validationFailed(mapped.errors);
-        if (mapped.value.test && config.testLeads === 'drop') {
-          intake.metrics.spam.inc({ source: 'google', reason: 'test_lead' });
-          intake.logger.info({ googleLeadId: lead.lead_id }, 'Google test lead dropped (sources.google.testLeads: drop)');
-        } else {
-          await intake.accept(mapped.value);
-        }
-      } catch (err) {
-        await deps.seen.release('google', [lead.lead_id]).catch(() => undefined);
-        throw err;
+      // The id comes from Google's lead_id: a retry after a 503 whose job landed anyway is the same job.
+      const id = deriveLeadId({ kind: 'google', scope: '', id: lead.lead_id });
+      const mapped = googleLeadToLead(lead, config, { id, receivedAt: new Date().toISOString() });
+      if (!mapped.ok) throw validationFailed(mapped.errors);
+      if (mapped.value.test && config.testLeads === 'drop') {
+        intake.metrics.spam.inc({ source: 'google', reason: 'test_lead' });
+        intake.logger.info({ googleLeadId: lead.lead_id }, 'Google test lead dropped (sources.google.testLeads: drop)');
+      } else {
+        await intake.accept(mapped.value);
       }
-      await deps.seen.confirm('google', [lead.lead_id]).catch((err: Error) => intake.logger.warn({ err: err.message }, 'cannot confirm Google lead id'));
+      await deps.seen.remember('google', [lead.lead_id]).catch((err: Error) => intake.logger.warn({ err: err.message }, 'cannot remember Google lead id'));
       res.status(200).json({});
     },
   );

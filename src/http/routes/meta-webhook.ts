@@ -1,5 +1,5 @@
 import express, { Router, type Request } from 'express';
-import { newLeadId } from '../../lead/lead-id';
+import { deriveLeadId } from '../../lead/lead-id';
 import type { FetchMetaLeadJob } from '../../queue/jobs';
 import { QueueUnavailableError } from '../../queue/lead-queue';
 import type { MetaLeadQueue } from '../../queue/meta-lead-queue';
@@ -19,7 +19,7 @@ export const META_WEBHOOK_BODY_LIMIT = '1mb';
 
 export interface MetaWebhookDeps {
   meta?: MetaSourceConfig;
-  seen: Pick<SeenIds, 'claimMany' | 'confirm' | 'release'>;
+  seen: Pick<SeenIds, 'seenAmong' | 'remember'>;
   metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
   metrics: Metrics;
   logger: Logger;
@@ -80,41 +80,29 @@ export function metaWebhookRouter(deps: MetaWebhookDeps): Router {
   );
 
   async function takeIn(notifications: LeadgenNotification[]): Promise<MetaWebhookAnswer> {
-    const claimed: string[] = [];
     const jobs: FetchMetaLeadJob[] = [];
     let duplicates = 0;
-    let inFlight = 0;
     const receivedAt = new Date().toISOString();
     try {
       const firsts = firstOfEach(notifications);
-      const claims = await deps.seen.claimMany('meta', firsts.map((n) => n.leadgenId));
+      const seen = await deps.seen.seenAmong('meta', firsts.map((n) => n.leadgenId));
       firsts.forEach((notification, i) => {
-        const claim = claims[i];
-        if (claim === 'new') {
-          claimed.push(notification.leadgenId);
-          jobs.push({ v: 1, notification, leadId: newLeadId(), receivedAt });
-        } else if (claim === 'seen') {
-          duplicates += 1;
-        } else {
-          inFlight += 1;
-        }
+        if (seen[i]) duplicates += 1;
+        // The lead id comes from the leadgen_id: a retry after a 503 whose job landed anyway is the same lead.
+        else jobs.push({ v: 1, notification, leadId: deriveLeadId({ kind: 'meta', scope: '', id: notification.leadgenId }), receivedAt });
       });
       await deps.metaQueue.enqueueAll(jobs);
     } catch (err) {
-      await deps.seen.release('meta', claimed).catch(() => undefined);
-      // Whatever failed (Redis down, hung, a claim refused), nothing was acknowledged: Meta must retry.
-      logger.error({ leads: claimed.length, err: (err as Error).message, queueDown: err instanceof QueueUnavailableError }, 'cannot queue Meta notifications; answering 503');
+      // Whatever failed (Redis down, hung), nothing was acknowledged: Meta must retry.
+      logger.error({ leads: jobs.length, err: (err as Error).message, queueDown: err instanceof QueueUnavailableError }, 'cannot queue Meta notifications; answering 503');
       throw queueUnavailable();
     }
-    // The jobs are durable now; a failed confirmation only shortens how long the ids are remembered.
-    await deps.seen.confirm('meta', claimed).catch((err: Error) => logger.warn({ err: err.message }, 'cannot confirm Meta lead ids'));
+    // The jobs are durable now; a failed write here only shortens how long the ids are remembered.
+    const queued = jobs.map((job) => job.notification.leadgenId);
+    await deps.seen.remember('meta', queued).catch((err: Error) => logger.warn({ err: err.message }, 'cannot remember Meta lead ids'));
     if (duplicates > 0) {
       metrics.spam.inc({ source: 'meta', reason: 'duplicate' }, duplicates);
       logger.info({ duplicates }, 'repeated Meta notifications acknowledged and ignored');
-    }
-    if (inFlight > 0) {
-      // Another request is taking these in right now; if it fails, Meta's retry of this body must not be lost.
-      throw new HttpError(503, 'duplicate_in_flight', 'some of these leads are being taken in by another request; Meta will retry', undefined, { 'Retry-After': '5' });
     }
     logger.info({ queued: jobs.length, duplicates }, 'Meta notifications queued');
     return { received: notifications.length, queued: jobs.length, duplicates };

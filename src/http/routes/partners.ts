@@ -1,8 +1,8 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { Redis } from 'ioredis';
 import type { Lead } from '../../lead/lead';
-import { isLeadId, newLeadId } from '../../lead/lead-id';
-import type { IdempotencyStore, StoredAnswer } from '../../queue/idempotency-store';
+import { deriveLeadId, isLeadId, newLeadId } from '../../lead/lead-id';
+import type { IdempotencyStore, IdentityBinding } from '../../queue/idempotency-store';
 import type { LeadLedger, LeadRecord } from '../../queue/lead-ledger';
 import type { FieldError } from '../../sources/field-errors';
 import { bearerToken, findPartnerByKey } from '../../sources/partner/partner-auth';
@@ -10,7 +10,8 @@ import { partnerLeadToLead } from '../../sources/partner/partner-lead';
 import { validatePartnerLead } from '../../sources/partner/validate-partner-lead';
 import type { PartnerConfig } from '../../sources/sources-config';
 import { HttpError, validationFailed } from '../http-error';
-import { answerIdempotently, idempotencyKey, requestFingerprint, type IdempotencyOptions } from '../idempotency';
+import { bindIdentities, idempotencyKey, keyReused, requestFingerprint } from '../idempotency';
+import { bodyTooDeep, jsonDepthWithin } from '../json-depth';
 import type { IntakeDeps } from '../intake';
 import { partnerRateLimit } from '../partner-rate-limit';
 
@@ -29,21 +30,44 @@ export interface PartnersDeps {
   prefix: string;
   intake: IntakeDeps;
   ledger: Pick<LeadLedger, 'get'>;
-  idempotency: Pick<IdempotencyStore, 'claim' | 'get' | 'complete' | 'release'>;
-  idempotencyOptions?: IdempotencyOptions;
+  idempotency: Pick<IdempotencyStore, 'bind'>;
 }
 
 export type BatchItemResult =
   | { index: number; id: string; status: 'queued'; external_ref?: string }
-  | { index: number; error: 'validation_failed'; details: FieldError[] };
+  | { index: number; error: 'validation_failed' | 'external_ref_reused'; details: FieldError[] };
+
+/**
+ * A lead's id comes from its identity: the partner's external_ref, else the Idempotency-Key (with the
+ * item's index in a batch); so a lead stored after its request answered 503 and then resent is the
+ * same job. Without either, every request is a new lead.
+ */
+type IdOf = (externalRef: string | undefined) => string;
+
+function idFrom(name: string, key: string | undefined, index?: number): IdOf {
+  return (externalRef) => {
+    // The prefixes keep the kinds of identity apart: a key can never pass for an external_ref.
+    if (externalRef) return deriveLeadId({ kind: 'partner', scope: name, id: `ref:${externalRef}` });
+    if (key === undefined) return newLeadId();
+    return deriveLeadId({ kind: 'partner', scope: name, id: index === undefined ? `key:${key}` : `batch:${index}:${key}` });
+  };
+}
 
 /** One partner lead, checked and mapped; or every problem with it. */
-function toLead(body: unknown, name: string, partner: PartnerConfig): { ok: true; lead: Lead } | { ok: false; errors: FieldError[] } {
+function toLead(body: unknown, name: string, partner: PartnerConfig, idOf: IdOf): { ok: true; lead: Lead } | { ok: false; errors: FieldError[] } {
   const checked = validatePartnerLead(body);
   if (!checked.ok) return { ok: false, errors: checked.errors };
-  const mapped = partnerLeadToLead(checked.value, name, partner, { id: newLeadId(), receivedAt: new Date().toISOString() });
+  const mapped = partnerLeadToLead(checked.value, name, partner, { id: idOf(checked.value.external_ref), receivedAt: new Date().toISOString() });
   return mapped.ok ? { ok: true, lead: mapped.value } : { ok: false, errors: mapped.errors };
 }
+
+/** An external_ref stands for the content first sent with it (24 hours), like an Idempotency-Key. */
+function refBinding(name: string, lead: Lead, item: unknown): IdentityBinding[] {
+  const ref = lead.source.externalId;
+  return ref ? [{ scope: `partner:${name}:ref`, key: ref, fingerprint: requestFingerprint('partner lead', item) }] : [];
+}
+
+const refReused = (): FieldError => ({ field: '/external_ref', message: 'was sent earlier with other content; send changes under a new external_ref' });
 
 function accepted(lead: Lead): { id: string; status: 'queued'; external_ref?: string } {
   return { id: lead.id, status: 'queued', ...(lead.source.externalId ? { external_ref: lead.source.externalId } : {}) };
@@ -100,50 +124,58 @@ export function partnersRouter(deps: PartnersDeps): Router {
       next();
     },
     express.json({ limit, type: ['application/json', 'application/*+json'] }),
+    (req: Request, _res: Response, next: () => void) => {
+      if (!jsonDepthWithin(req.body)) throw bodyTooDeep();
+      next();
+    },
   ];
 
-  async function answer(req: Request, res: Response, endpoint: string, run: (name: string, partner: PartnerConfig) => Promise<StoredAnswer>): Promise<void> {
+  router.post(PARTNER_LEADS_PATH, ...json(deps.bodyLimit), async (req, res) => {
     const name = res.locals.partner as string;
-    const partner = partners[name]!;
-    const result = await answerIdempotently(
-      deps.idempotency,
-      { scope: `partner:${name}`, key: idempotencyKey(req.get('idempotency-key')), fingerprint: requestFingerprint(endpoint, req.body) },
-      () => run(name, partner),
-      deps.idempotencyOptions,
-    );
-    if (result.replayed) res.setHeader('Idempotent-Replayed', 'true');
-    res.status(result.status).json(result.body);
-  }
+    const key = idempotencyKey(req.get('idempotency-key'));
+    intake.metrics.received.inc({ source: 'partner' });
+    const result = toLead(req.body, name, partners[name]!, idFrom(name, key));
+    if (!result.ok) throw validationFailed(result.errors);
+    const keyBinding = key === undefined ? [] : [{ scope: `partner:${name}`, key, fingerprint: requestFingerprint(`POST ${PARTNER_LEADS_PATH}`, req.body) }];
+    const bound = await bindIdentities(deps.idempotency, [...keyBinding, ...refBinding(name, result.lead, req.body)]);
+    if (keyBinding.length > 0 && bound[0] === 'other') throw keyReused();
+    if (bound.includes('other')) throw new HttpError(409, 'external_ref_reused', 'this external_ref was sent earlier with other content; send changes under a new external_ref', [refReused()]);
+    if (bound.length > 0 && bound.every((b) => b === 'same')) res.setHeader('Idempotent-Replayed', 'true');
+    await intake.accept(result.lead);
+    res.status(202).json(accepted(result.lead));
+  });
 
-  router.post(PARTNER_LEADS_PATH, ...json(deps.bodyLimit), (req, res) =>
-    answer(req, res, `POST ${PARTNER_LEADS_PATH}`, async (name, partner) => {
-      intake.metrics.received.inc({ source: 'partner' });
-      const result = toLead(req.body, name, partner);
-      if (!result.ok) throw validationFailed(result.errors);
-      await intake.accept(result.lead);
-      return { status: 202, body: accepted(result.lead) };
-    }),
-  );
+  router.post(PARTNER_BATCH_PATH, ...json(PARTNER_BATCH_BODY_LIMIT), async (req, res) => {
+    const name = res.locals.partner as string;
+    const key = idempotencyKey(req.get('idempotency-key'));
+    const items = batchItems(req.body);
+    intake.metrics.received.inc({ source: 'partner' }, items.length);
+    const valid: Array<{ index: number; lead: Lead }> = [];
+    const results: BatchItemResult[] = items.map((item, index) => {
+      const result = toLead(item, name, partners[name]!, idFrom(name, key, index));
+      if (result.ok) {
+        valid.push({ index, lead: result.lead });
+        return { index, ...accepted(result.lead) };
+      }
+      intake.metrics.rejected.inc({ source: 'partner', reason: 'validation_failed' });
+      return { index, error: 'validation_failed', details: result.errors };
+    });
 
-  router.post(PARTNER_BATCH_PATH, ...json(PARTNER_BATCH_BODY_LIMIT), (req, res) =>
-    answer(req, res, `POST ${PARTNER_BATCH_PATH}`, async (name, partner) => {
-      const items = batchItems(req.body);
-      intake.metrics.received.inc({ source: 'partner' }, items.length);
-      const leads: Lead[] = [];
-      const results: BatchItemResult[] = items.map((item, index) => {
-        const result = toLead(item, name, partner);
-        if (result.ok) {
-          leads.push(result.lead);
-          return { index, ...accepted(result.lead) };
-        }
-        intake.metrics.rejected.inc({ source: 'partner', reason: 'validation_failed' });
-        return { index, error: 'validation_failed', details: result.errors };
-      });
-      // All valid items in one atomic write: a 503 means none was stored and the batch can be resent as is.
-      await intake.acceptMany(leads);
-      return { status: leads.length === items.length ? 202 : 207, body: { results } };
-    }),
-  );
+    const keyBinding = key === undefined ? [] : [{ scope: `partner:${name}`, key, fingerprint: requestFingerprint(`POST ${PARTNER_BATCH_PATH}`, req.body) }];
+    const withRef = valid.filter(({ lead }) => lead.source.externalId);
+    const bound = await bindIdentities(deps.idempotency, [...keyBinding, ...withRef.flatMap(({ index, lead }) => refBinding(name, lead, items[index]))]);
+    if (keyBinding.length > 0 && bound[0] === 'other') throw keyReused();
+    if (keyBinding.length > 0 && bound[0] === 'same') res.setHeader('Idempotent-Replayed', 'true');
+    const refused = new Set(withRef.filter((_, i) => bound[keyBinding.length + i] === 'other').map(({ index }) => index));
+    for (const index of refused) {
+      intake.metrics.rejected.inc({ source: 'partner', reason: 'external_ref_reused' });
+      results[index] = { index, error: 'external_ref_reused', details: [refReused()] };
+    }
+    // All valid items in one atomic write: a 503 means none was stored and the batch can be resent as is.
+    const leads = valid.filter(({ index }) => !refused.has(index)).map(({ lead }) => lead);
+    await intake.acceptMany(leads);
+    res.status(leads.length === items.length ? 202 : 207).json({ results });
+  });
 
   router.get(PARTNER_LEAD_PATH, async (req, res) => {
     const id = String(req.params.id);
