@@ -53,6 +53,11 @@ export class Bitrix24SimulatorClient {
     return this.request('GET', '/_sim/stats');
   }
 
+  /** Faults still pending, with the count each has left. */
+  faults(): Promise<Bitrix24Fault[]> {
+    return this.request('GET', '/_sim/faults');
+  }
+
   async injectFault(fault: Bitrix24Fault): Promise<void> {
     await this.request('POST', '/_sim/faults', fault);
   }
