@@ -168,3 +168,35 @@ describe('a submission with an identity, sent while Redis is stalled', () => {
     expect(jobs.map((job) => (job.data as { leadId: string }).leadId)).toEqual([deriveLeadId({ kind: 'meta', scope: '', id: leadgenId })]);
   }, 40_000);
 });
+
+describe('an identity stands for the content first sent with it', () => {
+  const headers = { authorization: `Bearer ${partner.key}` };
+
+  it('partner: the same external_ref with other content is 409 external_ref_reused, and nothing more is queued', async () => {
+    const url = `${stack.api.url}/v1/partners/leads`;
+    expect((await postJson(url, { external_ref: 'ref-changed-1', contact: { email: 'first-ref@example.com' } }, headers)).status).toBe(202);
+    const changed = await postJson(url, { external_ref: 'ref-changed-1', contact: { email: 'second-ref@example.com' } }, headers);
+    expect(changed.status).toBe(409);
+    expect(await changed.json()).toMatchObject({ error: 'external_ref_reused' });
+    expect(await deliveryJobsOf((lead) => externalId(lead) === 'ref-changed-1')).toHaveLength(1);
+  });
+
+  it('partner batch: an item whose external_ref came with other content fails on its own (207)', async () => {
+    const url = `${stack.api.url}/v1/partners/leads/batch`;
+    await postJson(`${stack.api.url}/v1/partners/leads`, { external_ref: 'ref-batch-1', contact: { email: 'ref-batch@example.com' } }, headers);
+    const response = await postJson(url, { leads: [{ external_ref: 'ref-batch-1', contact: { email: 'other@example.com' } }, { contact: { email: 'fresh-batch@example.com' } }] }, headers);
+    expect(response.status).toBe(207);
+    const { results } = (await response.json()) as { results: Array<Record<string, unknown>> };
+    expect(results[0]).toMatchObject({ index: 0, error: 'external_ref_reused', details: [expect.objectContaining({ field: '/external_ref' })] });
+    expect(results[1]).toMatchObject({ index: 1, status: 'queued' });
+    expect(await deliveryJobsOf((lead) => email(lead).includes('other@example.com'))).toHaveLength(0);
+  });
+
+  it('form without an Idempotency-Key: every request is a new lead (a resend is two)', async () => {
+    const url = `${stack.api.url}/v1/forms/contact`;
+    const a = (await (await postJson(url, { email: 'no-key@example.com' })).json()) as { id: string };
+    const b = (await (await postJson(url, { email: 'no-key@example.com' })).json()) as { id: string };
+    expect(a.id).not.toBe(b.id);
+    expect(await deliveryJobsOf((lead) => email(lead).includes('no-key@example.com'))).toHaveLength(2);
+  });
+});
