@@ -26,7 +26,7 @@ it('a portal committing after the client timeout leaves no duplicate once leadga
           // One pending slow commit at a time, so normal requests flow in between; aimed at the
           // method leadgate last created leads with (batch, or crm.lead.add for a lone lead).
           if ((await control.faults()).some((f) => f.kind === 'slow-commit')) continue;
-          const method = ctx.sim.calls().findLast((c) => !c.viaBatch && (c.method === 'batch' || c.method === 'crm.lead.add'))?.method ?? 'batch';
+          const method = ctx.sim.calls().filter((c) => !c.viaBatch && (c.method === 'batch' || c.method === 'crm.lead.add')).at(-1)?.method ?? 'batch';
           await control.injectFault({ kind: 'slow-commit', count: 1, commitAfterMs: COMMIT_AFTER_MS, method });
         }
       })();
