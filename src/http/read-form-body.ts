@@ -10,41 +10,93 @@ export function parseByteLimit(limit: string): number {
   return Number(match[1]) * unit;
 }
 
+const MAX_FIELDS = 100;
+
+/**
+ * Multipart form posts, read with busboy. Every way out (fields, a limit, a file, a parse error,
+ * a handler that throws) settles the request exactly once and stops reading it, so no malformed
+ * part can leave a request unanswered. Fields land in a null-prototype object: a visitor's field
+ * named `__proto__` or `toString` is a field like any other.
+ */
 function multipart(limit: string): RequestHandler {
   const maxBytes = parseByteLimit(limit);
   return (req, _res, next) => {
+    const encoding = String(req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity') {
+      next(new HttpError(415, 'unsupported_encoding', `content encoding "${encoding}" is not accepted on multipart bodies`));
+      return;
+    }
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { fieldSize: maxBytes, fields: 100, files: 0, parts: 101 } });
+      parser = busboy({ headers: req.headers, limits: { fieldSize: maxBytes, fields: MAX_FIELDS, files: MAX_FIELDS, parts: MAX_FIELDS + 1, headerPairs: 100 } });
     } catch {
       next(new HttpError(400, 'malformed_body', 'multipart body without a valid boundary'));
       return;
     }
-    const fields: Record<string, string> = {};
+    const fields: Record<string, string> = Object.create(null) as Record<string, string>;
     let total = 0;
-    let failure: HttpError | undefined;
-    const fail = (error: HttpError): void => {
-      if (!failure) failure = error;
-    };
-    parser.on('field', (name, value, info) => {
-      total += name.length + value.length;
-      if (info.valueTruncated || total > maxBytes) fail(new HttpError(413, 'payload_too_large', `body exceeds ${limit}`));
-      else fields[name] = name in fields ? `${fields[name]}, ${value}` : value;
-    });
-    parser.on('file', (name, stream) => {
-      fail(new HttpError(400, 'file_upload_not_supported', `field "${name}" is a file; leadgate accepts form fields only`));
-      stream.resume();
-    });
-    parser.on('filesLimit', () => fail(new HttpError(400, 'file_upload_not_supported', 'file uploads are not accepted; send form fields only')));
-    parser.on('fieldsLimit', () => fail(new HttpError(413, 'payload_too_large', 'too many fields')));
-    parser.on('error', () => fail(new HttpError(400, 'malformed_body', 'the multipart body cannot be parsed')));
-    parser.on('close', () => {
-      if (failure) next(failure);
-      else {
-        req.body = fields;
-        next();
+    let settled = false;
+    let pendingFiles = 0;
+    let parsed = false;
+
+    const settle = (error?: HttpError): void => {
+      if (settled) return;
+      settled = true;
+      if (error) {
+        // Stop parsing and let the rest of the body drain; the request timeout bounds how long.
+        req.unpipe(parser);
+        req.resume();
+        parser.removeAllListeners();
+        parser.on('error', () => undefined);
+        parser.destroy();
+        next(error);
+        return;
       }
+      req.body = fields;
+      next();
+    };
+    const guarded = <A extends unknown[]>(handler: (...args: A) => void) => (...args: A): void => {
+      try {
+        handler(...args);
+      } catch {
+        settle(new HttpError(400, 'malformed_body', 'the multipart body cannot be parsed'));
+      }
+    };
+    const finishIfDone = (): void => {
+      if (parsed && pendingFiles === 0) settle();
+    };
+
+    parser.on('field', guarded((name: string | undefined, value: string, info: busboy.FieldInfo) => {
+      // A part without a name cannot come from a browser's form; it carries nothing to map.
+      if (name === undefined) return;
+      total += name.length + value.length;
+      if (info.valueTruncated || info.nameTruncated || total > maxBytes) return settle(new HttpError(413, 'payload_too_large', `body exceeds ${limit}`));
+      fields[name] = Object.hasOwn(fields, name) ? `${fields[name]}, ${value}` : value;
+    }));
+    parser.on('file', guarded((name: string | undefined, stream: NodeJS.ReadableStream & { truncated?: boolean }, info: busboy.FileInfo) => {
+      // An untouched <input type="file"> is sent as an empty part without a filename: nothing was uploaded.
+      pendingFiles += 1;
+      let bytes = 0;
+      stream.on('data', (chunk: Buffer) => {
+        bytes += chunk.length;
+      });
+      stream.on('error', () => settle(new HttpError(400, 'malformed_body', 'the multipart body cannot be parsed')));
+      stream.on('end', () => {
+        pendingFiles -= 1;
+        if (bytes > 0 || (info.filename ?? '') !== '') {
+          settle(new HttpError(400, 'file_upload_not_supported', `field "${name ?? ''}" is a file; leadgate accepts form fields only`));
+        } else finishIfDone();
+      });
+    }));
+    parser.on('partsLimit', () => settle(new HttpError(413, 'payload_too_large', 'too many fields')));
+    parser.on('fieldsLimit', () => settle(new HttpError(413, 'payload_too_large', 'too many fields')));
+    parser.on('filesLimit', () => settle(new HttpError(413, 'payload_too_large', 'too many fields')));
+    parser.on('error', () => settle(new HttpError(400, 'malformed_body', 'the multipart body cannot be parsed')));
+    parser.on('close', () => {
+      parsed = true;
+      finishIfDone();
     });
+    req.on('error', () => settle(new HttpError(400, 'request_aborted', 'the request was aborted')));
     req.pipe(parser);
   };
 }
@@ -55,7 +107,7 @@ function multipart(limit: string): RequestHandler {
  */
 export function readFormBody(limit: string): RequestHandler {
   const json = express.json({ limit, strict: true, type: () => true });
-  const urlencoded = express.urlencoded({ limit, extended: false, parameterLimit: 100, type: () => true });
+  const urlencoded = express.urlencoded({ limit, extended: false, parameterLimit: MAX_FIELDS, type: () => true });
   const text = express.text({ limit, type: () => true });
   const multi = multipart(limit);
 
