@@ -19,7 +19,8 @@ export function toSubmittedFields(body: unknown): { ok: true; fields: Record<str
     const message = error?.keyword === 'maxProperties' ? 'too many fields' : error?.keyword === 'anyOf' ? 'must be a text value' : error?.message ?? 'is invalid';
     return { ok: false, errors: [{ field, message }] };
   }
-  const fields: Record<string, string> = {};
+  // Visitors name the fields: one called `__proto__` or `constructor` must stay a field.
+  const fields = Object.create(null) as Record<string, string>;
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
     fields[key] = Array.isArray(value) ? value.join(', ') : String(value);
   }

@@ -1,4 +1,5 @@
 import { UTM_KEYS, type Utm } from './lead';
+import { ownValue as own } from './own-value';
 
 /** Click ids kept with the lead: Google (gclid, gbraid, wbraid), Meta, Microsoft, TikTok, LinkedIn, Yandex, X, Reddit. */
 export const CLICK_ID_KEYS = ['gclid', 'gbraid', 'wbraid', 'dclid', 'fbclid', 'msclkid', 'ttclid', 'li_fat_id', 'yclid', 'twclid', 'rdt_cid'] as const;
@@ -6,6 +7,11 @@ export const CLICK_ID_KEYS = ['gclid', 'gbraid', 'wbraid', 'dclid', 'fbclid', 'm
 export const META_COOKIE_KEYS = ['_fbc', '_fbp'] as const;
 
 export type Params = Record<string, string | undefined>;
+
+/** A Params object without a prototype: the names in it come from visitors (query strings, cookies). */
+export function emptyParams(): Params {
+  return Object.create(null) as Params;
+}
 
 /** Where UTM values may be found, in order of precedence. */
 export interface UtmPlaces {
@@ -31,7 +37,7 @@ export function captureUtm(places: UtmPlaces): Utm {
   for (const key of UTM_KEYS) {
     const name = `utm_${key}`;
     const value =
-      clean(places.body[name]) ?? clean(places.postQuery[name]) ?? clean(places.pageQuery[name]) ?? clean(places.cookies[name]);
+      clean(own(places.body, name)) ?? clean(own(places.postQuery, name)) ?? clean(own(places.pageQuery, name)) ?? clean(own(places.cookies, name));
     if (value !== undefined) utm[key] = value;
   }
   return utm;
@@ -41,11 +47,11 @@ export function captureUtm(places: UtmPlaces): Utm {
 export function captureClickIds(places: UtmPlaces): Record<string, string> {
   const ids: Record<string, string> = {};
   for (const key of CLICK_ID_KEYS) {
-    const value = clean(places.body[key]) ?? clean(places.postQuery[key]) ?? clean(places.pageQuery[key]) ?? clean(places.cookies[key]);
+    const value = clean(own(places.body, key)) ?? clean(own(places.postQuery, key)) ?? clean(own(places.pageQuery, key)) ?? clean(own(places.cookies, key));
     if (value !== undefined) ids[key] = value;
   }
   for (const key of META_COOKIE_KEYS) {
-    const value = clean(places.body[key.slice(1)]) ?? clean(places.cookies[key]);
+    const value = clean(own(places.body, key.slice(1))) ?? clean(own(places.cookies, key));
     if (value !== undefined) ids[key.slice(1)] = value;
   }
   return ids;
@@ -53,20 +59,19 @@ export function captureClickIds(places: UtmPlaces): Record<string, string> {
 
 /** Query parameters of a URL, or nothing when the URL is absent or unparsable. */
 export function queryOf(url: string | undefined): Params {
-  if (!url) return {};
+  const out = emptyParams();
+  if (!url) return out;
   try {
-    const parsed = new URL(url);
-    const out: Params = {};
-    for (const [key, value] of parsed.searchParams) if (!(key in out)) out[key] = value;
-    return out;
+    for (const [key, value] of new URL(url).searchParams) if (!Object.hasOwn(out, key)) out[key] = value;
   } catch {
-    return {};
+    /* an unparsable page URL carries no attribution */
   }
+  return out;
 }
 
 /** Parses a Cookie header without throwing on malformed pairs (visitors' cookies are not ours to trust). */
 export function parseCookies(header: string | undefined): Params {
-  const out: Params = {};
+  const out = emptyParams();
   if (!header) return out;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
@@ -79,7 +84,7 @@ export function parseCookies(header: string | undefined): Params {
     } catch {
       /* keep the raw value */
     }
-    if (name && !(name in out)) out[name] = value;
+    if (name && !Object.hasOwn(out, name)) out[name] = value;
   }
   return out;
 }

@@ -1,5 +1,6 @@
 import type { FormConfig } from '../config/config';
 import type { ExtraField, Lead } from '../lead/lead';
+import { ownValue } from '../lead/own-value';
 import { CLICK_ID_KEYS, captureClickIds, captureUtm, queryOf, type Params } from '../lead/utm';
 import { LeadFieldsBuilder } from './contact-fields';
 import type { Mapped } from './field-errors';
@@ -47,11 +48,12 @@ const TRACKING_KEYS = new Set<string>([
   'page_url', 'referrer', 'fbc', 'fbp', ...CLICK_ID_KEYS,
 ]);
 
-function fieldMapping(form: FormConfig): Record<string, string> {
-  const mapping: Record<string, string> = { ...DEFAULT_FORM_FIELDS };
+/** A Map, because the keys looked up in it are whatever names a visitor submitted. */
+function fieldMapping(form: FormConfig): Map<string, string> {
+  const mapping = new Map(Object.entries(DEFAULT_FORM_FIELDS));
   // A form's own mapping wins; `name: NAME` in a config still means "the visitor's full name".
   for (const [submitted, code] of Object.entries(form.fields ?? {})) {
-    mapping[submitted.toLowerCase()] = code === 'NAME' && (submitted === 'name' || submitted === 'full_name') ? 'FULL_NAME' : code;
+    mapping.set(submitted.toLowerCase(), code === 'NAME' && (submitted === 'name' || submitted === 'full_name') ? 'FULL_NAME' : code);
   }
   return mapping;
 }
@@ -84,7 +86,7 @@ export function formSubmissionToLead(
   for (const [rawKey, value] of Object.entries(submission.body)) {
     const key = rawKey.toLowerCase();
     if (key === form.honeypot?.toLowerCase() || TRACKING_KEYS.has(key) || value.trim() === '') continue;
-    const code = mapping[key];
+    const code = mapping.get(key);
     if (code) builder.set(code, value, rawKey);
     else extras.push({ label: humanLabel(rawKey), value: value.trim() });
   }
@@ -100,9 +102,10 @@ export function formSubmissionToLead(
   if (fields.TITLE === undefined) fields.TITLE = defaultTitle(form, submission.formId, fields);
   if (fields.SOURCE_ID === undefined) fields.SOURCE_ID = 'WEB';
 
-  const pageUrl = submission.body.page_url?.trim() || submission.referer;
+  const body = (name: string): string | undefined => ownValue(submission.body, name);
+  const pageUrl = body('page_url')?.trim() || submission.referer;
   const places = { body: submission.body, postQuery: submission.postQuery, pageQuery: queryOf(pageUrl), cookies: submission.cookies };
-  const referrer = submission.body.referrer?.trim() || (submission.body.page_url ? submission.referer : undefined);
+  const referrer = body('referrer')?.trim() || (body('page_url') ? submission.referer : undefined);
 
   return {
     ok: true,

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { DEFAULT_FORM, type Config, type FormConfig } from '../../config/config';
 import { deriveLeadId, newLeadId } from '../../lead/lead-id';
-import { parseCookies, type Params } from '../../lead/utm';
+import { emptyParams, parseCookies, type Params } from '../../lead/utm';
 import { formSubmissionToLead } from '../../sources/website-form';
 import { HttpError, validationFailed } from '../http-error';
 import { bindIdentities, idempotencyKey, keyReused, requestFingerprint } from '../idempotency';
@@ -28,7 +28,7 @@ function wantsHtml(req: Request): boolean {
 }
 
 function queryParams(req: Request): Params {
-  const out: Params = {};
+  const out = emptyParams();
   for (const [key, value] of Object.entries(req.query)) out[key] = Array.isArray(value) ? String(value[0]) : typeof value === 'string' ? value : undefined;
   return out;
 }

@@ -1,4 +1,5 @@
 import type { ExtraField, Lead } from '../../lead/lead';
+import { ownValue } from '../../lead/own-value';
 import type { Mapped } from '../field-errors';
 import { leadTitle } from '../shared/lead-title';
 import { LenientFields } from '../shared/lenient-fields';
@@ -18,7 +19,7 @@ export const GOOGLE_UTM_DEFAULTS: UtmDefaults = Object.freeze({
 function columnLookup(maps: Array<Record<string, string> | undefined>): (columnId: string) => string | undefined {
   return (columnId) => {
     for (const map of maps) {
-      const code = map?.[columnId] ?? map?.[columnId.toUpperCase()];
+      const code = ownValue(map, columnId) ?? ownValue(map, columnId.toUpperCase());
       if (code) return code;
     }
     return undefined;

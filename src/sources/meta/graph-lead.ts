@@ -1,4 +1,5 @@
 import type { ExtraField, Lead } from '../../lead/lead';
+import { ownValue } from '../../lead/own-value';
 import type { Mapped } from '../field-errors';
 import type { MetaSourceConfig } from '../sources-config';
 import type { LeadgenNotification } from './leadgen-webhook';
@@ -56,7 +57,7 @@ function fieldLookup(maps: FieldMap[]): (key: string) => string | undefined {
   const lowered = maps.map((map) => new Map(Object.entries(map ?? {}).map(([k, v]) => [k.toLowerCase(), v])));
   return (key) => {
     for (let i = 0; i < maps.length; i += 1) {
-      const code = maps[i]?.[key] ?? lowered[i]?.get(key.toLowerCase());
+      const code = ownValue(maps[i], key) ?? lowered[i]?.get(key.toLowerCase());
       if (code) return code;
     }
     return undefined;

@@ -1,3 +1,5 @@
+import { ownValue } from '../../lead/own-value';
+
 /**
  * Meta's prefill question keys → Bitrix24 lead fields. Keys are the snake_case names seen in
  * field_data (Meta publishes no official list); FULL_NAME is split by LeadFieldsBuilder.
@@ -45,7 +47,7 @@ const PLATFORMS: Readonly<Record<string, string>> = Object.freeze({
 export function platformName(platform: string | undefined): string {
   const key = platform?.trim().toLowerCase();
   if (!key) return 'facebook';
-  return PLATFORMS[key] ?? key;
+  return ownValue(PLATFORMS, key) ?? key;
 }
 
 /**

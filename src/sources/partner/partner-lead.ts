@@ -1,4 +1,5 @@
 import { UTM_KEYS, type ExtraField, type Lead, type Utm } from '../../lead/lead';
+import { ownValue } from '../../lead/own-value';
 import { LeadFieldsBuilder } from '../contact-fields';
 import type { Mapped } from '../field-errors';
 import { leadTitle } from '../shared/lead-title';
@@ -57,7 +58,7 @@ export function partnerLeadToLead(
   const extras: ExtraField[] = [];
   for (const [key, raw] of Object.entries(body.custom ?? {})) {
     const value = String(raw);
-    const code = partner.fieldMap[key];
+    const code = ownValue(partner.fieldMap, key);
     if (code) builder.set(code, value, `/custom/${key}`);
     else if (value.trim() !== '') extras.push({ label: key.replace(/_+/g, ' '), value: value.trim() });
   }

@@ -1,4 +1,5 @@
 import type { LeadFields } from '../../lead/lead';
+import { ownValue } from '../../lead/own-value';
 
 /** Who the lead is, for a title: the person's name, else their email, else their phone. */
 export function leadPersonLabel(fields: LeadFields): string {
@@ -15,7 +16,7 @@ export function leadPersonLabel(fields: LeadFields): string {
 export function leadTitle(template: string, fields: LeadFields, vars: Record<string, string | undefined>, test: boolean): string {
   const existing = typeof fields.TITLE === 'string' && fields.TITLE.trim() !== '' ? fields.TITLE : undefined;
   const text = existing ?? template
-    .replace(/\{([a-z_]+)\}/gi, (_m, name: string) => (name === 'name' ? leadPersonLabel(fields) : (vars[name] ?? '')))
+    .replace(/\{([a-z_]+)\}/gi, (_m, name: string) => (name === 'name' ? leadPersonLabel(fields) : (ownValue(vars, name) ?? '')))
     .replace(/\s+/g, ' ')
     .trim();
   return (test ? `[TEST] ${text}` : text).slice(0, 255);

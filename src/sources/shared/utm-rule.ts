@@ -1,5 +1,6 @@
 import { UTM_KEYS, type Utm, type UtmKey } from '../../lead/lead';
 import type { UtmRule } from '../sources-config';
+import { ownValue } from '../../lead/own-value';
 
 export type UtmDefaults = Readonly<Record<UtmKey, string | null>>;
 export type UtmVars = Readonly<Record<string, string | undefined>>;
@@ -10,7 +11,7 @@ const PLACEHOLDER = /\{([a-z_]+)\}/g;
 export function renderTemplate(template: string, vars: UtmVars): string | undefined {
   let missing = false;
   const text = template.replace(PLACEHOLDER, (_match, name: string) => {
-    const value = vars[name]?.trim();
+    const value = ownValue(vars, name)?.trim();
     if (!value) missing = true;
     return value ?? '';
   });
