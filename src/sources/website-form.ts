@@ -67,7 +67,8 @@ function defaultTitle(form: FormConfig, formId: string, fields: Lead['fields']):
   const email = Array.isArray(fields.EMAIL) ? fields.EMAIL[0]?.VALUE : undefined;
   const who = person || email || 'new lead';
   const template = form.title ?? 'Web form {form}: {name}';
-  return template.replace('{form}', formId).replace('{name}', who).slice(0, 255);
+  // A replacer function: a name like "$&" or "$'" is text, not a replacement pattern.
+  return template.replace('{form}', () => formId).replace('{name}', () => who).slice(0, 255);
 }
 
 /**
