@@ -5,8 +5,22 @@ import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { HttpError } from './http-error';
 
-/** body-parser's errors carry a `type`; they become our machine-readable codes. */
-function fromBodyParser(err: { type?: string; status?: number; message?: string }): HttpError | undefined {
+type LibraryError = { type?: string; status?: number; expose?: boolean; message?: string };
+
+/** What a 4xx thrown by Express or body-parser without a known `type` is called. */
+const CODE_BY_STATUS: ReadonlyMap<number, string> = new Map([
+  [400, 'malformed_body'],
+  [413, 'payload_too_large'],
+  [415, 'unsupported_encoding'],
+]);
+
+/**
+ * body-parser's errors carry a `type`; they become our machine-readable codes. The router's
+ * "Failed to decode param" (a path like /v1/forms/%) and a body that does not decompress (corrupt
+ * gzip) are client errors too, whatever their wording.
+ */
+function fromLibrary(err: LibraryError): HttpError | undefined {
+  if (err instanceof URIError && (err as LibraryError).status === 400) return new HttpError(400, 'malformed_path', 'the URL path is not valid percent-encoding');
   switch (err.type) {
     case 'entity.too.large':
       return new HttpError(413, 'payload_too_large', 'the body is larger than allowed');
@@ -19,8 +33,11 @@ function fromBodyParser(err: { type?: string; status?: number; message?: string 
       return new HttpError(413, 'payload_too_large', 'too many fields');
     case 'request.aborted':
       return new HttpError(400, 'request_aborted', 'the request was aborted');
-    default:
-      return undefined;
+    default: {
+      // Any other error these libraries mark as the client's (http-errors' `expose`), by its status.
+      const code = err.expose && err.status !== undefined ? CODE_BY_STATUS.get(err.status) : undefined;
+      return code ? new HttpError(err.status!, code, code === 'malformed_body' ? 'the body cannot be read (is its Content-Encoding right?)' : err.message ?? code) : undefined;
+    }
   }
 }
 
@@ -30,7 +47,7 @@ function fromBodyParser(err: { type?: string; status?: number; message?: string 
  */
 export function errorHandler(deps: { logger: Logger; metrics: Metrics }): ErrorRequestHandler {
   return (err, _req, res, _next) => {
-    let error = err instanceof HttpError ? err : fromBodyParser(err as { type?: string });
+    let error = err instanceof HttpError ? err : fromLibrary(err as LibraryError);
     if (!error) {
       const requestId = randomUUID();
       deps.logger.error({ requestId, err: (err as Error)?.message, stack: (err as Error)?.stack }, 'unhandled error');

@@ -15,7 +15,8 @@ const THANKS_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem"><h1>Thank you!</h1><p>We have received your request and will be in touch soon.</p></body></html>`;
 
 function findForm(config: Config, formId: string): FormConfig {
-  const form = config.forms[formId];
+  // Own properties only: a form id of `constructor` or `__proto__` is just an unknown form.
+  const form = Object.hasOwn(config.forms, formId) ? config.forms[formId] : undefined;
   if (form) return form;
   if (config.acceptAnyForm) return DEFAULT_FORM;
   throw new HttpError(404, 'unknown_form', `no form "${formId}" is configured`);
