@@ -46,6 +46,9 @@ export interface Config {
     port: number;
     trustProxy: string | boolean | number;
     bodyLimit: string;
+    requestTimeoutMs: number;
+    headersTimeoutMs: number;
+    keepAliveTimeoutMs: number;
     rateLimit: { windowMs: number; limit: number };
     webhookRateLimit: { windowMs: number; limit: number };
   };

@@ -121,6 +121,9 @@ function crossCheck(config: Config): string[] {
     }
   }
   problems.push(...sourceDestinationProblems(config));
+  if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
+    problems.push(`/http/headersTimeoutMs: must not exceed http.requestTimeoutMs (${config.http.requestTimeoutMs})`);
+  }
   if (config.acceptAnyForm && !config.destinations.main) {
     problems.push('/destinations/main: required when any form id is accepted (set BITRIX24_WEBHOOK_URL)');
   }

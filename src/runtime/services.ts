@@ -1,9 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config';
 import { createApp } from '../http/app';
+import { createHttpServer } from '../http/http-server';
 import { createIntake } from '../http/intake';
 import { operationsRouter } from '../http/routes/operations';
 import { createSourceRouters } from '../http/source-routers';
@@ -114,7 +115,7 @@ export async function startLeadgate(options: {
   if (role === 'worker') {
     const app = express();
     app.use(operationsRouter({ redis: workerRedis!, metrics, role, destinationStatus }));
-    server = createServer(app);
+    server = createHttpServer(app, config.http);
     port = config.worker.port;
     host = config.worker.host;
   } else {
@@ -142,7 +143,7 @@ export async function startLeadgate(options: {
         ...(options.sourceRouters?.({ config, intake, redis: producer }) ?? []),
       ],
     });
-    server = createServer(app);
+    server = createHttpServer(app, config.http);
     port = config.http.port;
     host = config.http.host;
   }
