@@ -102,18 +102,45 @@ function multipart(limit: string): RequestHandler {
 }
 
 /**
+ * Urlencoded form posts, read as text (so limits, charsets and Content-Encoding work as for JSON)
+ * and split with URLSearchParams into a null-prototype object: body-parser's `qs` drops a field
+ * named `__proto__`, and a visitor's field is kept whatever its name. `a[b][c]` stays a flat name;
+ * a repeated name becomes a list, as in JSON.
+ */
+function urlencoded(limit: string): RequestHandler {
+  const text = express.text({ limit, type: () => true });
+  return (req, res, next) => {
+    text(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      const fields = Object.create(null) as Record<string, string | string[]>;
+      let count = 0;
+      for (const [name, value] of new URLSearchParams(String(req.body ?? ''))) {
+        count += 1;
+        if (count > MAX_FIELDS) return next(new HttpError(413, 'payload_too_large', 'too many fields'));
+        const existing = fields[name];
+        if (existing === undefined) fields[name] = value;
+        else if (Array.isArray(existing)) existing.push(value);
+        else fields[name] = [existing, value];
+      }
+      req.body = fields;
+      next();
+    });
+  };
+}
+
+/**
  * Parses every encoding a landing page uses: HTML form posts (urlencoded, multipart), fetch/XHR JSON,
  * and navigator.sendBeacon, which can only send text/plain. Anything else is a 415.
  */
 export function readFormBody(limit: string): RequestHandler {
   const json = express.json({ limit, strict: true, type: () => true });
-  const urlencoded = express.urlencoded({ limit, extended: false, parameterLimit: MAX_FIELDS, type: () => true });
+  const form = urlencoded(limit);
   const text = express.text({ limit, type: () => true });
   const multi = multipart(limit);
 
   return (req: Request, res, next) => {
     if (req.is('application/json') || req.is('application/*+json')) return json(req, res, next);
-    if (req.is('application/x-www-form-urlencoded')) return urlencoded(req, res, next);
+    if (req.is('application/x-www-form-urlencoded')) return form(req, res, next);
     if (req.is('multipart/form-data')) return multi(req, res, next);
     if (req.is('text/plain')) {
       return text(req, res, (err?: unknown) => {
