@@ -23,6 +23,8 @@ export interface HostileStack {
   jobCount(): Promise<number>;
   /** The lead a 202 queued, as the worker will read it. */
   lead(id: string): Promise<Lead>;
+  /** Every lead waiting in the delivery queue (nothing consumes it in this stack). */
+  waitingLeads(): Promise<Lead[]>;
   stop(): Promise<void>;
 }
 
@@ -62,6 +64,10 @@ export async function startHostileStack(name: string, http: Record<string, unkno
       const job = await queues[0]!.getJob(id);
       if (!job) throw new Error(`no job ${id} in the delivery queue`);
       return (job.data as DeliverLeadJob).lead;
+    },
+    async waitingLeads() {
+      const jobs = await queues[0]!.getJobs(['wait', 'prioritized', 'delayed']);
+      return jobs.map((job) => (job.data as DeliverLeadJob).lead);
     },
     async stop() {
       for (const queue of queues) await queue.close();
