@@ -20,6 +20,10 @@ export async function runBitrix24Simulator(opts: { port: number; plan: string; h
   console.log(`  leads:        curl ${sim.url}/_sim/leads`);
   console.log(`  stats:        curl ${sim.url}/_sim/stats`);
   console.log(`  inject fault: curl -X POST ${sim.url}/_sim/faults -H 'content-type: application/json' -d '{"kind":"error","count":3,"status":503,"error":"QUERY_LIMIT_EXCEEDED"}'`);
+  console.log(`  late commit:  curl -X POST ${sim.url}/_sim/faults -H 'content-type: application/json' -d '{"kind":"slow-commit","count":1,"commitAfterMs":8000}'`);
+  console.log(`  proxy error:  curl -X POST ${sim.url}/_sim/faults -H 'content-type: application/json' -d '{"kind":"proxy","count":1,"status":403,"body":"html"}'`);
+  console.log(`  hold all:     curl -X POST ${sim.url}/_sim/hold -H 'content-type: application/json' -d '{"ms":10000}'`);
+  console.log(`  duplicates:   curl ${sim.url}/_sim/origins`);
   const stop = (): void => {
     void sim.close().then(() => process.exit(0));
   };
