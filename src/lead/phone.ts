@@ -10,9 +10,13 @@ const PHONE_TEXT = /^\+?[0-9 ()./-]+$/;
  * one digit repeated ("00000", "-----" and 10,000 digits are no contact detail).
  */
 function dialable(text: string): boolean {
-  if (!PHONE_TEXT.test(text)) return false;
   const digits = text.replace(/[^0-9]/g, '');
-  return digits.length >= 5 && digits.length <= 15 && !/^(\d)\1*$/.test(digits);
+  return PHONE_TEXT.test(text) && digits.length >= 5 && digits.length <= 15 && !oneDigitRepeated(digits);
+}
+
+/** "7777777777" parses as a valid Kazakh number, but nobody gives that as their phone. */
+function oneDigitRepeated(digits: string): boolean {
+  return /^(\d)\1*$/.test(digits);
 }
 
 /**
@@ -23,7 +27,9 @@ function dialable(text: string): boolean {
 export function normalisePhone(raw: string, defaultCountry?: string): { value: string; valid: boolean } {
   const text = raw.trim();
   if (text.length > MAX_PHONE_LENGTH) return { value: text.slice(0, MAX_PHONE_LENGTH), valid: false };
+  if (oneDigitRepeated(text.replace(/[^0-9]/g, ''))) return { value: text, valid: false };
   const parsed = parsePhoneNumberFromString(text, defaultCountry as CountryCode | undefined);
-  if (parsed && parsed.isValid()) return { value: parsed.number, valid: true };
+  // E.164 allows 15 digits; libphonenumber lets some German numbers run longer.
+  if (parsed && parsed.isValid() && parsed.number.length <= 16) return { value: parsed.number, valid: true };
   return { value: text, valid: dialable(text) };
 }
