@@ -1,6 +1,6 @@
 import type { LeadFields } from '../../lead/lead';
 import { DeliveryError, DestinationUnavailableError, RetryableDeliveryError } from '../delivery-errors';
-import { classifyBitrix24Error, classifyNetworkError, type Bitrix24ErrorBody } from './classify-error';
+import { classifyBitrix24Error, classifyForeignAnswer, classifyNetworkError, isBitrix24Answer, type Bitrix24ErrorBody } from './classify-error';
 import type { OAuthTokenSource } from './oauth-session';
 import { toPhpQuery } from './php-query';
 
@@ -41,6 +41,8 @@ export interface LeadToAdd {
 export type AddResult = { leadId: number } | { error: DeliveryError };
 
 export const MAX_BATCH_COMMANDS = 50;
+/** crm.lead.list answers 50 rows a page, fixed by Bitrix24. */
+const LIST_PAGE_SIZE = 50;
 
 interface BatchResult {
   result?: Record<string, unknown> | unknown[];
@@ -73,19 +75,19 @@ export class Bitrix24Client {
    * refresh (shared by all workers) and one repeat: auth is checked before anything runs, so the
    * repeat duplicates nothing (reference §5.3).
    */
-  async call<T>(method: string, params: Record<string, unknown>): Promise<T> {
+  async call<T>(method: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
     const session = this.session;
-    if (!session) return this.send<T>(`${this.base}${method}.json`, params);
+    if (!session) return this.send<T>(`${this.base}${method}.json`, params, signal);
     const stale = await session.current();
     try {
-      return await this.send<T>(`${stale.clientEndpoint}${method}.json`, { ...params, auth: stale.accessToken });
+      return await this.send<T>(`${stale.clientEndpoint}${method}.json`, { ...params, auth: stale.accessToken }, signal);
     } catch (err) {
       if (!isTokenRefusal(err)) throw err;
     }
     const renewed = await session.refresh(stale.accessToken);
     await this.options.beforeRepeat?.();
     try {
-      return await this.send<T>(`${renewed.clientEndpoint}${method}.json`, { ...params, auth: renewed.accessToken });
+      return await this.send<T>(`${renewed.clientEndpoint}${method}.json`, { ...params, auth: renewed.accessToken }, signal);
     } catch (err) {
       if (!isTokenRefusal(err)) throw err;
       throw new RetryableDeliveryError(`Bitrix24 refused the access token again right after a refresh (${err.code})`, {
@@ -96,9 +98,10 @@ export class Bitrix24Client {
     }
   }
 
-  private async send<T>(url: string, params: Record<string, unknown>): Promise<T> {
+  private async send<T>(url: string, params: Record<string, unknown>, signal?: AbortSignal): Promise<T> {
     let response: Response;
     let text: string;
+    const timeout = AbortSignal.timeout(this.options.timeoutMs);
     try {
       response = await fetch(url, {
         method: 'POST',
@@ -110,11 +113,11 @@ export class Bitrix24Client {
         body: JSON.stringify(params),
         // A moved portal answers 302; following it would turn the POST into a GET and drop the lead.
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.options.timeoutMs),
+        signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
       });
       text = await response.text();
     } catch (err) {
-      throw classifyNetworkError(err, this.options.timeoutMs);
+      throw classifyNetworkError(err, this.options.timeoutMs, signal?.aborted === true && !timeout.aborted);
     }
     if (response.status >= 300 && response.status < 400) {
       // The portal moved: every lead would be redirected alike, so the destination pauses until its URL is fixed.
@@ -124,24 +127,21 @@ export class Bitrix24Client {
         { code: 'PORTAL_MOVED', status: response.status },
       );
     }
-    let body: { result?: T; time?: Bitrix24Time } & Bitrix24ErrorBody;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      throw classifyBitrix24Error(response.status >= 400 ? response.status : 502, undefined);
+    const body = parseJson(text);
+    if (!isBitrix24Answer(body)) throw classifyForeignAnswer(response.status, response.headers.get('retry-after'));
+    const answer = body as { result?: T; time?: Bitrix24Time } & Bitrix24ErrorBody;
+    if (answer.time) {
+      if (answer.time.operating_reset_at) this.lastOperatingResetAt = answer.time.operating_reset_at;
+      this.options.onTime?.(answer.time);
     }
-    if (body.time) {
-      if (body.time.operating_reset_at) this.lastOperatingResetAt = body.time.operating_reset_at;
-      this.options.onTime?.(body.time);
+    if (response.status >= 300 || answer.error !== undefined) {
+      throw classifyBitrix24Error(response.status, answer, { operatingResetAt: this.lastOperatingResetAt });
     }
-    if (response.status >= 300 || body.error !== undefined) {
-      throw classifyBitrix24Error(response.status, body, { operatingResetAt: this.lastOperatingResetAt });
-    }
-    return body.result as T;
+    return answer.result as T;
   }
 
-  async addLead(fields: LeadFields, params: Record<string, string> = {}): Promise<number> {
-    const id = await this.call<number | string>('crm.lead.add', { fields, params });
+  async addLead(fields: LeadFields, params: Record<string, string> = {}, signal?: AbortSignal): Promise<number> {
+    const id = await this.call<number | string>('crm.lead.add', { fields, params }, signal);
     return Number(id);
   }
 
@@ -149,11 +149,11 @@ export class Bitrix24Client {
    * Adds up to 50 leads in one `batch` request (halt=0), so one bad lead does not stop its
    * neighbours. A failure of the request itself is thrown; per-lead failures are returned.
    */
-  async addLeads(leads: LeadToAdd[]): Promise<Map<string, AddResult>> {
+  async addLeads(leads: LeadToAdd[], signal?: AbortSignal): Promise<Map<string, AddResult>> {
     if (leads.length > MAX_BATCH_COMMANDS) throw new RangeError(`at most ${MAX_BATCH_COMMANDS} leads per batch`);
     const cmd: Record<string, string> = {};
     for (const lead of leads) cmd[lead.key] = `crm.lead.add?${toPhpQuery({ fields: lead.fields, params: lead.params ?? {} })}`;
-    const answer = await this.call<BatchResult>('batch', { halt: 0, cmd });
+    const answer = await this.call<BatchResult>('batch', { halt: 0, cmd }, signal);
     const results = new Map<string, AddResult>();
     const ok = (Array.isArray(answer.result) ? {} : answer.result) ?? {};
     const failed = (Array.isArray(answer.result_error) ? {} : answer.result_error) ?? {};
@@ -171,19 +171,41 @@ export class Bitrix24Client {
     return results;
   }
 
-  /** Leads already created with our ORIGINATOR_ID for these ORIGIN_IDs (at most 50 ids, one page). */
-  async findLeadsByOrigin(originatorId: string, originIds: string[]): Promise<Map<string, number>> {
-    if (originIds.length === 0) return new Map();
+  /**
+   * Every lead created with our ORIGINATOR_ID for these ORIGIN_IDs (at most 50 ids), oldest first, so
+   * a duplicate shows up as a second id. Pages with `>ID` and `start=-1` (no COUNT(*) on the portal).
+   */
+  async findLeadsByOrigin(originatorId: string, originIds: string[], signal?: AbortSignal): Promise<Map<string, number[]>> {
+    const found = new Map<string, number[]>();
+    if (originIds.length === 0) return found;
     if (originIds.length > 50) throw new RangeError('at most 50 origin ids per lookup');
-    const rows = await this.call<Array<{ ID: string; ORIGIN_ID: string }>>('crm.lead.list', {
-      filter: { ORIGINATOR_ID: originatorId, '@ORIGIN_ID': originIds },
-      select: ['ID', 'ORIGIN_ID'],
-      order: { ID: 'ASC' },
-    });
-    const found = new Map<string, number>();
-    // Ascending order: if a duplicate ever slipped in, the first lead created is the one we report.
-    for (const row of rows ?? []) if (!found.has(row.ORIGIN_ID)) found.set(row.ORIGIN_ID, Number(row.ID));
-    return found;
+    for (let afterId = 0; ; ) {
+      const rows = await this.call<Array<{ ID: string; ORIGIN_ID: string }>>('crm.lead.list', {
+        filter: { ORIGINATOR_ID: originatorId, '@ORIGIN_ID': originIds, '>ID': afterId },
+        select: ['ID', 'ORIGIN_ID'],
+        order: { ID: 'ASC' },
+        start: -1,
+      }, signal);
+      for (const row of rows ?? []) {
+        const id = Number(row.ID);
+        found.set(row.ORIGIN_ID, [...(found.get(row.ORIGIN_ID) ?? []), id]);
+        afterId = Math.max(afterId, id);
+      }
+      if (!rows || rows.length < LIST_PAGE_SIZE) return found;
+    }
+  }
+
+  /** Removes one lead (a duplicate leadgate created itself). */
+  async deleteLead(id: number, signal?: AbortSignal): Promise<void> {
+    await this.call<boolean>('crm.lead.delete', { id }, signal);
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
   }
 }
 

@@ -86,14 +86,65 @@ export function classifyBitrix24Error(
   if (REFUSED_RETRYABLE_CODES.has(lower)) return new RetryableDeliveryError(message, { code, status, ambiguous: false });
   if (AMBIGUOUS_CODES.has(lower)) return new RetryableDeliveryError(message, { code, status, ambiguous: true });
   // A code-less 400 is how crm.lead.add reports invalid field values (CCrmRestProxyBase → RestException).
-  if (status >= 400 && status < 500 && status !== 408 && status !== 429) {
-    return new PermanentDeliveryError(message, { code, status });
+  if (status === 400 || status === 422) return new PermanentDeliveryError(message, { code, status });
+  // "Access denied." and the like with no code: the webhook user's rights, not this lead.
+  if (!code && [401, 403, 404].includes(status)) {
+    return new DestinationUnavailableError(`${message} (the webhook user may have lost the right to add leads)`, { code: `HTTP_${status}`, status });
+  }
+  if (status === 429) return new DestinationThrottledError(message, { code, status, retryAfterMs: FOREIGN_THROTTLE_PAUSE_MS });
+  if (status >= 400 && status < 500 && status !== 408) return new PermanentDeliveryError(message, { code, status });
+  return new RetryableDeliveryError(message, { code, status, ambiguous: true });
+}
+
+/** Default pause after a 429 from something in front of the portal that names no Retry-After. */
+export const FOREIGN_THROTTLE_PAUSE_MS = 5000;
+const MAX_RETRY_AFTER_MS = 10 * 60_000;
+
+/**
+ * True when a body is Bitrix24's own answer: a JSON object with a `result` or an `error` string.
+ * Only such answers can speak about a lead's data; anything else came from a proxy, WAF or load
+ * balancer in front of the portal (or a portal that crashed before its REST layer answered).
+ */
+export function isBitrix24Answer(body: unknown): body is Bitrix24ErrorBody & { result?: unknown } {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return false;
+  return Object.hasOwn(body, 'result') || typeof (body as Bitrix24ErrorBody).error === 'string';
+}
+
+/** `Retry-After` in seconds or as an HTTP date, clamped; undefined when absent or unreadable. */
+export function parseRetryAfter(header: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = /^\s*(\d{1,7})\s*$/.exec(header);
+  const ms = seconds ? Number(seconds[1]) * 1000 : Date.parse(header) - now;
+  if (!Number.isFinite(ms)) return undefined;
+  return Math.min(Math.max(ms, 0), MAX_RETRY_AFTER_MS);
+}
+
+/**
+ * An answer that is not Bitrix24's (HTML error page, empty or plain-text body, JSON without a Bitrix24
+ * error) says nothing about the lead: it is the destination's problem. A 429 throttles the destination;
+ * an auth-like or not-found refusal pauses it (a probe resumes it); a 413 or other 4xx is retried
+ * (refused before anything ran); 5xx and anything else may have run, so a retry must look first.
+ */
+export function classifyForeignAnswer(status: number, retryAfter?: string | null, now: number = Date.now()): DeliveryError {
+  const message = `HTTP ${status} from in front of the portal (not a Bitrix24 answer: proxy, WAF or load balancer?)`;
+  const code = `HTTP_${status}`;
+  if (status === 429) {
+    return new DestinationThrottledError(message, { code, status, retryAfterMs: parseRetryAfter(retryAfter, now) ?? FOREIGN_THROTTLE_PAUSE_MS });
+  }
+  if ([401, 403, 404, 405, 407, 410, 451].includes(status)) {
+    return new DestinationUnavailableError(`${message}: check the destination URL, and any proxy or firewall between leadgate and the portal`, { code, status });
+  }
+  if (status >= 400 && status < 500 && status !== 408) {
+    return new RetryableDeliveryError(message, { code, status, ambiguous: false });
   }
   return new RetryableDeliveryError(message, { code, status, ambiguous: true });
 }
 
 /** Node fetch failures: a refused connection never reached Bitrix24; anything later might have. */
-export function classifyNetworkError(err: unknown, timeoutMs: number): RetryableDeliveryError {
+export function classifyNetworkError(err: unknown, timeoutMs: number, aborted = false): RetryableDeliveryError {
+  if (aborted) {
+    return new RetryableDeliveryError('request abandoned: the worker is shutting down', { code: 'ABORTED', ambiguous: true });
+  }
   const cause = (err as { cause?: { code?: string; message?: string } } | undefined)?.cause;
   const code = cause?.code ?? (err as { code?: string } | undefined)?.code ?? '';
   if ((err as Error | undefined)?.name === 'TimeoutError' || (err as Error | undefined)?.name === 'AbortError') {
