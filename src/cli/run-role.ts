@@ -11,6 +11,8 @@ export async function runRole(config: Config, role: Role): Promise<void> {
     if (signalled) process.exit(1);
     signalled = true;
     logger.info({ signal }, 'signal received');
+    // Whatever hangs (Redis gone mid-shutdown), the process ends: unsure leads are looked up by whoever takes them next.
+    setTimeout(() => process.exit(1), config.delivery.shutdownTimeoutMs + 5000).unref();
     running.stop().then(
       () => process.exit(0),
       (err: Error) => {

@@ -62,6 +62,7 @@ export interface Config {
     maxBatchSize: number;
     shutdownTimeoutMs: number;
     lockDurationMs: number;
+    duplicateCheckDelayMs: number;
     maxStalls: number;
     deliveredRetentionSeconds: number;
     statusRetentionSeconds: number;

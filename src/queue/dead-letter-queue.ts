@@ -1,4 +1,4 @@
-import { DELIVER_LEAD_JOB, type DeliverLeadJob } from './jobs';
+import { DELIVER_LEAD_JOB, deliverLeadJob } from './jobs';
 import type { DeadLetterStore, DeadLetter } from './dead-letter-store';
 import type { LeadLedger } from './lead-ledger';
 import type { LeadQueue } from './lead-queue';
@@ -43,8 +43,9 @@ export class DeadLetterQueue {
     // The failed job still holds the id; BullMQ would ignore an add with the same id until it is gone.
     const old = await queue.getJob(id);
     if (old) await old.remove();
-    const payload: DeliverLeadJob = { v: 1, lead: entry.lead };
-    await queue.add(DELIVER_LEAD_JOB, payload, this.queue.jobOptions(entry.lead));
+    // Whatever the dead letter says, the lead may exist: a request that timed out can commit later,
+    // and its status record (with the unsure mark) may have expired meanwhile. Replays look first.
+    await queue.add(DELIVER_LEAD_JOB, deliverLeadJob(entry.lead, { reconcileFirst: true }), this.queue.jobOptions(entry.lead));
     await this.ledger.recordRequeued(id);
     await this.store.remove(id);
     return true;

@@ -20,9 +20,12 @@ export interface DeadLetter {
   refetch?: RefetchNote;
 }
 
+const CLAIM_TTL_SECONDS = 600;
+
 /**
  * The dead-letter queue: leads that cannot be delivered without a person acting, each with the
- * reason and every attempt, ordered by when they died. Entries stay until replayed or purged.
+ * reason and every attempt, ordered by when they died. Entries stay until replayed or purged: their
+ * owner is the operator (`leadgate dlq`), so they carry no TTL.
  */
 export class DeadLetterStore {
   constructor(private readonly redis: Redis, private readonly prefix: string) {}
@@ -33,6 +36,20 @@ export class DeadLetterStore {
 
   private entryKey(id: string): string {
     return `${this.prefix}:dlq:${id}`;
+  }
+
+  private claimKey(id: string): string {
+    return `${this.prefix}:dlq-claim:${id}`;
+  }
+
+  /**
+   * True for the one caller that may dead-letter this lead now; false while another holds the claim
+   * or the lead is already here. The claim is dropped with the entry (replay, purge), and expires on
+   * its own should its holder die before writing the entry.
+   */
+  async claim(id: string): Promise<boolean> {
+    if (await this.redis.exists(this.entryKey(id))) return false;
+    return (await this.redis.set(this.claimKey(id), '1', 'EX', CLAIM_TTL_SECONDS, 'NX')) === 'OK';
   }
 
   async add(entry: DeadLetter): Promise<void> {
@@ -64,6 +81,6 @@ export class DeadLetterStore {
   }
 
   async remove(id: string): Promise<void> {
-    await this.redis.multi().del(this.entryKey(id)).zrem(this.indexKey(), id).exec();
+    await this.redis.multi().del(this.entryKey(id), this.claimKey(id)).zrem(this.indexKey(), id).exec();
   }
 }

@@ -1,14 +1,61 @@
 import type { Lead } from '../lead/lead';
 import type { LeadgenNotification } from '../sources/meta/leadgen-webhook';
 
-/** Job payloads are versioned so a newer worker can still read what an older API queued. */
+/** The first payload: written by leadgate before replays could ask for a lookup. Still read. */
 export interface DeliverLeadJobV1 {
   v: 1;
   lead: Lead;
 }
-export type DeliverLeadJob = DeliverLeadJobV1;
+
+/** Job payloads are versioned so a newer worker can still read what an older API queued. */
+export interface DeliverLeadJobV2 {
+  v: 2;
+  lead: Lead;
+  /** Look for the lead in Bitrix24 before adding it (a replayed dead letter may have been created). */
+  reconcileFirst: boolean;
+}
+export type DeliverLeadJob = DeliverLeadJobV1 | DeliverLeadJobV2;
 
 export const DELIVER_LEAD_JOB = 'deliver-lead';
+
+export function deliverLeadJob(lead: Lead, options: { reconcileFirst?: boolean } = {}): DeliverLeadJobV2 {
+  return { v: 2, lead, reconcileFirst: options.reconcileFirst ?? false };
+}
+
+/** A payload this worker cannot read (written by a newer leadgate): left for a worker that can. */
+export class UnknownPayloadError extends Error {
+  constructor(version: unknown) {
+    super(`job payload version ${String(version)} is newer than this worker understands; upgrade the worker`);
+    this.name = 'UnknownPayloadError';
+  }
+}
+
+/** Reads any payload version this worker knows into the current shape. */
+export function readDeliverLeadJob(data: DeliverLeadJob): DeliverLeadJobV2 {
+  switch (data.v) {
+    case 1:
+      return { v: 2, lead: data.lead, reconcileFirst: false };
+    case 2:
+      return data;
+    default:
+      throw new UnknownPayloadError((data as { v?: unknown }).v);
+  }
+}
+
+/**
+ * A lead was created after a lookup found nothing, so an earlier request that timed out may still
+ * commit it a second time: some minutes later, look again and delete later copies.
+ */
+export interface CheckDuplicatesJobV1 {
+  v: 1;
+  leadId: string;
+}
+export const CHECK_DUPLICATES_JOB = 'check-duplicates';
+
+/** One check per delivery attempt: a crash-and-retry of the same attempt schedules it only once. */
+export function checkDuplicatesJobId(leadId: string, attempt: number): string {
+  return `dup-${leadId}-${attempt}`;
+}
 
 /** What a delivered job returns (kept by BullMQ for the retention period). */
 export interface DeliveryReceipt {
@@ -52,10 +99,4 @@ export function metaFetchJobId(leadgenId: string): string {
 export interface FetchMetaLeadResult {
   leadId: string;
   outcome: 'queued' | 'dropped_test';
-}
-
-/** Queue name → payload: the one map producers and workers agree on. */
-export interface QueuePayloads {
-  [META_LEADS_QUEUE]: FetchMetaLeadJob;
-  [delivery: `deliver-${string}`]: DeliverLeadJob;
 }

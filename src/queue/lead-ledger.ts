@@ -5,7 +5,7 @@ export type LeadStatus = 'queued' | 'retrying' | 'delivered' | 'dead';
 
 export interface DeliveryAttempt {
   at: string;
-  outcome: 'delivered' | 'reconciled' | 'retry' | 'throttled' | 'paused' | 'dead';
+  outcome: 'delivered' | 'reconciled' | 'retry' | 'throttled' | 'paused' | 'dead' | 'duplicates_removed';
   code?: string;
   message?: string;
 }
@@ -66,18 +66,29 @@ export class LeadLedger {
 
   /** Replay: the lead is queued again whatever it was before; its history stays. */
   async recordRequeued(id: string): Promise<void> {
-    await this.redis.hset(this.key(id), { status: 'queued', updatedAt: new Date().toISOString() });
+    await this.redis.multi().hset(this.key(id), { status: 'queued', updatedAt: new Date().toISOString() }).expire(this.key(id), this.retentionSeconds).exec();
   }
 
-  async isUnsure(id: string): Promise<boolean> {
-    return (await this.redis.hget(this.key(id), 'unsure')) === '1';
+  /** What the worker must know before it sends: delivered already (never send again), or maybe created. */
+  async deliveryState(id: string): Promise<{ deliveredAs?: number; unsure: boolean }> {
+    const [status, bitrixLeadId, unsure] = await this.redis.hmget(this.key(id), 'status', 'bitrixLeadId', 'unsure');
+    const delivered = status === 'delivered' && bitrixLeadId ? Number(bitrixLeadId) : undefined;
+    return { ...(delivered ? { deliveredAs: delivered } : {}), unsure: unsure === '1' };
   }
 
   async markUnsure(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.hset(this.key(id), 'unsure', '1');
-    await pipeline.exec();
+    for (const id of ids) pipeline.hset(this.key(id), 'unsure', '1').expire(this.key(id), this.retentionSeconds);
+    const results = (await pipeline.exec()) ?? [];
+    // The mark is write-ahead: a send without it could not be reconciled after a crash.
+    const failed = results.find(([err]) => err);
+    if (failed) throw failed[0];
+  }
+
+  /** A late commit doubled the lead: the first one created is kept, the later copies were deleted. */
+  async recordDuplicatesRemoved(id: string, keptId: number, removedIds: number[]): Promise<void> {
+    await this.append(id, { outcome: 'duplicates_removed', message: `kept ${keptId}, deleted ${removedIds.join(', ')}` }, { bitrixLeadId: String(keptId) });
   }
 
   async recordDelivered(id: string, bitrixLeadId: number, reconciled: boolean): Promise<void> {

@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Lead } from '../lead/lead';
-import { DELIVER_LEAD_JOB, deliveryQueueName, type DeliverLeadJob } from './jobs';
+import { DELIVER_LEAD_JOB, deliverLeadJob, deliveryQueueName, type DeliverLeadJob } from './jobs';
 
 /** Redis did not take the job: the caller must not acknowledge the lead. */
 export class QueueUnavailableError extends Error {
@@ -49,7 +49,7 @@ export class LeadQueue {
   constructor(private readonly redis: Redis, private readonly options: LeadQueueOptions) {
     for (const destination of options.destinations) {
       const queue = new Queue<DeliverLeadJob>(deliveryQueueName(destination), { connection: redis, prefix: options.prefix });
-      // Connection errors surface as failed enqueues (503); the event itself needs no other handling.
+      // Connection errors surface as failed enqueues (503) and are logged by the connection itself.
       queue.on('error', () => undefined);
       this.queues.set(destination, queue);
     }
@@ -68,16 +68,16 @@ export class LeadQueue {
       attempts: this.options.attempts,
       backoff: { type: BACKOFF_TYPE },
       removeOnComplete: { age: this.options.deliveredRetentionSeconds },
-      // Failed jobs stay: they are the dead-letter queue's backing record until replayed or purged.
-      removeOnFail: false,
+      // A failed job's lead lives on in the dead-letter queue (the safety net moves it there and then
+      // removes the job); this age only bounds what a net that never ran would leave behind.
+      removeOnFail: { age: this.options.deliveredRetentionSeconds },
     };
   }
 
   /** Resolves only once Redis holds the job durably; rejects with QueueUnavailableError otherwise. */
   async enqueue(lead: Lead): Promise<void> {
     const queue = this.queueFor(lead.destination);
-    const payload: DeliverLeadJob = { v: 1, lead };
-    await durably(queue.add(DELIVER_LEAD_JOB, payload, this.jobOptions(lead)), this.options.enqueueTimeoutMs);
+    await durably(queue.add(DELIVER_LEAD_JOB, deliverLeadJob(lead), this.jobOptions(lead)), this.options.enqueueTimeoutMs);
   }
 
   /**
@@ -89,7 +89,7 @@ export class LeadQueue {
     for (const lead of leads) byDestination.set(lead.destination, [...(byDestination.get(lead.destination) ?? []), lead]);
     for (const [destination, group] of byDestination) {
       const queue = this.queueFor(destination);
-      const jobs = group.map((lead) => ({ name: DELIVER_LEAD_JOB, data: { v: 1 as const, lead }, opts: this.jobOptions(lead) }));
+      const jobs = group.map((lead) => ({ name: DELIVER_LEAD_JOB, data: deliverLeadJob(lead), opts: this.jobOptions(lead) }));
       await durably(queue.addBulk(jobs), this.options.enqueueTimeoutMs);
     }
   }

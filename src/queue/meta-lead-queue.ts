@@ -20,7 +20,7 @@ export class MetaLeadQueue {
 
   constructor(redis: Redis, private readonly options: MetaLeadQueueOptions) {
     this.queue = new Queue<FetchMetaLeadJob>(META_LEADS_QUEUE, { connection: redis, prefix: options.prefix });
-    // Connection errors surface as failed enqueues (503); the event itself needs no other handling.
+    // Connection errors surface as failed enqueues (503) and are logged by the connection itself.
     this.queue.on('error', () => undefined);
   }
 
@@ -30,8 +30,9 @@ export class MetaLeadQueue {
       attempts: this.options.attempts,
       backoff: { type: META_BACKOFF_TYPE },
       removeOnComplete: { age: this.options.completedRetentionSeconds },
-      // Failed jobs stay until the dead letter is replayed or purged, like delivery jobs.
-      removeOnFail: false,
+      // The safety net copies a failed read into the dead-letter queue and removes the job; this age
+      // only bounds what a net that never ran would leave behind.
+      removeOnFail: { age: this.options.completedRetentionSeconds },
     };
   }
 

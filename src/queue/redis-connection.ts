@@ -1,10 +1,12 @@
 import IORedis, { type Redis, type RedisOptions } from 'ioredis';
+import { logErrors } from '../shared/log-errors';
+import type { Logger } from '../shared/logger';
 
 /**
  * Producers (the API) fail fast so a request can answer 503 instead of hanging while Redis is away;
  * workers wait for Redis as long as it takes (BullMQ requires maxRetriesPerRequest: null).
  */
-export function createRedis(url: string, role: 'producer' | 'worker', extra: RedisOptions = {}): Redis {
+export function createRedis(url: string, role: 'producer' | 'worker', extra: RedisOptions = {}, logger?: Logger): Redis {
   const base: RedisOptions =
     role === 'producer'
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 3000 }
@@ -15,8 +17,10 @@ export function createRedis(url: string, role: 'producer' | 'worker', extra: Red
     lazyConnect: false,
     ...extra,
   });
-  // ioredis emits 'error' on every failed reconnect; unhandled it would crash the process.
-  redis.on('error', () => undefined);
+  // ioredis emits 'error' on every failed reconnect; unhandled it would crash the process. One-shot
+  // CLI commands pass no logger: their command fails with the error instead.
+  if (logger) logErrors(redis, logger, { redis: extra.connectionName ?? role });
+  else redis.on('error', () => undefined);
   return redis;
 }
 

@@ -19,7 +19,7 @@ import { SeenIds } from '../queue/seen-ids';
 import type { Logger } from '../shared/logger';
 import { Metrics } from '../shared/metrics';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../worker/delivery-worker';
-import { readBreakerState } from '../worker/destination-breaker';
+import { readBreakerState, type BreakerState } from '../worker/destination-breaker';
 import { startMetaFetchWorker, type MetaFetchWorker } from '../worker/meta-fetch-worker';
 
 export type Role = 'api' | 'worker' | 'all';
@@ -77,10 +77,10 @@ export async function startLeadgate(options: {
   const metrics = new Metrics({ defaultMetrics: true });
   // BullMQ gets connections of its own: ioredis copies the scripts BullMQ defines on a connection into
   // every MULTI made on it, which doubled the cost of each status write when they shared one.
-  const producer = createRedis(config.redis.url, 'producer');
-  const queueRedis = createRedis(config.redis.url, 'producer');
-  const workerRedis = role === 'api' ? undefined : createRedis(config.redis.url, 'worker');
-  const workerBull = role === 'api' ? undefined : createRedis(config.redis.url, 'worker');
+  const producer = createRedis(config.redis.url, 'producer', { connectionName: 'state' }, logger);
+  const queueRedis = createRedis(config.redis.url, 'producer', { connectionName: 'queue' }, logger);
+  const workerRedis = role === 'api' ? undefined : createRedis(config.redis.url, 'worker', { connectionName: 'worker-state' }, logger);
+  const workerBull = role === 'api' ? undefined : createRedis(config.redis.url, 'worker', { connectionName: 'worker-queue' }, logger);
   await Promise.all([producer, queueRedis, workerRedis, workerBull].map((r) => (r ? waitForRedis(r, 10_000) : undefined)));
 
   const prefix = config.redis.prefix;
@@ -92,9 +92,16 @@ export async function startLeadgate(options: {
     deliveredRetentionSeconds: config.delivery.deliveredRetentionSeconds,
   });
   const metaQueue = metaLeadQueue(queueRedis, config);
+  // The breaker's record, and the queue's own paused flag: should they ever disagree, /readyz says so.
   const destinationStatus = async () =>
     Object.fromEntries(
-      await Promise.all(Object.keys(config.destinations).map(async (name) => [name, await readBreakerState(producer, prefix, name)] as const)),
+      await Promise.all(
+        Object.keys(config.destinations).map(async (name) => {
+          const [state, paused] = await Promise.all([readBreakerState(producer, prefix, name), queue.queueFor(name).isPaused()]);
+          const status: BreakerState = paused && !state.open ? { open: true, code: 'QUEUE_PAUSED', reason: 'the delivery queue is paused with no breaker record; a worker resumes it on its next probe tick' } : state;
+          return [name, status] as const;
+        }),
+      ),
     );
   const deadLetterStore = new DeadLetterStore(producer, prefix);
   metrics.observeBacklog(async () => ({

@@ -63,6 +63,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly duplicatesRemoved = new Counter({
+    name: 'leadgate_duplicates_removed_total',
+    help: 'Later copies of a lead deleted from Bitrix24 (a request that timed out committed after all), by destination.',
+    labelNames: ['destination'] as const,
+    registers: [this.registry],
+  });
+
   readonly fetchFailures = new Counter({
     name: 'leadgate_source_fetch_failures_total',
     help: 'Failed reads of a lead from its platform (Meta Graph API), by source and kind (rate_limited, transient, auth, permission, request, unknown_page, mapping).',

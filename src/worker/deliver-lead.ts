@@ -7,26 +7,33 @@ import {
   PermanentDeliveryError,
   RetryableDeliveryError,
 } from '../crm/delivery-errors';
-import type { DeadLetterStore } from '../queue/dead-letter-store';
-import type { DeliverLeadJob, DeliveryReceipt } from '../queue/jobs';
-import type { LeadLedger } from '../queue/lead-ledger';
+import {
+  CHECK_DUPLICATES_JOB,
+  readDeliverLeadJob,
+  type CheckDuplicatesJobV1,
+  type DeliverLeadJob,
+  type DeliveryReceipt,
+} from '../queue/jobs';
+import type { LeadLedger, LeadStatus } from '../queue/lead-ledger';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
+import { deadLetterLead, type DeadLetterDeps } from './dead-letter';
 import { LeadReleasedError, type PortalDispatcher } from './portal-dispatcher';
 
-export interface DeliveryProcessorDeps {
+export interface DeliveryProcessorDeps extends DeadLetterDeps {
   destination: string;
   originatorId: string;
-  dispatcher: Pick<PortalDispatcher, 'deliver'>;
-  ledger: Pick<LeadLedger, 'isUnsure' | 'recordDelivered' | 'recordFailure' | 'get'>;
-  deadLetters: Pick<DeadLetterStore, 'add'>;
-  metrics: Metrics;
-  logger: Logger;
+  dispatcher: Pick<PortalDispatcher, 'deliver' | 'checkDuplicates'>;
+  ledger: Pick<LeadLedger, 'deliveryState' | 'recordDelivered' | 'recordFailure' | 'recordDuplicatesRemoved' | 'get'>;
   /** Pauses this destination's queue for every worker (BullMQ's queue-wide rate limit). */
   rateLimit(ms: number): Promise<void>;
   /** Opens the destination's circuit breaker: its queue pauses with every lead kept. */
   pauseDestination(code: string, reason: string): Promise<void>;
+  /** Queues a later look for copies of a lead delivered after an ambiguous attempt (one per delivery attempt). */
+  scheduleDuplicateCheck(leadId: string, attempt: number): Promise<void>;
 }
+
+type DeliveryJob = Job<DeliverLeadJob | CheckDuplicatesJobV1>;
 
 /**
  * One job = one lead. Decides, from the typed error, whether the lead is delivered, retried,
@@ -35,24 +42,40 @@ export interface DeliveryProcessorDeps {
 export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   const { destination, metrics, logger } = deps;
 
-  async function deadLetter(job: Job<DeliverLeadJob>, error: DeliveryError, reason: string): Promise<void> {
-    const lead = job.data.lead;
-    await deps.ledger.recordFailure(lead.id, { outcome: 'dead', code: error.code, message: reason }, { status: 'dead', unsure: error instanceof RetryableDeliveryError && error.ambiguous });
-    const record = await deps.ledger.get(lead.id);
-    await deps.deadLetters.add({ lead, reason, code: error.code, deadAt: new Date().toISOString(), attempts: record?.history ?? [] });
-    metrics.deadLettered.inc({ destination, code: error.code || 'VALIDATION' });
-    logger.warn({ leadId: lead.id, destination, code: error.code, reason }, 'lead dead-lettered');
+  /** Throttles and destination-wide failures spend no attempt; true when the error was one of them. */
+  async function holdDestination(job: DeliveryJob, leadId: string, error: DeliveryError, state: { status: LeadStatus; unsure: boolean }): Promise<boolean> {
+    if (error instanceof DestinationThrottledError) {
+      await deps.ledger.recordFailure(leadId, { outcome: 'throttled', code: error.code, message: error.message }, state);
+      metrics.throttled.inc({ destination, code: error.code });
+      await deps.rateLimit(error.retryAfterMs);
+      return true;
+    }
+    if (error instanceof DestinationUnavailableError) {
+      // Every lead of this destination would fail alike: keep them all, pause, let a probe resume.
+      await deps.pauseDestination(error.code, error.reason);
+      await deps.ledger.recordFailure(leadId, { outcome: 'paused', code: error.code, message: error.message }, state);
+      await deps.rateLimit(1000);
+      return true;
+    }
+    return false;
   }
 
-  return async function deliverLead(job: Job<DeliverLeadJob>, token?: string): Promise<DeliveryReceipt> {
-    const lead = job.data.lead;
-    const reconcileFirst = await deps.ledger.isUnsure(lead.id);
+  async function deliverLead(job: Job<DeliverLeadJob>, token?: string): Promise<DeliveryReceipt> {
+    const { lead, reconcileFirst: replayed } = readDeliverLeadJob(job.data);
+    const known = await deps.ledger.deliveryState(lead.id);
+    if (known.deliveredAs !== undefined) {
+      // A worker died between recording the delivery and completing the job: never send it again.
+      logger.info({ leadId: lead.id, destination, bitrixLeadId: known.deliveredAs }, 'lead already delivered; job completed without sending');
+      return { bitrixLeadId: known.deliveredAs, reconciled: true };
+    }
+    // A job taken over from a dead worker is ambiguous even if the mark never made it to Redis.
+    const reconcileFirst = known.unsure || replayed || job.stalledCounter > 0;
     try {
-      const outcome = await deps.dispatcher.deliver({
-        leadId: lead.id,
-        fields: toBitrix24Fields(lead, deps.originatorId),
-        reconcileFirst,
-      });
+      const outcome = await deps.dispatcher.deliver({ leadId: lead.id, fields: toBitrix24Fields(lead, deps.originatorId), reconcileFirst });
+      // Any earlier ambiguous attempt may still commit after this one (created or found), and more than
+      // one may: look again later. Scheduled before the delivery is recorded, so a crash in between
+      // leaves the lead unsure and the next attempt schedules it again.
+      if (reconcileFirst) await deps.scheduleDuplicateCheck(lead.id, job.attemptsStarted);
       await deps.ledger.recordDelivered(lead.id, outcome.bitrixLeadId, outcome.reconciled);
       metrics.delivered.inc({ destination, how: outcome.reconciled ? 'reconciled' : 'created' });
       metrics.latency.observe({ destination }, (Date.now() - Date.parse(lead.receivedAt)) / 1000);
@@ -65,34 +88,49 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         throw new DelayedError();
       }
       const error = err instanceof DeliveryError ? err : new RetryableDeliveryError(`unexpected error: ${(err as Error).message}`, { ambiguous: true });
-
-      if (error instanceof DestinationThrottledError) {
-        await deps.ledger.recordFailure(lead.id, { outcome: 'throttled', code: error.code, message: error.message }, { status: job.attemptsMade > 0 ? 'retrying' : 'queued', unsure: reconcileFirst });
-        metrics.throttled.inc({ destination, code: error.code });
-        await deps.rateLimit(error.retryAfterMs);
+      const unsure = reconcileFirst || (error instanceof RetryableDeliveryError && error.ambiguous);
+      if (await holdDestination(job, lead.id, error, { status: job.attemptsMade > 0 ? 'retrying' : 'queued', unsure: reconcileFirst })) {
         throw Worker.RateLimitError();
       }
-      if (error instanceof DestinationUnavailableError) {
-        // Every lead of this destination would fail alike: keep them all, pause, let a probe resume.
-        await deps.pauseDestination(error.code, error.reason);
-        await deps.ledger.recordFailure(lead.id, { outcome: 'paused', code: error.code, message: error.message }, { status: job.attemptsMade > 0 ? 'retrying' : 'queued', unsure: reconcileFirst });
-        await deps.rateLimit(1000);
-        throw Worker.RateLimitError();
-      }
-      if (error instanceof PermanentDeliveryError) {
-        await deadLetter(job, error, error.message);
+      const attempts = job.opts.attempts ?? 1;
+      if (error instanceof PermanentDeliveryError || job.attemptsMade + 1 >= attempts) {
+        const reason = error instanceof PermanentDeliveryError ? error.message : `gave up after ${attempts} attempts: ${error.message}`;
+        await deadLetterLead(deps, { lead, code: error.code, reason, unsure });
         throw new UnrecoverableError(error.message);
       }
-      const retryable = error as RetryableDeliveryError;
-      const attempts = job.opts.attempts ?? 1;
-      if (job.attemptsMade + 1 >= attempts) {
-        await deadLetter(job, retryable, `gave up after ${attempts} attempts: ${retryable.message}`);
-        throw new UnrecoverableError(retryable.message);
-      }
-      await deps.ledger.recordFailure(lead.id, { outcome: 'retry', code: retryable.code, message: retryable.message }, { status: 'retrying', unsure: retryable.ambiguous || reconcileFirst });
-      metrics.retried.inc({ destination, code: retryable.code || 'UNKNOWN' });
-      logger.info({ leadId: lead.id, destination, code: retryable.code, attempt: job.attemptsMade + 1 }, 'delivery failed, will retry');
-      throw retryable;
+      await deps.ledger.recordFailure(lead.id, { outcome: 'retry', code: error.code, message: error.message }, { status: 'retrying', unsure });
+      metrics.retried.inc({ destination, code: error.code || 'UNKNOWN' });
+      logger.info({ leadId: lead.id, destination, code: error.code, attempt: job.attemptsMade + 1 }, 'delivery failed, will retry');
+      throw error;
     }
+  }
+
+  /** Deletes later copies of a lead; a failure is retried, and never dead-letters a delivered lead. */
+  async function checkDuplicates(job: Job<CheckDuplicatesJobV1>, token?: string): Promise<DeliveryReceipt | undefined> {
+    const { leadId } = job.data;
+    try {
+      const check = await deps.dispatcher.checkDuplicates(leadId);
+      if (check.keptId !== undefined && check.removedIds.length > 0) {
+        await deps.ledger.recordDuplicatesRemoved(leadId, check.keptId, check.removedIds);
+        metrics.duplicatesRemoved.inc({ destination }, check.removedIds.length);
+        logger.warn({ leadId, destination, keptId: check.keptId, removedIds: check.removedIds }, 'a late commit doubled the lead; later copies deleted');
+      }
+      return check.keptId !== undefined ? { bitrixLeadId: check.keptId, reconciled: true } : undefined;
+    } catch (err) {
+      if (err instanceof LeadReleasedError) {
+        await job.moveToDelayed(Date.now() + 100, token);
+        throw new DelayedError();
+      }
+      const error = err instanceof DeliveryError ? err : new RetryableDeliveryError(`unexpected error: ${(err as Error).message}`, { ambiguous: false });
+      const state = await deps.ledger.deliveryState(leadId);
+      if (await holdDestination(job, leadId, error, { status: state.deliveredAs ? 'delivered' : 'retrying', unsure: state.unsure })) throw Worker.RateLimitError();
+      logger.error({ leadId, destination, code: error.code, err: error.message, attempt: job.attemptsMade + 1 }, 'duplicate check failed');
+      throw error;
+    }
+  }
+
+  return async function processDeliveryJob(job: DeliveryJob, token?: string): Promise<DeliveryReceipt | undefined> {
+    if (job.name === CHECK_DUPLICATES_JOB) return checkDuplicates(job as Job<CheckDuplicatesJobV1>, token);
+    return deliverLead(job as Job<DeliverLeadJob>, token);
   };
 }

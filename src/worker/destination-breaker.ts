@@ -33,11 +33,16 @@ export interface DestinationBreakerOptions {
   prefix: string;
   destination: string;
   /** The destination's delivery queue: pausing it stops every worker on every host. */
-  queue: Pick<Queue, 'pause' | 'resume'>;
-  /** A cheap authenticated call; resolves when the portal accepts our credentials again. */
+  queue: Pick<Queue, 'pause' | 'resume' | 'isPaused'>;
+  /**
+   * A cheap call that needs what delivery needs (the `crm` scope, the CRM module): resolves once the
+   * portal would take a lead again. A call that needs less would resume a destination that pauses again.
+   */
   probe?: () => Promise<void>;
   probeIntervalMs?: number;
   onChange?: (state: BreakerState) => void;
+  /** Redis or the queue failed during a tick (logged by the caller; the next tick tries again). */
+  onError?: (err: Error) => void;
 }
 
 /**
@@ -58,17 +63,31 @@ export class DestinationBreaker {
     this.lockKey = `${this.key}:probe`;
   }
 
+  /**
+   * The breaker's record is the truth and the queue's paused flag follows it: written in that order
+   * (and undone in the reverse order), a crash in between leaves "open, queue running" at worst, never
+   * a paused queue that nobody reports, and `sync` repairs either mismatch on the next tick.
+   */
   async open(code: string, reason: string): Promise<void> {
-    await this.options.redis.hsetnx(this.key, 'since', new Date().toISOString());
-    await this.options.redis.hset(this.key, { open: '1', code, reason });
+    await this.options.redis.multi().hsetnx(this.key, 'since', new Date().toISOString()).hset(this.key, { open: '1', code, reason }).exec();
     await this.options.queue.pause();
     await this.notice(await this.state());
   }
 
   async close(): Promise<void> {
-    await this.options.redis.del(this.key);
     await this.options.queue.resume();
+    await this.options.redis.del(this.key);
     await this.notice({ open: false });
+  }
+
+  /** Makes the queue's paused flag agree with the breaker (the breaker is the only one that pauses delivery). */
+  async sync(): Promise<BreakerState> {
+    const state = await this.state();
+    const paused = await this.options.queue.isPaused();
+    if (state.open && !paused) await this.options.queue.pause();
+    if (!state.open && paused) await this.options.queue.resume();
+    await this.notice(state);
+    return state;
   }
 
   private async notice(state: BreakerState): Promise<void> {
@@ -102,9 +121,9 @@ export class DestinationBreaker {
     const interval = this.options.probeIntervalMs ?? 30_000;
     this.timer = setInterval(() => {
       void (async () => {
-        await this.notice(await this.state());
+        await this.sync();
         await this.probeOnce();
-      })().catch(() => undefined);
+      })().catch((err: Error) => this.options.onError?.(err));
     }, interval);
     this.timer.unref();
   }

@@ -10,13 +10,14 @@ import type { MetaGraphClient } from '../sources/meta/graph-client';
 import { MetaGraphError } from '../sources/meta/graph-errors';
 import { metaLeadToLead } from '../sources/meta/graph-lead';
 import type { MetaSourceConfig } from '../sources/sources-config';
+import { deadLetterLead } from './dead-letter';
 
 export interface FetchMetaLeadDeps {
   meta: MetaSourceConfig;
   graph: Pick<MetaGraphClient, 'fetchLead'>;
   queue: Pick<LeadQueue, 'enqueue'>;
   ledger: Pick<LeadLedger, 'recordQueued' | 'recordFailure' | 'get'>;
-  deadLetters: Pick<DeadLetterStore, 'add'>;
+  deadLetters: Pick<DeadLetterStore, 'claim' | 'add'>;
   metrics: Metrics;
   logger: Logger;
 }
@@ -64,22 +65,10 @@ export async function deadLetterFetch(
   deps: Pick<FetchMetaLeadDeps, 'meta' | 'ledger' | 'deadLetters' | 'metrics' | 'logger'>,
   data: FetchMetaLeadJob,
   error: { message: string; code: string },
-): Promise<void> {
-  const { meta, metrics, logger } = deps;
-  const lead = standInLead(meta, data);
+): Promise<boolean> {
+  const lead = standInLead(deps.meta, data);
   await deps.ledger.recordQueued(lead);
-  await deps.ledger.recordFailure(lead.id, { outcome: 'dead', code: error.code, message: error.message }, { status: 'dead', unsure: false });
-  const record = await deps.ledger.get(lead.id);
-  await deps.deadLetters.add({
-    lead,
-    reason: error.message,
-    code: error.code,
-    deadAt: new Date().toISOString(),
-    attempts: record?.history ?? [],
-    refetch: { stage: 'fetch-meta', job: data },
-  });
-  metrics.deadLettered.inc({ destination: lead.destination, code: error.code });
-  logger.warn({ leadId: lead.id, leadgenId: data.notification.leadgenId, pageId: data.notification.pageId, code: error.code, reason: error.message }, 'Meta lead dead-lettered');
+  return deadLetterLead(deps, { lead, code: error.code, reason: error.message, unsure: false, refetch: { stage: 'fetch-meta', job: data } });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Job, QueueEvents, Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config';
 import type { DeadLetterStore } from '../queue/dead-letter-store';
@@ -7,10 +7,13 @@ import type { LeadLedger } from '../queue/lead-ledger';
 import type { LeadQueue } from '../queue/lead-queue';
 import { META_BACKOFF_TYPE } from '../queue/meta-lead-queue';
 import { createRedis } from '../queue/redis-connection';
+import { logErrors } from '../shared/log-errors';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
+import { settleWithin } from '../shared/settle-within';
 import { MetaGraphClient } from '../sources/meta/graph-client';
 import { GraphRateLimitedError } from '../sources/meta/graph-errors';
+import { startFailedJobNet } from './failed-job-net';
 import { createFetchMetaLeadProcessor, deadLetterFetch } from './fetch-meta-lead';
 import { retryDelay } from './retry-delay';
 
@@ -47,7 +50,7 @@ export interface MetaFetchWorkerDeps {
   redis: Redis;
   queue: Pick<LeadQueue, 'enqueue'>;
   ledger: Pick<LeadLedger, 'recordQueued' | 'recordFailure' | 'get'>;
-  deadLetters: Pick<DeadLetterStore, 'add' | 'get'>;
+  deadLetters: Pick<DeadLetterStore, 'claim' | 'add'>;
   metrics: Metrics;
   logger: Logger;
 }
@@ -75,35 +78,27 @@ export function startMetaFetchWorker(deps: MetaFetchWorkerDeps): MetaFetchWorker
         type === META_BACKOFF_TYPE ? metaRetryDelay(attemptsMade, backoff, err) : backoff.baseDelayMs,
     },
   });
-  worker.on('error', (err) => logger.error({ queue: META_LEADS_QUEUE, err: err.message }, 'worker error'));
+  logErrors(worker, logger, { queue: META_LEADS_QUEUE, part: 'worker' });
   // Safety net, as for deliveries: a read BullMQ fails outside the processor (stalled too often) is dead-lettered.
-  const eventsRedis = createRedis(config.redis.url, 'worker');
-  const events = new QueueEvents(META_LEADS_QUEUE, { connection: eventsRedis, prefix: config.redis.prefix });
-  events.on('error', () => undefined);
-  events.on('failed', ({ jobId, failedReason }) => {
-    void (async () => {
-      const job = await Job.fromId<FetchMetaLeadJob>(worker, jobId);
-      if (!job || (await deps.deadLetters.get(job.data.leadId))) return;
-      const reason = `reading the lead from Meta failed outside the worker's control: ${failedReason}`;
-      await deadLetterFetch({ meta, ledger: deps.ledger, deadLetters: deps.deadLetters, metrics: deps.metrics, logger }, job.data, { message: reason, code: 'STALLED' });
-    })().catch((err: Error) => logger.error({ jobId, err: err.message }, 'cannot dead-letter a failed Meta read'));
+  const net = startFailedJobNet({
+    queueName: META_LEADS_QUEUE,
+    prefix: config.redis.prefix,
+    connection: deps.redis,
+    eventsConnection: createRedis(config.redis.url, 'worker', { connectionName: `events:${META_LEADS_QUEUE}` }, logger),
+    logger,
+    rescue: async (job: Job) => {
+      const reason = `reading the lead from Meta failed outside the worker's control: ${job.failedReason}`;
+      await deadLetterFetch({ meta, ledger: deps.ledger, deadLetters: deps.deadLetters, metrics: deps.metrics, logger }, job.data as FetchMetaLeadJob, { message: reason, code: 'STALLED' });
+    },
   });
 
   return {
     worker,
     async close(timeoutMs = config.delivery.shutdownTimeoutMs) {
-      let timer: NodeJS.Timeout | undefined;
-      const expired = new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(false), timeoutMs);
-      });
-      const finished = await Promise.race([worker.close().then(() => true), expired]);
-      clearTimeout(timer);
-      if (!finished) {
+      if (!(await settleWithin(worker.close(), timeoutMs))) {
         logger.warn({ queue: META_LEADS_QUEUE }, 'active Meta reads did not finish in time; they will be retried after the stall check');
-        await worker.close(true);
       }
-      await events.close();
-      eventsRedis.disconnect();
+      await net.close();
     },
   };
 }

@@ -7,6 +7,8 @@ export interface DispatchOutcome {
   bitrixLeadId: number;
   /** The lead was found already created by an earlier, ambiguous attempt. */
   reconciled: boolean;
+  /** The lookup found more than one lead for this ORIGIN_ID: a duplicate check must follow. */
+  duplicatesSeen?: boolean;
 }
 
 export interface DispatchRequest {
@@ -16,7 +18,17 @@ export interface DispatchRequest {
   reconcileFirst: boolean;
 }
 
-interface Pending extends DispatchRequest {
+/** What a duplicate check found: the lead kept (the first one created) and the later copies removed. */
+export interface DuplicateCheck {
+  keptId?: number;
+  removedIds: number[];
+}
+
+type Lookup =
+  | { kind: 'reconcile'; request: DispatchRequest; resolve(o: DispatchOutcome): void; reject(e: DeliveryError | LeadReleasedError): void }
+  | { kind: 'verify'; leadId: string; resolve(c: DuplicateCheck): void; reject(e: DeliveryError | LeadReleasedError): void };
+
+interface PendingAdd extends DispatchRequest {
   resolve(outcome: DispatchOutcome): void;
   reject(error: DeliveryError | LeadReleasedError): void;
 }
@@ -33,7 +45,7 @@ export class LeadReleasedError extends Error {
 }
 
 export interface PortalDispatcherOptions {
-  client: Pick<Bitrix24Client, 'addLead' | 'addLeads' | 'findLeadsByOrigin'>;
+  client: Pick<Bitrix24Client, 'addLead' | 'addLeads' | 'findLeadsByOrigin' | 'deleteLead'>;
   limiter: RateLimiter;
   /** Write-ahead marker: called before a request that may create these leads. */
   markUnsure(leadIds: string[]): Promise<void>;
@@ -43,24 +55,28 @@ export interface PortalDispatcherOptions {
   maxInFlight?: number;
   /** Longer waits than this hand the leads back to the queue instead of holding them in memory. */
   maxHoldMs?: number;
-  onRequest?(method: 'crm.lead.add' | 'batch' | 'crm.lead.list', leads: number): void;
+  onRequest?(method: 'crm.lead.add' | 'batch' | 'crm.lead.list' | 'crm.lead.delete', leads: number): void;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const MAX_LOOKUP = 50;
 
 /**
  * Sends one portal's leads as fast as its leaky bucket allows and no faster. Leads wait here while
  * there is no request budget, so under load they pile up into `batch` calls of up to 50, and a lone
- * lead on an idle system goes out at once as a plain crm.lead.add. Each lead gets its own outcome.
+ * lead on an idle system goes out at once as a plain crm.lead.add. Lookups (is this unsure lead
+ * already there? did a late commit double it?) go first and share one crm.lead.list per 50 leads.
  */
 export class PortalDispatcher {
-  private readonly toCheck: Pending[] = [];
-  private readonly toAdd: Pending[] = [];
+  private readonly lookups: Lookup[] = [];
+  private readonly toAdd: PendingAdd[] = [];
   private inFlight = 0;
   private pumping = false;
   private released = false;
   private readonly maxInFlight: number;
   private readonly maxHoldMs: number;
+  /** Aborted at a forced shutdown: requests still in flight are abandoned (their leads stay marked unsure). */
+  private readonly abandon = new AbortController();
 
   constructor(private readonly options: PortalDispatcherOptions) {
     this.maxInFlight = options.maxInFlight ?? 2;
@@ -68,13 +84,24 @@ export class PortalDispatcher {
   }
 
   deliver(request: DispatchRequest): Promise<DispatchOutcome> {
-    return new Promise<DispatchOutcome>((resolve, reject) => {
+    return this.enqueue<DispatchOutcome>((resolve, reject) => {
+      if (request.reconcileFirst) this.lookups.push({ kind: 'reconcile', request, resolve, reject });
+      else this.toAdd.push({ ...request, resolve, reject });
+    });
+  }
+
+  /** Looks up every lead with this ORIGIN_ID and deletes all but the first one created. */
+  checkDuplicates(leadId: string): Promise<DuplicateCheck> {
+    return this.enqueue<DuplicateCheck>((resolve, reject) => this.lookups.push({ kind: 'verify', leadId, resolve, reject }));
+  }
+
+  private enqueue<T>(add: (resolve: (v: T) => void, reject: (e: DeliveryError | LeadReleasedError) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
       if (this.released) {
         reject(new LeadReleasedError());
         return;
       }
-      const pending: Pending = { ...request, resolve, reject };
-      (request.reconcileFirst ? this.toCheck : this.toAdd).push(pending);
+      add(resolve, reject);
       if (!this.pumping) void this.pump();
     });
   }
@@ -82,11 +109,17 @@ export class PortalDispatcher {
   /** Shutdown: hands back every lead not yet sent; requests already in flight finish normally. */
   release(): void {
     this.released = true;
-    for (const p of [...this.toCheck.splice(0), ...this.toAdd.splice(0)]) p.reject(new LeadReleasedError());
+    this.rejectAll(new LeadReleasedError());
+  }
+
+  /** Forced shutdown: requests in flight are aborted now and fail as ambiguous (a later attempt looks first). */
+  abandonInFlight(): void {
+    this.release();
+    this.abandon.abort();
   }
 
   get pendingCount(): number {
-    return this.toCheck.length + this.toAdd.length;
+    return this.lookups.length + this.toAdd.length;
   }
 
   private async pump(): Promise<void> {
@@ -95,20 +128,15 @@ export class PortalDispatcher {
       while (this.pendingCount > 0 && this.inFlight < this.maxInFlight) {
         let wait: number;
         try {
-          wait = await this.options.limiter.acquire();
+          wait = await this.waitForBudget();
         } catch (err) {
-          this.rejectAll(new RetryableDeliveryError(`rate limiter unavailable: ${(err as Error).message}`, { code: 'LIMITER_UNAVAILABLE', ambiguous: false }));
+          this.rejectAll(err as DeliveryError);
           break;
         }
-        if (wait > 0) {
-          if (wait > this.maxHoldMs) {
-            this.rejectAll(new DestinationThrottledError(`destination paused for ${wait} ms`, { code: 'DESTINATION_PAUSED', retryAfterMs: wait }));
-            break;
-          }
-          await sleep(Math.min(wait, 250));
-          continue;
-        }
-        const work = this.toCheck.length > 0 ? this.send(this.take(this.toCheck, 50), 'check') : this.send(this.take(this.toAdd, this.options.maxBatchSize), 'add');
+        if (wait > 0) continue;
+        // Released while we waited for budget: sending now would spend a request on nothing.
+        if (this.pendingCount === 0) break;
+        const work = this.lookups.length > 0 ? this.lookup(this.lookups.splice(0, MAX_LOOKUP)) : this.add(this.toAdd.splice(0, this.options.maxBatchSize));
         this.inFlight += 1;
         void work.finally(() => {
           this.inFlight -= 1;
@@ -120,34 +148,51 @@ export class PortalDispatcher {
     }
   }
 
-  private take(list: Pending[], max: number): Pending[] {
-    return list.splice(0, max);
+  /** 0 once a request may be sent; otherwise sleeps a little and returns how long the bucket asked to wait. */
+  private async waitForBudget(): Promise<number> {
+    let wait: number;
+    try {
+      wait = await this.options.limiter.acquire();
+    } catch (err) {
+      throw new RetryableDeliveryError(`rate limiter unavailable: ${(err as Error).message}`, { code: 'LIMITER_UNAVAILABLE', ambiguous: false });
+    }
+    if (wait > this.maxHoldMs) throw new DestinationThrottledError(`destination paused for ${wait} ms`, { code: 'DESTINATION_PAUSED', retryAfterMs: wait });
+    if (wait > 0) await sleep(Math.min(wait, 250));
+    return wait;
   }
 
   private rejectAll(error: DeliveryError | LeadReleasedError): void {
-    for (const p of [...this.toCheck.splice(0), ...this.toAdd.splice(0)]) p.reject(error);
+    for (const p of this.lookups.splice(0)) p.reject(error);
+    for (const p of this.toAdd.splice(0)) p.reject(error);
   }
 
-  private async send(batch: Pending[], kind: 'check' | 'add'): Promise<void> {
+  /** A whole request failed: every lead it carried gets the same error; a throttle pauses the bucket. */
+  private async failAll(items: Array<{ reject(e: DeliveryError): void }>, err: unknown): Promise<void> {
+    const error = err instanceof DeliveryError ? err : new RetryableDeliveryError(`unexpected: ${(err as Error).message}`, { ambiguous: true });
+    if (error instanceof DestinationThrottledError) await this.options.limiter.pause(error.retryAfterMs, { bucketFull: error.code === 'QUERY_LIMIT_EXCEEDED' }).catch(() => undefined);
+    for (const p of items) p.reject(error);
+  }
+
+  /** One crm.lead.list over the group; unsure leads not found join the leads to add. */
+  private async lookup(group: Lookup[]): Promise<void> {
+    let found: Map<string, number[]>;
     try {
-      if (kind === 'check') await this.reconcile(batch);
-      else await this.add(batch);
+      this.options.onRequest?.('crm.lead.list', group.length);
+      const ids = [...new Set(group.map((l) => (l.kind === 'reconcile' ? l.request.leadId : l.leadId)))];
+      found = await this.options.client.findLeadsByOrigin(this.options.originatorId, ids, this.abandon.signal);
     } catch (err) {
-      const error = err instanceof DeliveryError ? err : new RetryableDeliveryError(`unexpected: ${(err as Error).message}`, { ambiguous: true });
-      if (error instanceof DestinationThrottledError) await this.options.limiter.pause(error.retryAfterMs, { bucketFull: error.code === 'QUERY_LIMIT_EXCEEDED' }).catch(() => undefined);
-      for (const p of batch) p.reject(error);
+      await this.failAll(group, err);
+      return;
     }
-  }
-
-  /** One crm.lead.list over the whole group; leads not found join the queue to be added. */
-  private async reconcile(batch: Pending[]): Promise<void> {
-    this.options.onRequest?.('crm.lead.list', batch.length);
-    const found = await this.options.client.findLeadsByOrigin(this.options.originatorId, batch.map((p) => p.leadId));
-    const missing: Pending[] = [];
-    for (const p of batch) {
-      const id = found.get(p.leadId);
-      if (id !== undefined) p.resolve({ bitrixLeadId: id, reconciled: true });
-      else missing.push(p);
+    const missing: PendingAdd[] = [];
+    for (const item of group) {
+      if (item.kind === 'reconcile') {
+        const ids = found.get(item.request.leadId) ?? [];
+        if (ids.length > 0) item.resolve({ bitrixLeadId: ids[0]!, reconciled: true, duplicatesSeen: ids.length > 1 });
+        else missing.push({ ...item.request, resolve: item.resolve, reject: item.reject });
+      } else {
+        void this.removeLaterCopies(found.get(item.leadId) ?? []).then(item.resolve, (err: unknown) => this.failAll([item], err));
+      }
     }
     if (missing.length > 0) {
       this.toAdd.unshift(...missing);
@@ -155,24 +200,42 @@ export class PortalDispatcher {
     }
   }
 
-  private async add(batch: Pending[]): Promise<void> {
-    await this.options.markUnsure(batch.map((p) => p.leadId)).catch((err: Error) => {
-      throw new RetryableDeliveryError(`cannot record the attempt in Redis: ${err.message}`, { code: 'REDIS_UNAVAILABLE', ambiguous: false });
-    });
-    if (batch.length === 1) {
-      const [only] = batch as [Pending];
-      this.options.onRequest?.('crm.lead.add', 1);
-      const id = await this.options.client.addLead(only.fields);
-      only.resolve({ bitrixLeadId: id, reconciled: false });
-      return;
+  /** Keeps the first lead created for an ORIGIN_ID and deletes the rest, one budgeted request each. */
+  private async removeLaterCopies(ids: number[]): Promise<DuplicateCheck> {
+    const [keptId, ...later] = ids;
+    const removedIds: number[] = [];
+    for (const id of later) {
+      while ((await this.waitForBudget()) > 0);
+      this.options.onRequest?.('crm.lead.delete', 1);
+      await this.options.client.deleteLead(id, this.abandon.signal);
+      removedIds.push(id);
     }
-    this.options.onRequest?.('batch', batch.length);
-    const items: LeadToAdd[] = batch.map((p) => ({ key: p.leadId, fields: p.fields }));
-    const results = await this.options.client.addLeads(items);
-    for (const p of batch) {
-      const result = results.get(p.leadId) as AddResult;
-      if ('leadId' in result) p.resolve({ bitrixLeadId: result.leadId, reconciled: false });
-      else p.reject(result.error);
+    return { ...(keptId !== undefined ? { keptId } : {}), removedIds };
+  }
+
+  private async add(batch: PendingAdd[]): Promise<void> {
+    if (batch.length === 0) return;
+    try {
+      await this.options.markUnsure(batch.map((p) => p.leadId)).catch((err: Error) => {
+        throw new RetryableDeliveryError(`cannot record the attempt in Redis: ${err.message}`, { code: 'REDIS_UNAVAILABLE', ambiguous: false });
+      });
+      if (batch.length === 1) {
+        const [only] = batch as [PendingAdd];
+        this.options.onRequest?.('crm.lead.add', 1);
+        const id = await this.options.client.addLead(only.fields, {}, this.abandon.signal);
+        only.resolve({ bitrixLeadId: id, reconciled: false });
+        return;
+      }
+      this.options.onRequest?.('batch', batch.length);
+      const items: LeadToAdd[] = batch.map((p) => ({ key: p.leadId, fields: p.fields }));
+      const results = await this.options.client.addLeads(items, this.abandon.signal);
+      for (const p of batch) {
+        const result = results.get(p.leadId) as AddResult;
+        if ('leadId' in result) p.resolve({ bitrixLeadId: result.leadId, reconciled: false });
+        else p.reject(result.error);
+      }
+    } catch (err) {
+      await this.failAll(batch, err);
     }
   }
 }
