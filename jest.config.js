@@ -1,7 +1,8 @@
 /** Tests are specifications of behaviour against a real Redis and real HTTP servers. */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
+  // The simulators' own specs live with their workspace package and run here too.
+  roots: ['<rootDir>/test', '<rootDir>/packages/simulators/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 30000,

@@ -16,7 +16,7 @@ import { createRedis, waitForRedis } from '../src/queue/redis-connection';
 import { startLeadgate } from '../src/runtime/services';
 import { silentLogger } from '../src/shared/logger';
 import { PLAN_BUCKETS, PortalRateLimiter } from '../src/worker/portal-rate-limiter';
-import type { SimulatedCall } from '../src/sim/bitrix24/types';
+import type { SimulatedCall } from '@leadgate/simulators';
 import { dropPrefix, machine, percentile, ROOT, sleep, startSimProcess, type SimProcess } from './support';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import IORedis from 'ioredis';
 import { join } from 'node:path';
 import { freePort } from '../src/runtime/private-redis';
-import { Bitrix24SimulatorClient } from '../src/sim/bitrix24/simulator-client';
+import { Bitrix24SimulatorClient } from '@leadgate/simulators';
 
 export const ROOT = join(__dirname, '..');
 

@@ -43,7 +43,7 @@ async function main(argv: string[]): Promise<void> {
     .option('--meta-sim-port <port>', 'Meta simulator port', port, 8091)
     .action((opts: { port: number; simPort: number; metaSimPort: number }) => runDev(opts));
 
-  const sim = program.command('sim').description('simulators of external services');
+  const sim = program.command('sim').description('simulators of external services (a development tool: needs the dev dependencies)');
   sim
     .command('bitrix24')
     .description('Bitrix24 REST simulator (leaky bucket, errors, batch) for tests and local work')

@@ -3,9 +3,8 @@ import { buildConfig, configFromEnv } from '../config/load-config';
 import { startPrivateRedis, type PrivateRedis } from '../runtime/private-redis';
 import { startLeadgate } from '../runtime/services';
 import { createLogger } from '../shared/logger';
-import { startBitrix24Simulator } from '../sim/bitrix24/bitrix24-simulator';
-import { startMetaSimulator } from '../sim/meta/meta-simulator';
 import { generatePartnerKey } from '../sources/partner/partner-auth';
+import { loadSimulators } from './load-simulators';
 import { DEFAULT_META_SIM_PAGE, DEFAULT_META_SIM_TOKEN } from './sim';
 
 const DEV_META_SECRET = 'dev-app-secret';
@@ -31,6 +30,8 @@ async function reachable(url: string): Promise<boolean> {
  * redis-server; starts the Bitrix24 simulator, the API and the worker; Ctrl-C stops all of it.
  */
 export async function runDev(opts: { port: number; simPort: number; metaSimPort?: number }): Promise<void> {
+  // Before Redis: a production install learns at once that this command needs the dev dependencies.
+  const { startBitrix24Simulator, startMetaSimulator } = await loadSimulators();
   const env = process.env;
   const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
   let privateRedis: PrivateRedis | undefined;

@@ -1,11 +1,11 @@
 import type { Bitrix24Plan } from '../config/config';
-import { startBitrix24Simulator } from '../sim/bitrix24/bitrix24-simulator';
-import { startMetaSimulator } from '../sim/meta/meta-simulator';
+import { loadSimulators } from './load-simulators';
 
 /** `leadgate sim bitrix24`: the simulator alone, driven over its /_sim/ control API. */
 export async function runBitrix24Simulator(opts: { port: number; plan: string; host?: string; oauthClientId?: string; oauthClientSecret?: string }): Promise<void> {
   if (opts.plan !== 'standard' && opts.plan !== 'enterprise') throw new Error('--plan must be standard or enterprise');
   const oauth = opts.oauthClientId ? { clientId: opts.oauthClientId, clientSecret: opts.oauthClientSecret ?? 'sim-client-secret' } : undefined;
+  const { startBitrix24Simulator } = await loadSimulators();
   const sim = await startBitrix24Simulator({ port: opts.port, host: opts.host ?? '127.0.0.1', plan: opts.plan as Bitrix24Plan, ...(oauth ? { oauth } : {}) });
   console.log(`Bitrix24 simulator (${opts.plan} plan) listening on ${sim.url}`);
   console.log(`  webhook URL:  ${sim.webhookUrl}`);
@@ -50,6 +50,7 @@ export function parsePageTokens(values: string[]): Record<string, string> {
 /** `leadgate sim meta`: the Meta Graph API and webhook sender, driven over its /_sim/ control API. */
 export async function runMetaSimulator(opts: { port: number; appSecret: string; pageToken: string[]; host?: string }): Promise<void> {
   const pageTokens = opts.pageToken.length > 0 ? parsePageTokens(opts.pageToken) : { [DEFAULT_META_SIM_PAGE]: DEFAULT_META_SIM_TOKEN };
+  const { startMetaSimulator } = await loadSimulators();
   const sim = await startMetaSimulator({ port: opts.port, host: opts.host ?? '127.0.0.1', appSecret: opts.appSecret, pageTokens });
   const [pageId] = Object.keys(pageTokens);
   const pageList = Object.entries(pageTokens).map(([id, token]) => `${id}:${token}`).join(',');

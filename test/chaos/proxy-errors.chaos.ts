@@ -3,7 +3,7 @@
  * code-less 404/413, 429 without a Bitrix body, 502/504 pages) between normal answers. None of these
  * is the lead's fault: no lead may be dead-lettered, duplicated or lost.
  */
-import type { Bitrix24Fault } from '../../src/sim/bitrix24/bitrix24-simulator';
+import type { Bitrix24Fault } from '@leadgate/simulators';
 import { sleep } from '../helpers/wait-for';
 import { feedLeads } from './harness/lead-feeder';
 import { runScenario } from './harness/scenario';

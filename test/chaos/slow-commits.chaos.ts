@@ -3,7 +3,7 @@
  * The retry's lookup finds nothing and creates a second lead; leadgate must find the later copy by
  * ORIGIN_ID and delete it (delivery.duplicateCheckDelayMs after the ambiguous attempt).
  */
-import { Bitrix24SimulatorClient } from '../../src/sim/bitrix24/simulator-client';
+import { Bitrix24SimulatorClient } from '@leadgate/simulators';
 import { sleep } from '../helpers/wait-for';
 import { feedLeads } from './harness/lead-feeder';
 import { runScenario } from './harness/scenario';

@@ -2,7 +2,7 @@ import type { Config } from '../../src/config/config';
 import { buildConfig } from '../../src/config/load-config';
 import { startLeadgate, type Role, type RunningLeadgate } from '../../src/runtime/services';
 import { silentLogger } from '../../src/shared/logger';
-import { startBitrix24Simulator, type Bitrix24Simulator, type Bitrix24SimulatorOptions } from '../../src/sim/bitrix24/bitrix24-simulator';
+import { startBitrix24Simulator, type Bitrix24Simulator, type Bitrix24SimulatorOptions } from '@leadgate/simulators';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from './redis';
 
 export interface Stack {

@@ -3,7 +3,7 @@ import { Bitrix24Client } from '../../src/crm/bitrix24/bitrix24-client';
 import { createBitrix24Client } from '../../src/crm/bitrix24/create-client';
 import { OAuthSession, type OAuthAppConfig } from '../../src/crm/bitrix24/oauth-session';
 import { DestinationUnavailableError, RetryableDeliveryError } from '../../src/crm/delivery-errors';
-import { startBitrix24Simulator, type Bitrix24Simulator } from '../../src/sim/bitrix24/bitrix24-simulator';
+import { startBitrix24Simulator, type Bitrix24Simulator } from '@leadgate/simulators';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
 
 const APP = { clientId: 'local.leadgate.test', clientSecret: 'sim-secret' };

@@ -1,6 +1,6 @@
 import { runCheck } from '../../src/cli/check';
 import { buildConfig } from '../../src/config/load-config';
-import { startBitrix24Simulator, type Bitrix24Simulator } from '../../src/sim/bitrix24/bitrix24-simulator';
+import { startBitrix24Simulator, type Bitrix24Simulator } from '@leadgate/simulators';
 import { SHARED_REDIS_URL, dropPrefix, uniquePrefix } from '../helpers/redis';
 
 let portal: Bitrix24Simulator;

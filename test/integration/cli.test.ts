@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import { runDlqCommand } from '../../src/cli/dlq';
 import { deliveryQueueName } from '../../src/queue/jobs';
 import { freePort } from '../../src/runtime/private-redis';
-import { startBitrix24Simulator } from '../../src/sim/bitrix24/bitrix24-simulator';
+import { startBitrix24Simulator } from '@leadgate/simulators';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { exited, spawnLeadgate } from '../helpers/spawn-leadgate';
 import { startStack, postJson, type Stack } from '../helpers/stack';

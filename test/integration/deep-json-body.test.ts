@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { deliveryQueueName, META_LEADS_QUEUE } from '../../src/queue/jobs';
 import { generatePartnerKey } from '../../src/sources/partner/partner-auth';
-import { sendWebhook } from '../../src/sim/meta/webhook-sender';
+import { sendWebhook } from '@leadgate/simulators';
 import { startStack, type Stack } from '../helpers/stack';
 
 /**

@@ -1,7 +1,7 @@
 import { runDestinationsCommand } from '../../src/cli/destinations';
 import { startLeadgate } from '../../src/runtime/services';
 import { silentLogger } from '../../src/shared/logger';
-import { startBitrix24Simulator, type Bitrix24Simulator } from '../../src/sim/bitrix24/bitrix24-simulator';
+import { startBitrix24Simulator, type Bitrix24Simulator } from '@leadgate/simulators';
 import { startStack, postJson, type Stack } from '../helpers/stack';
 import { waitFor, sleep } from '../helpers/wait-for';
 

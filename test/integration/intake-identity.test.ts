@@ -3,7 +3,7 @@ import IORedis, { type Redis } from 'ioredis';
 import { deriveLeadId } from '../../src/lead/lead-id';
 import { deliveryQueueName, META_LEADS_QUEUE } from '../../src/queue/jobs';
 import { startPrivateRedis, type PrivateRedis } from '../../src/runtime/private-redis';
-import { buildWebhookBody, sendWebhook } from '../../src/sim/meta/webhook-sender';
+import { buildWebhookBody, sendWebhook } from '@leadgate/simulators';
 import { generatePartnerKey } from '../../src/sources/partner/partner-auth';
 import { postJson, startStack, type Stack } from '../helpers/stack';
 

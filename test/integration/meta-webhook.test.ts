@@ -2,7 +2,7 @@ import { Queue } from 'bullmq';
 import { META_LEADS_QUEUE } from '../../src/queue/jobs';
 import { openDeadLetters } from '../../src/runtime/services';
 import { signMetaBody } from '../../src/sources/meta/verify-signature';
-import { startMetaSimulator, type MetaSimulator } from '../../src/sim/meta/meta-simulator';
+import { startMetaSimulator, type MetaSimulator } from '@leadgate/simulators';
 import { startStack, type Stack } from '../helpers/stack';
 import { sleep, waitFor } from '../helpers/wait-for';
 

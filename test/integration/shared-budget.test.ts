@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { buildConfig } from '../../src/config/load-config';
 import { startLeadgate, type RunningLeadgate } from '../../src/runtime/services';
 import { silentLogger } from '../../src/shared/logger';
-import { startBitrix24Simulator, type Bitrix24Simulator } from '../../src/sim/bitrix24/bitrix24-simulator';
+import { startBitrix24Simulator, type Bitrix24Simulator } from '@leadgate/simulators';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { postJson } from '../helpers/stack';
 import { exited, spawnLeadgate } from '../helpers/spawn-leadgate';

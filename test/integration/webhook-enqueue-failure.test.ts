@@ -13,7 +13,7 @@ import { QueueUnavailableError } from '../../src/queue/lead-queue';
 import { SeenIds } from '../../src/queue/seen-ids';
 import { silentLogger } from '../../src/shared/logger';
 import { Metrics } from '../../src/shared/metrics';
-import { buildWebhookBody, sendWebhook } from '../../src/sim/meta/webhook-sender';
+import { buildWebhookBody, sendWebhook } from '@leadgate/simulators';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { metaConfig, googleConfig, PAGE_ID } from '../unit/sources/source-configs';
 

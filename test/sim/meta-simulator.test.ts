@@ -7,7 +7,7 @@ import {
 } from '../../src/sources/meta/graph-errors';
 import { parseLeadgenWebhook } from '../../src/sources/meta/leadgen-webhook';
 import { verifyMetaSignature } from '../../src/sources/meta/verify-signature';
-import { startMetaSimulator, type MetaSimulator } from '../../src/sim/meta/meta-simulator';
+import { startMetaSimulator, type MetaSimulator } from '@leadgate/simulators';
 import { IDENTITY, metaConfig } from '../unit/sources/source-configs';
 
 const APP_SECRET = 'sim-app-secret';

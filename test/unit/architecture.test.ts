@@ -3,9 +3,12 @@ import { join, relative, dirname, resolve } from 'node:path';
 
 /**
  * Data flows one way (HTTP intake → lead → queue → worker → CRM client); these rules keep the folders
- * honest about it, and keep the simulators from sharing code with the clients they test.
+ * honest about it. The simulators live in their own workspace package (packages/simulators): production
+ * code reaches them only through the CLI's loader, and they share no code with the clients they test.
  */
 const SRC = join(__dirname, '../../src');
+const SIMULATORS = join(__dirname, '../../packages/simulators/src');
+const SIMULATOR_LOADER = 'cli/load-simulators.ts';
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -25,16 +28,15 @@ function importedAreas(file: string): Set<string> {
 }
 
 const FORBIDDEN: Record<string, string[]> = {
-  lead: ['sources', 'crm', 'queue', 'worker', 'http', 'runtime', 'cli', 'sim', 'config', 'shared'],
-  shared: ['lead', 'sources', 'crm', 'queue', 'worker', 'http', 'runtime', 'cli', 'sim', 'config'],
-  crm: ['sources', 'queue', 'worker', 'http', 'runtime', 'cli', 'sim'],
-  sources: ['crm', 'queue', 'worker', 'http', 'runtime', 'cli', 'sim'],
-  queue: ['worker', 'http', 'runtime', 'cli', 'sim', 'crm'],
-  worker: ['http', 'runtime', 'cli', 'sim'],
-  http: ['worker', 'runtime', 'cli', 'sim', 'crm'],
-  config: ['crm', 'queue', 'worker', 'http', 'runtime', 'cli', 'sim'],
-  runtime: ['cli', 'sim'],
-  sim: ['crm', 'queue', 'worker', 'http', 'runtime', 'cli', 'config'],
+  lead: ['sources', 'crm', 'queue', 'worker', 'http', 'runtime', 'cli', 'config', 'shared'],
+  shared: ['lead', 'sources', 'crm', 'queue', 'worker', 'http', 'runtime', 'cli', 'config'],
+  crm: ['sources', 'queue', 'worker', 'http', 'runtime', 'cli'],
+  sources: ['crm', 'queue', 'worker', 'http', 'runtime', 'cli'],
+  queue: ['worker', 'http', 'runtime', 'cli', 'crm'],
+  worker: ['http', 'runtime', 'cli'],
+  http: ['worker', 'runtime', 'cli', 'crm'],
+  config: ['crm', 'queue', 'worker', 'http', 'runtime', 'cli'],
+  runtime: ['cli'],
 };
 
 /** Every relative import of `file`, resolved to a file under src/. */
@@ -54,6 +56,12 @@ function importedFiles(file: string): string[] {
     }
   }
   return out;
+}
+
+/** Every module specifier of `file`: import/export … from, side-effect import, import(), require(). */
+function specifiers(file: string): string[] {
+  const pattern = /(?:\bfrom\s+|^\s*import\s+|\bimport\s*\(\s*|\brequire\s*\(\s*)['"`]([^'"`]+)['"`]/gm;
+  return [...readFileSync(file, 'utf8').matchAll(pattern)].map((m) => m[1]!);
 }
 
 /** Import cycles among runtime (non-type) imports, as madge --circular reports them. */
@@ -90,10 +98,22 @@ describe('architecture', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('the simulators borrow only types from leadgate, never code (a shared bug would hide itself)', () => {
+  it('production code never imports the simulators; only the CLI loader names their package, for a dynamic import()', () => {
     const offenders = all
-      .filter((f) => relative(SRC, f).startsWith('sim/'))
-      .flatMap((f) => [...readFileSync(f, 'utf8').matchAll(/^import (?!type )[^;]*from '([^']*\/sources\/[^']*)'/gm)].map((m) => `${relative(SRC, f)} → ${m[1]}`));
+      .filter((f) => relative(SRC, f) !== SIMULATOR_LOADER)
+      .flatMap((f) => specifiers(f).filter((s) => s.includes('@leadgate/simulators') || s.includes('packages/') || /(^|\/)sim\//.test(s)).map((s) => `${relative(SRC, f)} → ${s}`));
+    expect(offenders).toEqual([]);
+    expect(specifiers(join(SRC, SIMULATOR_LOADER))).toEqual([]);
+  });
+
+  it('the simulators import nothing from leadgate, not even types (a shared bug would hide itself)', () => {
+    const declared = Object.keys((JSON.parse(readFileSync(join(SIMULATORS, '../package.json'), 'utf8')) as { dependencies?: object }).dependencies ?? {});
+    const outside = (f: string, s: string): boolean => (s.startsWith('.') ? relative(SIMULATORS, resolve(dirname(f), s)).startsWith('..') : !s.startsWith('node:') && !declared.includes(s));
+    const offenders = files(SIMULATORS).flatMap((f) =>
+      specifiers(f)
+        .filter((s) => outside(f, s))
+        .map((s) => `${relative(SIMULATORS, f)} → ${s}`),
+    );
     expect(offenders).toEqual([]);
   });
 });

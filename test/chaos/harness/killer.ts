@@ -4,7 +4,7 @@
  * got the answer surely does), and while a request is in flight at the portal. Each killed worker
  * is restarted a moment later.
  */
-import type { SimulatedCall } from '../../../src/sim/bitrix24/bitrix24-simulator';
+import type { SimulatedCall } from '@leadgate/simulators';
 import { sleep } from '../../helpers/wait-for';
 import type { ScenarioContext } from './scenario';
 

@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBitrix24Simulator, type Bitrix24Simulator, type Bitrix24SimulatorOptions, type SimulatedCall } from '../../../src/sim/bitrix24/bitrix24-simulator';
+import { startBitrix24Simulator, type Bitrix24Simulator, type Bitrix24SimulatorOptions, type SimulatedCall } from '@leadgate/simulators';
 import { freePort } from './free-port';
 import type { FeedResult } from './lead-feeder';
 import { LeadgateCluster } from './leadgate-cluster';

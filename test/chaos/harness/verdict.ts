@@ -6,7 +6,7 @@
 import { appendFileSync } from 'node:fs';
 import IORedis from 'ioredis';
 import { DeadLetterStore } from '../../../src/queue/dead-letter-store';
-import type { Bitrix24Simulator } from '../../../src/sim/bitrix24/bitrix24-simulator';
+import type { Bitrix24Simulator } from '@leadgate/simulators';
 import { sleep } from '../../helpers/wait-for';
 import { CHAOS_PREFIX } from './leadgate-cluster';
 

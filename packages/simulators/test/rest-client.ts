@@ -1,6 +1,6 @@
 /** Tiny fetch wrappers so the specs read as HTTP exchanges with a portal. */
 
-import type { TimeInfo as TimeBlock } from '../../src/sim/bitrix24/time-info';
+import type { TimeInfo as TimeBlock } from '../src/bitrix24/time-info';
 
 export interface RestBody<R = unknown> {
   result?: R;

@@ -3,8 +3,8 @@
  * an ORIGIN_ID in ID order, a per-origin history of live and deleted leads, and webhooks whose
  * scopes leave out `crm`.
  */
-import { startBitrix24Simulator, type Bitrix24Simulator } from '../../src/sim/bitrix24/bitrix24-simulator';
-import { Bitrix24SimulatorClient } from '../../src/sim/bitrix24/simulator-client';
+import { startBitrix24Simulator, type Bitrix24Simulator } from '../src/bitrix24/bitrix24-simulator';
+import { Bitrix24SimulatorClient } from '../src/bitrix24/simulator-client';
 import { callJson, lead, type BatchResult } from './rest-client';
 
 describe('Bitrix24 simulator: crm.lead.delete, origins and scopes', () => {

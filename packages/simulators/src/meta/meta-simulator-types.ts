@@ -1,4 +1,4 @@
-import type { LeadgenNotification } from '../../sources/meta/leadgen-webhook';
+import type { LeadgenNotification } from './meta-wire';
 import type { GraphCall, GraphErrorInjection, SimLead } from './sim-state';
 import type { SendWebhookOptions } from './webhook-sender';
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { LeadgenNotification } from '../../sources/meta/leadgen-webhook';
+import type { LeadgenNotification } from './meta-wire';
 import type { GraphErrorInjection, SimLead } from './sim-state';
 import type { MetaSimulator } from './meta-simulator-types';
 import type { SendWebhookOptions } from './webhook-sender';

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { LeadgenNotification } from '../../sources/meta/leadgen-webhook';
+import type { LeadgenNotification } from './meta-wire';
 import type { MetaSimState } from './sim-state';
 
 export interface SendWebhookOptions {

@@ -1,4 +1,4 @@
-import { parsePhpQuery, phpTruthy, phpIntval } from '../../src/sim/bitrix24/php-query';
+import { parsePhpQuery, phpTruthy, phpIntval } from '../src/bitrix24/php-query';
 
 describe('PHP bracket query parsing (parse_str semantics Bitrix24 applies to form bodies and batch commands)', () => {
   it('builds nested arrays from bracket keys and turns 0..n-1 keys into lists', () => {

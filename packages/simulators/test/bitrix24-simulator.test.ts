@@ -1,4 +1,4 @@
-import { startBitrix24Simulator, type Bitrix24Simulator } from '../../src/sim/bitrix24/bitrix24-simulator';
+import { startBitrix24Simulator, type Bitrix24Simulator } from '../src/bitrix24/bitrix24-simulator';
 import { callForm, callGet, callJson, lead } from './rest-client';
 
 type Lead = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import type { GraphLead } from '../../sources/meta/graph-lead';
+import type { GraphLead } from './meta-wire';
 
 /** A lead the simulated Graph API serves. `page_id` ties it to one Page's token (any Page when absent). */
 export type SimLead = Partial<GraphLead> & { id: string; page_id?: string };

@@ -1,6 +1,6 @@
-import { startBitrix24Simulator, type Bitrix24Simulator } from '../../src/sim/bitrix24/bitrix24-simulator';
-import { LeakyBucket } from '../../src/sim/bitrix24/leaky-bucket';
-import { OperatingLimiter } from '../../src/sim/bitrix24/operating-limit';
+import { startBitrix24Simulator, type Bitrix24Simulator } from '../src/bitrix24/bitrix24-simulator';
+import { LeakyBucket } from '../src/bitrix24/leaky-bucket';
+import { OperatingLimiter } from '../src/bitrix24/operating-limit';
 import { callJson, lead, type BatchResult } from './rest-client';
 
 const QUERY_LIMIT = { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' };

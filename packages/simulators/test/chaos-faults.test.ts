@@ -3,8 +3,8 @@
  * on its own, connections reset before or after the commit, slow answers and a portal holding
  * every request. All of them are reachable through the /_sim/ control API.
  */
-import { startBitrix24Simulator, type Bitrix24Simulator } from '../../src/sim/bitrix24/bitrix24-simulator';
-import { Bitrix24SimulatorClient } from '../../src/sim/bitrix24/simulator-client';
+import { startBitrix24Simulator, type Bitrix24Simulator } from '../src/bitrix24/bitrix24-simulator';
+import { Bitrix24SimulatorClient } from '../src/bitrix24/simulator-client';
 import { callJson, lead } from './rest-client';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,5 +1,5 @@
-import { startBitrix24Simulator, type Bitrix24Simulator } from '../../src/sim/bitrix24/bitrix24-simulator';
-import { Bitrix24SimulatorClient } from '../../src/sim/bitrix24/simulator-client';
+import { startBitrix24Simulator, type Bitrix24Simulator } from '../src/bitrix24/bitrix24-simulator';
+import { Bitrix24SimulatorClient } from '../src/bitrix24/simulator-client';
 import { callGet, callJson, lead, type RestResponse } from './rest-client';
 
 const APP = { clientId: 'local.65f0c0ffee.12345678', clientSecret: 'sim-secret' };

@@ -1,0 +1,75 @@
+/**
+ * The one door from production code to `@leadgate/simulators`, a dev-only workspace package: loaded when
+ * `leadgate dev` or `leadgate sim` runs, never at start-up, so `npm ci --omit=dev` and the Docker image
+ * work without it. The shapes below are what the CLI uses; they are written out here rather than imported
+ * so the production build compiles without the package (test/unit/load-simulators.test.ts checks that
+ * the package still fits them).
+ */
+
+export const SIMULATORS_PACKAGE = '@leadgate/simulators';
+
+export interface DevBitrix24Simulator {
+  readonly url: string;
+  readonly webhookUrl: string;
+  readonly clientEndpoint: string;
+  readonly tokenUrl: string;
+  issueOAuthTokens(): { accessToken: string; refreshToken: string };
+  close(): Promise<void>;
+}
+
+export interface DevMetaSimulator {
+  readonly url: string;
+  readonly graphUrl: string;
+  close(): Promise<void>;
+}
+
+export interface DevSimulators {
+  startBitrix24Simulator(opts: { port?: number; host?: string; plan?: 'standard' | 'enterprise'; oauth?: { clientId: string; clientSecret: string } }): Promise<DevBitrix24Simulator>;
+  startMetaSimulator(opts: { port?: number; host?: string; appSecret: string; pageTokens: Record<string, string> }): Promise<DevMetaSimulator>;
+}
+
+/** Loads a module by name; injected by tests to play a production install. */
+export type ModuleImporter = (specifier: string) => Promise<unknown>;
+
+export class SimulatorsUnavailableError extends Error {
+  constructor(message: string, options?: { cause: unknown }) {
+    super(message, options);
+    this.name = 'SimulatorsUnavailableError';
+  }
+}
+
+export const SIMULATORS_MISSING = 'simulators are a development tool: install with dev dependencies (npm ci) to use `leadgate dev`/`leadgate sim`';
+export const SIMULATORS_NEED_TSX = 'the simulators ship as TypeScript sources: run `leadgate dev`/`leadgate sim` from a checkout with `npm run dev` or `npm run leadgate -- sim …`';
+
+// A variable specifier keeps tsc from resolving the package: the production build must not need it.
+const nativeImport: ModuleImporter = (specifier) => import(specifier);
+
+function errorCode(err: unknown): unknown {
+  return err !== null && typeof err === 'object' ? (err as { code?: unknown }).code : undefined;
+}
+
+/** Only the package itself missing means a production install; a module missing inside it is a bug to show. */
+function isPackageMissing(err: unknown): boolean {
+  const code = errorCode(err);
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((err as Error).message).includes(SIMULATORS_PACKAGE);
+}
+
+function isDevSimulators(value: unknown): value is DevSimulators {
+  const candidate = value as Partial<Record<keyof DevSimulators, unknown>> | null;
+  return typeof candidate?.startBitrix24Simulator === 'function' && typeof candidate.startMetaSimulator === 'function';
+}
+
+export async function loadSimulators(importModule: ModuleImporter = nativeImport): Promise<DevSimulators> {
+  let loaded: unknown;
+  try {
+    loaded = await importModule(SIMULATORS_PACKAGE);
+  } catch (err) {
+    if (isPackageMissing(err)) throw new SimulatorsUnavailableError(SIMULATORS_MISSING, { cause: err });
+    if (errorCode(err) === 'ERR_UNKNOWN_FILE_EXTENSION') throw new SimulatorsUnavailableError(SIMULATORS_NEED_TSX, { cause: err });
+    throw err;
+  }
+  // import() of a CommonJS module may put its exports on `default` only.
+  const api = isDevSimulators(loaded) ? loaded : (loaded as { default?: unknown } | null)?.default;
+  if (!isDevSimulators(api)) throw new SimulatorsUnavailableError(`${SIMULATORS_PACKAGE} does not export startBitrix24Simulator and startMetaSimulator`);
+  return api;
+}
