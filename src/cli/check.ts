@@ -1,6 +1,6 @@
 import type { Config } from '../config/config';
 import { configuredFieldUses } from '../config/field-uses';
-import { createBitrix24Client } from '../crm/bitrix24/create-client';
+import { createBitrix24Client } from '../clients/bitrix24/create-client';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
 
 /**

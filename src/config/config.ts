@@ -1,5 +1,5 @@
 /** The validated, frozen configuration object. Shapes mirror schemas/config.schema.json. */
-import type { SourcesConfig } from '../sources/sources-config';
+import type { SourcesConfig } from './sources-config';
 
 export type Bitrix24Plan = 'standard' | 'enterprise';
 

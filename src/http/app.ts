@@ -10,7 +10,7 @@ import type { Metrics } from '../shared/metrics';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-error';
 import { SharedRateLimitStore } from './shared-rate-limit-store';
-import type { IntakeDeps } from './intake';
+import type { Intake } from './intake';
 import { formsRouter } from './routes/forms';
 import { leadsRouter } from './routes/leads';
 import { operationsRouter, type DestinationStatus } from './routes/operations';
@@ -18,7 +18,7 @@ import { operationsRouter, type DestinationStatus } from './routes/operations';
 export interface AppDeps {
   config: Config;
   redis: Redis;
-  intake: IntakeDeps;
+  intake: Intake;
   ledger: Pick<LeadLedger, 'get'>;
   /** Binds Idempotency-Keys and external_refs to the content first sent with them, for 24 hours. */
   idempotency: Pick<IdempotencyStore, 'bind'>;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BindResult, IdempotencyStore, IdentityBinding } from '../queue/idempotency-store';
-import { HttpError } from './http-error';
+import { HttpError, queueUnavailable } from './http-error';
 import { bodyTooDeep, MAX_JSON_DEPTH } from './json-depth';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -42,6 +42,6 @@ export const keyReused = (): HttpError => new HttpError(409, 'idempotency_key_re
  */
 export async function bindIdentities(store: Pick<IdempotencyStore, 'bind'>, bindings: IdentityBinding[]): Promise<BindResult[]> {
   return store.bind(bindings).catch(() => {
-    throw new HttpError(503, 'queue_unavailable', 'the request could not be recorded; please retry', undefined, { 'Retry-After': '5' });
+    throw queueUnavailable('the request could not be recorded; please retry');
   });
 }

@@ -3,9 +3,9 @@ import type { LeadLedger } from '../queue/lead-ledger';
 import { QueueUnavailableError, type LeadQueue } from '../queue/lead-queue';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
-import { HttpError } from './http-error';
+import { HttpError, queueUnavailable } from './http-error';
 
-export interface IntakeDeps {
+export interface Intake {
   metrics: Metrics;
   logger: Logger;
   /** Enqueues a normalised lead; resolves only once Redis holds it, else throws a 503 HttpError. */
@@ -16,7 +16,7 @@ export interface IntakeDeps {
 
 function unavailable(deps: { logger: Logger }, leadIds: string[], err: QueueUnavailableError): HttpError {
   deps.logger.error({ leadIds, err: err.message }, 'cannot enqueue lead; answering 503');
-  return new HttpError(503, 'queue_unavailable', 'the lead could not be stored; please retry', undefined, { 'Retry-After': '5' });
+  return queueUnavailable();
 }
 
 /** The one way every route hands a lead to the queue: durable first, acknowledged second. */
@@ -25,7 +25,7 @@ export function createIntake(deps: {
   ledger: Pick<LeadLedger, 'recordQueued'>;
   metrics: Metrics;
   logger: Logger;
-}): IntakeDeps {
+}): Intake {
   return {
     metrics: deps.metrics,
     logger: deps.logger,

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../shared/logger';
-import type { PartnerConfig } from '../sources/sources-config';
+import type { PartnerConfig } from '../config/sources-config';
 import { SharedRateLimitStore } from './shared-rate-limit-store';
 import { HttpError } from './http-error';
 

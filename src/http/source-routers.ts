@@ -5,7 +5,7 @@ import type { IdempotencyStore } from '../queue/idempotency-store';
 import type { LeadLedger } from '../queue/lead-ledger';
 import type { MetaLeadQueue } from '../queue/meta-lead-queue';
 import type { SeenIds } from '../queue/seen-ids';
-import type { IntakeDeps } from './intake';
+import type { Intake } from './intake';
 import { googleWebhookRouter } from './routes/google-webhook';
 import { metaWebhookRouter } from './routes/meta-webhook';
 import { partnersRouter } from './routes/partners';
@@ -13,7 +13,7 @@ import { partnersRouter } from './routes/partners';
 export interface SourceRouterDeps {
   config: Config;
   redis: Redis;
-  intake: IntakeDeps;
+  intake: Intake;
   ledger: Pick<LeadLedger, 'get'>;
   metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
   seen: Pick<SeenIds, 'seenAmong' | 'remember'>;

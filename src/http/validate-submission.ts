@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import schema from '../../schemas/form-submission.schema.json';
-import type { FieldError } from '../sources/field-errors';
+import type { FieldError } from '../lead/field-errors';
 
 const ajv = new Ajv({ allErrors: false, strict: true, allowUnionTypes: true });
 const validate = ajv.compile(schema);

@@ -1,5 +1,5 @@
 import type { Lead } from '../lead/lead';
-import type { LeadgenNotification } from '../sources/meta/leadgen-webhook';
+import type { LeadgenNotification } from '../lead/leadgen-notification';
 
 /** The first payload: written by leadgate before replays could ask for a lookup. Still read. */
 export interface DeliverLeadJobV1 {

@@ -24,9 +24,10 @@ export const BACKOFF_TYPE = 'leadgate';
 
 /**
  * Waits for a write to Redis, at most `timeoutMs` (Redis hung, not down); any failure becomes a
- * QueueUnavailableError so the caller knows nothing was acknowledged.
+ * QueueUnavailableError so the caller acknowledges nothing. The write itself may still land later:
+ * that is why leads with an identity get ids derived from it (a retry is then the same job).
  */
-export async function durably<T>(write: Promise<T>, timeoutMs = 3000): Promise<T> {
+export async function withinWriteTimeout<T>(write: Promise<T>, timeoutMs = 3000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([
@@ -77,7 +78,7 @@ export class LeadQueue {
   /** Resolves only once Redis holds the job durably; rejects with QueueUnavailableError otherwise. */
   async enqueue(lead: Lead): Promise<void> {
     const queue = this.queueFor(lead.destination);
-    await durably(queue.add(DELIVER_LEAD_JOB, deliverLeadJob(lead), this.jobOptions(lead)), this.options.enqueueTimeoutMs);
+    await withinWriteTimeout(queue.add(DELIVER_LEAD_JOB, deliverLeadJob(lead), this.jobOptions(lead)), this.options.enqueueTimeoutMs);
   }
 
   /**
@@ -90,7 +91,7 @@ export class LeadQueue {
     for (const [destination, group] of byDestination) {
       const queue = this.queueFor(destination);
       const jobs = group.map((lead) => ({ name: DELIVER_LEAD_JOB, data: deliverLeadJob(lead), opts: this.jobOptions(lead) }));
-      await durably(queue.addBulk(jobs), this.options.enqueueTimeoutMs);
+      await withinWriteTimeout(queue.addBulk(jobs), this.options.enqueueTimeoutMs);
     }
   }
 

@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { FETCH_META_LEAD_JOB, META_LEADS_QUEUE, metaFetchJobId, type FetchMetaLeadJob } from './jobs';
-import { durably } from './lead-queue';
+import { withinWriteTimeout } from './lead-queue';
 
 export interface MetaLeadQueueOptions {
   prefix: string;
@@ -40,7 +40,7 @@ export class MetaLeadQueue {
   async enqueueAll(jobs: FetchMetaLeadJob[]): Promise<void> {
     if (jobs.length === 0) return;
     const bulk = jobs.map((data) => ({ name: FETCH_META_LEAD_JOB, data, opts: this.jobOptions(data) }));
-    await durably(this.queue.addBulk(bulk), this.options.enqueueTimeoutMs);
+    await withinWriteTimeout(this.queue.addBulk(bulk), this.options.enqueueTimeoutMs);
   }
 
   /** Drops the finished job of this lead, so its id can be used again (dead-letter replay, purge). */

@@ -23,8 +23,22 @@ export class Metrics {
 
   readonly spam = new Counter({
     name: 'leadgate_leads_spam_total',
-    help: 'Submissions answered as accepted but dropped (honeypot filled, duplicate webhook, dropped test lead).',
+    help: 'Form submissions answered as accepted but dropped as spam, by source and reason (honeypot).',
     labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly duplicatesIgnored = new Counter({
+    name: 'leadgate_webhook_duplicates_total',
+    help: 'Webhook deliveries of a lead already taken in (platforms retry and send twice), acknowledged and ignored, by source.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly testLeadsDropped = new Counter({
+    name: 'leadgate_test_leads_dropped_total',
+    help: 'Leads the platform marks as tests, dropped by the testLeads: drop policy, by source.',
+    labelNames: ['source'] as const,
     registers: [this.registry],
   });
 

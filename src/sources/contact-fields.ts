@@ -1,7 +1,7 @@
 import type { BitrixMultifield, LeadFields } from '../lead/lead';
 import { splitFullName } from '../lead/names';
 import { normalisePhone } from '../lead/phone';
-import type { FieldError } from './field-errors';
+import type { FieldError } from '../lead/field-errors';
 
 /** Bitrix24 multifields: the only lead fields whose value is a list of {VALUE, VALUE_TYPE}. */
 export const MULTIFIELD_CODES = new Set(['EMAIL', 'PHONE', 'WEB', 'IM']);

@@ -3,7 +3,7 @@ import type { ExtraField, Lead } from '../lead/lead';
 import { ownValue } from '../lead/own-value';
 import { CLICK_ID_KEYS, captureClickIds, captureUtm, queryOf, type Params } from '../lead/utm';
 import { LeadFieldsBuilder } from './contact-fields';
-import type { Mapped } from './field-errors';
+import type { Mapped } from '../lead/field-errors';
 
 /** What the HTTP layer hands over: the parsed body plus the request context UTM capture needs. */
 export interface FormSubmission {

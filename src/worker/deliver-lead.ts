@@ -1,12 +1,12 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { toBitrix24Fields } from '../crm/bitrix24/map-lead';
+import { toBitrix24Fields } from '../clients/bitrix24/map-lead';
 import {
   DeliveryError,
   DestinationThrottledError,
   DestinationUnavailableError,
   PermanentDeliveryError,
   RetryableDeliveryError,
-} from '../crm/delivery-errors';
+} from '../clients/delivery-errors';
 import {
   CHECK_DUPLICATES_JOB,
   readDeliverLeadJob,

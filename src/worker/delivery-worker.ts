@@ -1,7 +1,7 @@
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config, DestinationConfig } from '../config/config';
-import { createBitrix24Client } from '../crm/bitrix24/create-client';
+import { createBitrix24Client } from '../clients/bitrix24/create-client';
 import { DeadLetterStore } from '../queue/dead-letter-store';
 import {
   CHECK_DUPLICATES_JOB,

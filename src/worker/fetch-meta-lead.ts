@@ -6,10 +6,10 @@ import type { LeadLedger } from '../queue/lead-ledger';
 import type { LeadQueue } from '../queue/lead-queue';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
-import type { MetaGraphClient } from '../sources/meta/graph-client';
-import { MetaGraphError } from '../sources/meta/graph-errors';
+import type { MetaGraphClient } from '../clients/meta/graph-client';
+import { MetaGraphError } from '../clients/meta/graph-errors';
 import { metaLeadToLead } from '../sources/meta/graph-lead';
-import type { MetaSourceConfig } from '../sources/sources-config';
+import type { MetaSourceConfig } from '../config/sources-config';
 import { deadLetterLead } from './dead-letter';
 
 export interface FetchMetaLeadDeps {
@@ -120,7 +120,7 @@ export function createFetchMetaLeadProcessor(deps: FetchMetaLeadDeps) {
       }
       const lead = mapped.value;
       if (lead.test && meta.testLeads === 'drop') {
-        metrics.spam.inc({ source: 'meta', reason: 'test_lead' });
+        metrics.testLeadsDropped.inc({ source: 'meta' });
         logger.info({ leadId, leadgenId: notification.leadgenId }, 'Meta test lead dropped (sources.meta.testLeads: drop)');
         return { leadId, outcome: 'dropped_test' };
       }

@@ -1,4 +1,4 @@
-import type { Bitrix24Time } from '../crm/bitrix24/bitrix24-client';
+import type { Bitrix24Time } from '../clients/bitrix24/bitrix24-client';
 
 /**
  * How long to hold a destination back, given the `time` of its latest answer: once the method's

@@ -1,5 +1,5 @@
-import type { AddResult, Bitrix24Client, LeadToAdd } from '../crm/bitrix24/bitrix24-client';
-import { DeliveryError, DestinationThrottledError, RetryableDeliveryError } from '../crm/delivery-errors';
+import type { AddResult, Bitrix24Client, LeadToAdd } from '../clients/bitrix24/bitrix24-client';
+import { DeliveryError, DestinationThrottledError, RetryableDeliveryError } from '../clients/delivery-errors';
 import type { LeadFields } from '../lead/lead';
 import type { RateLimiter } from './portal-rate-limiter';
 

@@ -1,8 +1,8 @@
 import IORedis, { type Redis } from 'ioredis';
-import { Bitrix24Client } from '../../src/crm/bitrix24/bitrix24-client';
-import { createBitrix24Client } from '../../src/crm/bitrix24/create-client';
-import { OAuthSession, type OAuthAppConfig } from '../../src/crm/bitrix24/oauth-session';
-import { DestinationUnavailableError, RetryableDeliveryError } from '../../src/crm/delivery-errors';
+import { Bitrix24Client } from '../../src/clients/bitrix24/bitrix24-client';
+import { createBitrix24Client } from '../../src/clients/bitrix24/create-client';
+import { OAuthSession, type OAuthAppConfig } from '../../src/clients/bitrix24/oauth-session';
+import { DestinationUnavailableError, RetryableDeliveryError } from '../../src/clients/delivery-errors';
 import { startBitrix24Simulator, type Bitrix24Simulator } from '@leadgate/simulators';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
 

@@ -108,7 +108,7 @@ describe('Google Ads lead form webhook', () => {
     expect(await again.json()).toEqual({});
     await sleep(300);
     expect(leadsWith('repeat-1')).toHaveLength(1);
-    expect(await (await fetch(`${stack.api.url}/metrics`)).text()).toMatch(/leadgate_leads_spam_total\{source="google",reason="duplicate"\} 1/);
+    expect(await (await fetch(`${stack.api.url}/metrics`)).text()).toMatch(/leadgate_webhook_duplicates_total\{source="google"\} 1/);
   });
 });
 
@@ -120,7 +120,7 @@ describe('Google Ads lead form webhook, configured to drop test leads', () => {
       expect(response.status).toBe(200);
       await sleep(200);
       expect(dropping.sim.leads()).toHaveLength(0);
-      expect(await (await fetch(`${dropping.api.url}/metrics`)).text()).toMatch(/leadgate_leads_spam_total\{source="google",reason="test_lead"\} 1/);
+      expect(await (await fetch(`${dropping.api.url}/metrics`)).text()).toMatch(/leadgate_test_leads_dropped_total\{source="google"\} 1/);
     } finally {
       await dropping.stop();
     }

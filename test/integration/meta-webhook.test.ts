@@ -120,7 +120,7 @@ describe('Meta Lead Ads webhook → Graph API → Bitrix24', () => {
     await sleep(300);
     for (const id of ['1000000000000000001', '1000000000000000002', '2000000000000000001']) expect(leadsFor(id)).toHaveLength(1);
     expect(graphCallsFor('1000000000000000001')).toBe(1);
-    expect(await metricsText()).toMatch(/leadgate_leads_spam_total\{source="meta",reason="duplicate"\} 3/);
+    expect(await metricsText()).toMatch(/leadgate_webhook_duplicates_total\{source="meta"\} 3/);
   });
 
   it('keeps every digit of ids sent as bare JSON numbers', async () => {

@@ -4,7 +4,7 @@ import express from 'express';
 import IORedis, { type Redis } from 'ioredis';
 import { errorHandler } from '../../src/http/error-handler';
 import { HttpError } from '../../src/http/http-error';
-import type { IntakeDeps } from '../../src/http/intake';
+import type { Intake } from '../../src/http/intake';
 import { googleWebhookRouter } from '../../src/http/routes/google-webhook';
 import { metaWebhookRouter } from '../../src/http/routes/meta-webhook';
 import type { Lead } from '../../src/lead/lead';
@@ -35,7 +35,7 @@ beforeAll(async () => {
   prefix = uniquePrefix('webhook-enqueue-failure');
   seen = new SeenIds(redis, prefix);
   const metrics = new Metrics();
-  const intake: IntakeDeps = {
+  const intake: Intake = {
     metrics,
     logger: silentLogger,
     async accept(lead) {

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { FormConfig } from '../../src/config/config';
-import { toBitrix24Fields } from '../../src/crm/bitrix24/map-lead';
+import { toBitrix24Fields } from '../../src/clients/bitrix24/map-lead';
 import { DEFAULT_FORM_FIELDS, formSubmissionToLead } from '../../src/sources/website-form';
 import { emptyParams } from '../../src/lead/utm';
 import { fieldName, personName } from './arbitraries';

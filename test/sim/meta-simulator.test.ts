@@ -1,10 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { metaLeadToLead } from '../../src/sources/meta/graph-lead';
-import { MetaGraphClient } from '../../src/sources/meta/graph-client';
+import { MetaGraphClient } from '../../src/clients/meta/graph-client';
 import {
   GraphAuthError, GraphPermissionError, GraphRateLimitedError, GraphRequestError, GraphTransientError, MetaGraphError,
-} from '../../src/sources/meta/graph-errors';
+} from '../../src/clients/meta/graph-errors';
 import { parseLeadgenWebhook } from '../../src/sources/meta/leadgen-webhook';
 import { verifyMetaSignature } from '../../src/sources/meta/verify-signature';
 import { startMetaSimulator, type MetaSimulator } from '@leadgate/simulators';

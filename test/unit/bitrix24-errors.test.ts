@@ -1,5 +1,5 @@
-import { classifyBitrix24Error, classifyNetworkError } from '../../src/crm/bitrix24/classify-error';
-import { DestinationThrottledError, DestinationUnavailableError, PermanentDeliveryError, RetryableDeliveryError } from '../../src/crm/delivery-errors';
+import { classifyBitrix24Error, classifyNetworkError } from '../../src/clients/bitrix24/classify-error';
+import { DestinationThrottledError, DestinationUnavailableError, PermanentDeliveryError, RetryableDeliveryError } from '../../src/clients/delivery-errors';
 
 describe('Bitrix24 error classification', () => {
   it('pauses the destination on QUERY_LIMIT_EXCEEDED without spending an attempt', () => {

@@ -1,5 +1,5 @@
 import { ConfigError, buildConfig } from '../../src/config/load-config';
-import { createBitrix24Client } from '../../src/crm/bitrix24/create-client';
+import { createBitrix24Client } from '../../src/clients/bitrix24/create-client';
 import type { Redis } from 'ioredis';
 
 const OAUTH = {

@@ -5,7 +5,7 @@ import type { FetchMetaLeadJob } from '../../src/queue/jobs';
 import { silentLogger } from '../../src/shared/logger';
 import { Metrics } from '../../src/shared/metrics';
 import type { GraphLead } from '../../src/sources/meta/graph-lead';
-import { GraphAuthError, GraphRateLimitedError } from '../../src/sources/meta/graph-errors';
+import { GraphAuthError, GraphRateLimitedError } from '../../src/clients/meta/graph-errors';
 import { createFetchMetaLeadProcessor } from '../../src/worker/fetch-meta-lead';
 import { PAGE_ID, PAGE_TOKEN, metaConfig } from './sources/source-configs';
 
@@ -77,7 +77,7 @@ describe('fetch-meta-lead processor', () => {
     const { processor, queued, metrics } = setup(async () => ({ id: '900', field_data: [] }), { testLeads: 'drop' });
     expect(await processor(job())).toEqual({ leadId: payload.leadId, outcome: 'dropped_test' });
     expect(queued).toHaveLength(0);
-    expect(await metrics.registry.getSingleMetricAsString('leadgate_leads_spam_total')).toContain('reason="test_lead"} 1');
+    expect(await metrics.registry.getSingleMetricAsString('leadgate_test_leads_dropped_total')).toContain('source="meta"} 1');
   });
 
   it('dead-letters a lead for a Page without a configured token, naming the setting', async () => {

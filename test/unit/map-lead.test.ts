@@ -1,5 +1,5 @@
-import { toBitrix24Fields } from '../../src/crm/bitrix24/map-lead';
-import { toPhpQuery } from '../../src/crm/bitrix24/php-query';
+import { toBitrix24Fields } from '../../src/clients/bitrix24/map-lead';
+import { toPhpQuery } from '../../src/clients/bitrix24/php-query';
 import type { Lead } from '../../src/lead/lead';
 
 const lead: Lead = {

@@ -1,4 +1,4 @@
-import { GraphRateLimitedError, GraphTransientError } from '../../src/sources/meta/graph-errors';
+import { GraphRateLimitedError, GraphTransientError } from '../../src/clients/meta/graph-errors';
 import { metaRetryDelay } from '../../src/worker/meta-fetch-worker';
 
 const backoff = { baseDelayMs: 1000, maxDelayMs: 60_000 };

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import { parse } from 'yaml';
 import { buildConfig } from '../../src/config/load-config';
 import { createApp } from '../../src/http/app';
-import type { IntakeDeps } from '../../src/http/intake';
+import type { Intake } from '../../src/http/intake';
 import { createSourceRouters } from '../../src/http/source-routers';
 import { silentLogger } from '../../src/shared/logger';
 import { Metrics } from '../../src/shared/metrics';
@@ -37,7 +37,7 @@ function appWithAllSources(): Express {
   // Rate-limit stores load their scripts at construction; a call that never settles keeps this offline.
   const redis = { call: () => new Promise(() => undefined) } as unknown as Redis;
   const metrics = new Metrics();
-  const intake: IntakeDeps = { metrics, logger: silentLogger, accept: async () => undefined, acceptMany: async () => undefined };
+  const intake: Intake = { metrics, logger: silentLogger, accept: async () => undefined, acceptMany: async () => undefined };
   const ledger = { get: async () => undefined };
   const unused = async (): Promise<never> => {
     throw new Error('not used');

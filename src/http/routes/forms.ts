@@ -6,7 +6,7 @@ import { formSubmissionToLead } from '../../sources/website-form';
 import { HttpError, validationFailed } from '../http-error';
 import { bindIdentities, idempotencyKey, keyReused, requestFingerprint } from '../idempotency';
 import type { IdempotencyStore } from '../../queue/idempotency-store';
-import type { IntakeDeps } from '../intake';
+import type { Intake } from '../intake';
 import { applyFormCors, isOriginAllowed } from '../form-cors';
 import { readFormBody } from '../read-form-body';
 import { toSubmittedFields } from '../validate-submission';
@@ -35,7 +35,7 @@ function queryParams(req: Request): Params {
 }
 
 
-export function formsRouter(config: Config, deps: IntakeDeps, idempotency: Pick<IdempotencyStore, 'bind'>): Router {
+export function formsRouter(config: Config, deps: Intake, idempotency: Pick<IdempotencyStore, 'bind'>): Router {
   const router = Router();
   const bodyParser = readFormBody(config.http.bodyLimit);
 

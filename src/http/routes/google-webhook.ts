@@ -4,9 +4,9 @@ import type { SeenIds } from '../../queue/seen-ids';
 import { checkGoogleKey } from '../../sources/google/google-key';
 import { GoogleLeadError, parseGoogleLeadBody, type GoogleLead } from '../../sources/google/google-lead';
 import { googleLeadToLead } from '../../sources/google/google-lead-to-lead';
-import type { GoogleSourceConfig } from '../../sources/sources-config';
-import { HttpError, validationFailed } from '../http-error';
-import type { IntakeDeps } from '../intake';
+import type { GoogleSourceConfig } from '../../config/sources-config';
+import { HttpError, queueUnavailable, validationFailed } from '../http-error';
+import type { Intake } from '../intake';
 
 export const GOOGLE_WEBHOOK_PATH = '/v1/webhooks/google';
 
@@ -14,7 +14,7 @@ export interface GoogleWebhookDeps {
   google?: GoogleSourceConfig;
   bodyLimit: string;
   seen: Pick<SeenIds, 'seenAmong' | 'remember'>;
-  intake: IntakeDeps;
+  intake: Intake;
 }
 
 /**
@@ -48,10 +48,10 @@ export function googleWebhookRouter(deps: GoogleWebhookDeps): Router {
       intake.metrics.received.inc({ source: 'google' });
 
       const [seen] = await deps.seen.seenAmong('google', [lead.lead_id]).catch(() => {
-        throw new HttpError(503, 'queue_unavailable', 'the lead could not be stored; please retry', undefined, { 'Retry-After': '5' });
+        throw queueUnavailable();
       });
       if (seen) {
-        intake.metrics.spam.inc({ source: 'google', reason: 'duplicate' });
+        intake.metrics.duplicatesIgnored.inc({ source: 'google' });
         intake.logger.info({ googleLeadId: lead.lead_id }, 'repeated Google lead acknowledged and ignored');
         res.status(200).json({});
         return;
@@ -62,7 +62,7 @@ export function googleWebhookRouter(deps: GoogleWebhookDeps): Router {
       const mapped = googleLeadToLead(lead, config, { id, receivedAt: new Date().toISOString() });
       if (!mapped.ok) throw validationFailed(mapped.errors);
       if (mapped.value.test && config.testLeads === 'drop') {
-        intake.metrics.spam.inc({ source: 'google', reason: 'test_lead' });
+        intake.metrics.testLeadsDropped.inc({ source: 'google' });
         intake.logger.info({ googleLeadId: lead.lead_id }, 'Google test lead dropped (sources.google.testLeads: drop)');
       } else {
         await intake.accept(mapped.value);

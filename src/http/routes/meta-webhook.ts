@@ -6,11 +6,12 @@ import type { MetaLeadQueue } from '../../queue/meta-lead-queue';
 import type { SeenIds } from '../../queue/seen-ids';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
-import { MetaWebhookError, parseLeadgenWebhook, type LeadgenNotification } from '../../sources/meta/leadgen-webhook';
+import type { LeadgenNotification } from '../../lead/leadgen-notification';
+import { MetaWebhookError, parseLeadgenWebhook } from '../../sources/meta/leadgen-webhook';
 import { answerMetaSubscription } from '../../sources/meta/subscription';
 import { verifyMetaSignature } from '../../sources/meta/verify-signature';
-import type { MetaSourceConfig } from '../../sources/sources-config';
-import { HttpError } from '../http-error';
+import type { MetaSourceConfig } from '../../config/sources-config';
+import { HttpError, queueUnavailable } from '../http-error';
 
 export const META_WEBHOOK_PATH = '/v1/webhooks/meta';
 
@@ -32,8 +33,7 @@ export interface MetaWebhookAnswer {
   duplicates: number;
 }
 
-const queueUnavailable = (): HttpError =>
-  new HttpError(503, 'queue_unavailable', 'the notification could not be stored; Meta will retry', undefined, { 'Retry-After': '5' });
+const notificationUnstored = (): HttpError => queueUnavailable('the notification could not be stored; Meta will retry');
 
 /**
  * Meta Lead Ads: the GET subscription handshake and the signed leadgen POST. The POST checks the
@@ -95,13 +95,13 @@ export function metaWebhookRouter(deps: MetaWebhookDeps): Router {
     } catch (err) {
       // Whatever failed (Redis down, hung), nothing was acknowledged: Meta must retry.
       logger.error({ leads: jobs.length, err: (err as Error).message, queueDown: err instanceof QueueUnavailableError }, 'cannot queue Meta notifications; answering 503');
-      throw queueUnavailable();
+      throw notificationUnstored();
     }
     // The jobs are durable now; a failed write here only shortens how long the ids are remembered.
     const queued = jobs.map((job) => job.notification.leadgenId);
     await deps.seen.remember('meta', queued).catch((err: Error) => logger.warn({ err: err.message }, 'cannot remember Meta lead ids'));
     if (duplicates > 0) {
-      metrics.spam.inc({ source: 'meta', reason: 'duplicate' }, duplicates);
+      metrics.duplicatesIgnored.inc({ source: 'meta' }, duplicates);
       logger.info({ duplicates }, 'repeated Meta notifications acknowledged and ignored');
     }
     logger.info({ queued: jobs.length, duplicates }, 'Meta notifications queued');

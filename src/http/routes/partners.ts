@@ -4,15 +4,15 @@ import type { Lead } from '../../lead/lead';
 import { deriveLeadId, isLeadId, newLeadId } from '../../lead/lead-id';
 import type { IdempotencyStore, IdentityBinding } from '../../queue/idempotency-store';
 import type { LeadLedger, LeadRecord } from '../../queue/lead-ledger';
-import type { FieldError } from '../../sources/field-errors';
+import type { FieldError } from '../../lead/field-errors';
 import { bearerToken, findPartnerByKey } from '../../sources/partner/partner-auth';
 import { partnerLeadToLead } from '../../sources/partner/partner-lead';
 import { validatePartnerLead } from '../../sources/partner/validate-partner-lead';
-import type { PartnerConfig } from '../../sources/sources-config';
+import type { PartnerConfig } from '../../config/sources-config';
 import { HttpError, validationFailed } from '../http-error';
 import { bindIdentities, idempotencyKey, keyReused, requestFingerprint } from '../idempotency';
 import { bodyTooDeep, jsonDepthWithin } from '../json-depth';
-import type { IntakeDeps } from '../intake';
+import type { Intake } from '../intake';
 import { partnerRateLimit } from '../partner-rate-limit';
 
 export const PARTNER_LEADS_PATH = '/v1/partners/leads';
@@ -28,7 +28,7 @@ export interface PartnersDeps {
   bodyLimit: string;
   redis: Redis;
   prefix: string;
-  intake: IntakeDeps;
+  intake: Intake;
   ledger: Pick<LeadLedger, 'get'>;
   idempotency: Pick<IdempotencyStore, 'bind'>;
 }

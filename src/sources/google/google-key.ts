@@ -1,4 +1,4 @@
-import { safeEqual } from '../shared/safe-equal';
+import { safeEqual } from '../../shared/safe-equal';
 import { presentedGoogleKey } from './google-lead';
 
 /**

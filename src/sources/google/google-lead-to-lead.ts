@@ -1,10 +1,10 @@
 import type { ExtraField, Lead } from '../../lead/lead';
 import { ownValue } from '../../lead/own-value';
-import type { Mapped } from '../field-errors';
+import type { Mapped } from '../../lead/field-errors';
 import { leadTitle } from '../shared/lead-title';
 import { LenientFields } from '../shared/lenient-fields';
 import { applyUtmRule, type UtmDefaults } from '../shared/utm-rule';
-import type { GoogleSourceConfig } from '../sources-config';
+import type { GoogleSourceConfig } from '../../config/sources-config';
 import { GOOGLE_STANDARD_COLUMNS, columnLabel } from './google-columns';
 import type { GoogleLead } from './google-lead';
 

@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import schema from '../../../schemas/google-lead.schema.json';
-import type { FieldError } from '../field-errors';
+import type { FieldError } from '../../lead/field-errors';
 import { idString, parseJsonExact } from '../shared/exact-json';
 import { schemaProblems } from '../shared/schema-problems';
 

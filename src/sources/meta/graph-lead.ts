@@ -1,8 +1,8 @@
 import type { ExtraField, Lead } from '../../lead/lead';
 import { ownValue } from '../../lead/own-value';
-import type { Mapped } from '../field-errors';
-import type { MetaSourceConfig } from '../sources-config';
-import type { LeadgenNotification } from './leadgen-webhook';
+import type { Mapped } from '../../lead/field-errors';
+import type { MetaSourceConfig } from '../../config/sources-config';
+import type { LeadgenNotification } from '../../lead/leadgen-notification';
 import { leadTitle } from '../shared/lead-title';
 import { LenientFields } from '../shared/lenient-fields';
 import { META_STANDARD_FIELDS, humanLabel, isoBirthdate, platformName } from './meta-fields';

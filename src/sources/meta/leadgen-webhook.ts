@@ -1,20 +1,11 @@
 import Ajv from 'ajv';
 import schema from '../../../schemas/meta-webhook.schema.json';
-import type { FieldError } from '../field-errors';
+import type { FieldError } from '../../lead/field-errors';
+import type { LeadgenNotification } from '../../lead/leadgen-notification';
 import { idString, parseJsonExact } from '../shared/exact-json';
 import { schemaProblems } from '../shared/schema-problems';
 
 /** One lead announced by a webhook: enough to fetch it from the Graph API and to deduplicate it. */
-export interface LeadgenNotification {
-  leadgenId: string;
-  pageId: string;
-  formId?: string;
-  adId?: string;
-  adgroupId?: string;
-  /** Unix seconds, as Meta sends it. */
-  createdTime?: number;
-}
-
 /** The body is signed by Meta but not what we expect: answer 400 and log the problems. */
 export class MetaWebhookError extends Error {
   constructor(readonly problems: FieldError[]) {

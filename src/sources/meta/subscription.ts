@@ -1,4 +1,4 @@
-import { safeEqual } from '../shared/safe-equal';
+import { safeEqual } from '../../shared/safe-equal';
 
 export type SubscriptionAnswer = { status: 200; challenge: string } | { status: 403; reason: string };
 

@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
+import { safeEqual } from '../../shared/safe-equal';
 
 export type SignatureCheck = 'ok' | 'missing' | 'invalid';
 
@@ -16,8 +17,7 @@ export function verifyMetaSignature(rawBody: Buffer, header: string | undefined,
     if (!match?.[1] || !appSecret) return 'invalid';
     const presented = Buffer.from(match[1], 'hex');
     const expected = createHmac('sha256', appSecret).update(rawBody).digest();
-    // Equal lengths are guaranteed by the pattern (64 hex digits = 32 bytes), as timingSafeEqual requires.
-    return presented.length === expected.length && timingSafeEqual(presented, expected) ? 'ok' : 'invalid';
+    return safeEqual(presented, expected) ? 'ok' : 'invalid';
   } catch {
     return 'invalid';
   }

@@ -1,5 +1,6 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { PartnerConfig } from '../sources-config';
+import { createHash, randomBytes } from 'node:crypto';
+import { safeEqual } from '../../shared/safe-equal';
+import type { PartnerConfig } from '../../config/sources-config';
 
 const HEX_SHA256 = /^[0-9a-f]{64}$/i;
 
@@ -32,7 +33,7 @@ export function findPartnerByKey(key: string | undefined, partners: Readonly<Rec
   for (const [name, partner] of Object.entries(partners)) {
     for (const hash of partner.keyHashes) {
       if (!HEX_SHA256.test(hash)) continue;
-      if (timingSafeEqual(presented, Buffer.from(hash, 'hex')) && found === undefined) found = name;
+      if (safeEqual(presented, Buffer.from(hash, 'hex')) && found === undefined) found = name;
     }
   }
   return found;

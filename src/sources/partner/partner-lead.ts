@@ -1,9 +1,9 @@
 import { UTM_KEYS, type ExtraField, type Lead, type Utm } from '../../lead/lead';
 import { ownValue } from '../../lead/own-value';
 import { LeadFieldsBuilder } from '../contact-fields';
-import type { Mapped } from '../field-errors';
+import type { Mapped } from '../../lead/field-errors';
 import { leadTitle } from '../shared/lead-title';
-import type { PartnerConfig } from '../sources-config';
+import type { PartnerConfig } from '../../config/sources-config';
 
 /** A body that passed schemas/partner-lead.schema.json. */
 export interface PartnerLead {

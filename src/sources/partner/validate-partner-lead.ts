@@ -1,7 +1,7 @@
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import schema from '../../../schemas/partner-lead.schema.json';
-import type { Mapped } from '../field-errors';
+import type { Mapped } from '../../lead/field-errors';
 import { schemaProblems } from '../shared/schema-problems';
 import type { PartnerLead } from './partner-lead';
 

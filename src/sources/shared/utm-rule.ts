@@ -1,5 +1,5 @@
 import { UTM_KEYS, type Utm, type UtmKey } from '../../lead/lead';
-import type { UtmRule } from '../sources-config';
+import type { UtmRule } from '../../config/sources-config';
 import { ownValue } from '../../lead/own-value';
 
 export type UtmDefaults = Readonly<Record<UtmKey, string | null>>;

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import schema from '../../../schemas/google-lead.schema.json';
 import type { Lead } from '../../../src/lead/lead';
-import { GoogleLeadError, checkGoogleKey, googleLeadToLead, parseGoogleLeadBody, type GoogleLead } from '../../../src/sources/google';
+import { checkGoogleKey } from '../../../src/sources/google/google-key';
+import { GoogleLeadError, parseGoogleLeadBody, type GoogleLead } from '../../../src/sources/google/google-lead';
+import { googleLeadToLead } from '../../../src/sources/google/google-lead-to-lead';
 import { IDENTITY, googleConfig } from './source-configs';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '../../fixtures/google', name), 'utf8');

@@ -1,7 +1,7 @@
-import { classifyGraphError, retryAfterFromUsage } from '../../../src/sources/meta/classify-graph-error';
+import { classifyGraphError, retryAfterFromUsage } from '../../../src/clients/meta/classify-graph-error';
 import {
   GraphAuthError, GraphPermissionError, GraphRateLimitedError, GraphRequestError, GraphTransientError, MetaGraphError,
-} from '../../../src/sources/meta/graph-errors';
+} from '../../../src/clients/meta/graph-errors';
 
 const classify = (status: number, code?: number, subcode?: number, extra: Record<string, unknown> = {}) =>
   classifyGraphError(status, { message: 'm', type: 'OAuthException', code, error_subcode: subcode, fbtrace_id: 'T', ...extra });

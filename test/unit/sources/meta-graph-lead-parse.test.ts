@@ -1,4 +1,4 @@
-import { parseGraphLead } from '../../../src/sources/meta/graph-client';
+import { parseGraphLead } from '../../../src/clients/meta/graph-client';
 
 describe('parseGraphLead (shape of a 200 answer)', () => {
   it('keeps the known fields and normalises ids and values to strings', () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lead } from '../../../src/lead/lead';
 import { metaLeadToLead, type GraphLead } from '../../../src/sources/meta/graph-lead';
-import type { LeadgenNotification } from '../../../src/sources/meta/leadgen-webhook';
+import type { LeadgenNotification } from '../../../src/lead/leadgen-notification';
 import { IDENTITY, PAGE_ID, metaConfig } from './source-configs';
 
 const fullLead = JSON.parse(readFileSync(join(__dirname, '../../fixtures/meta/graph-lead-full.json'), 'utf8')) as GraphLead;

@@ -1,6 +1,6 @@
 import Ajv from 'ajv';
 import configSchema from '../../../schemas/config.schema.json';
-import type { GoogleSourceConfig, MetaSourceConfig, PartnerConfig, SourcesConfig } from '../../../src/sources/sources-config';
+import type { GoogleSourceConfig, MetaSourceConfig, PartnerConfig, SourcesConfig } from '../../../src/config/sources-config';
 
 /** Builds `sources` the way the config loader does: config.schema.json's `sources` with defaults applied. */
 export function buildSources(raw: unknown): SourcesConfig {

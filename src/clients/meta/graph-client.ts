@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
-import { idString, parseJsonExact } from '../shared/exact-json';
+import { idString, parseJsonExact } from '../../sources/shared/exact-json';
 import { classifyGraphError, type GraphErrorBody } from './classify-graph-error';
-import { GRAPH_LEAD_FIELDS, type GraphLead } from './graph-lead';
+import { GRAPH_LEAD_FIELDS, type GraphLead } from '../../sources/meta/graph-lead';
 import { GraphRequestError, GraphTransientError } from './graph-errors';
 
 export interface MetaGraphClientOptions {
