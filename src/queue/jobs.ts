@@ -87,6 +87,12 @@ export type FetchMetaLeadJob = FetchMetaLeadJobV1;
 
 export const FETCH_META_LEAD_JOB = 'fetch-meta-lead';
 
+/** Reads any fetch-job payload version this worker knows. */
+export function readFetchMetaLeadJob(data: FetchMetaLeadJob): FetchMetaLeadJobV1 {
+  if (data.v === 1) return data;
+  throw new UnknownPayloadError((data as { v?: unknown }).v);
+}
+
 /** One queue for every Meta lead still to be read from the Graph API. */
 export const META_LEADS_QUEUE = 'meta-leads';
 

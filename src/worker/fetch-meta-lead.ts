@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Lead } from '../lead/lead';
 import type { DeadLetterStore } from '../queue/dead-letter-store';
-import type { FetchMetaLeadJob, FetchMetaLeadResult } from '../queue/jobs';
+import { readFetchMetaLeadJob, type FetchMetaLeadJob, type FetchMetaLeadResult } from '../queue/jobs';
 import type { LeadLedger } from '../queue/lead-ledger';
 import type { LeadQueue } from '../queue/lead-queue';
 import type { Logger } from '../shared/logger';
@@ -109,7 +109,7 @@ export function createFetchMetaLeadProcessor(deps: FetchMetaLeadDeps) {
   }
 
   return async function fetchMetaLead(job: Job<FetchMetaLeadJob>): Promise<FetchMetaLeadResult> {
-    const { notification, leadId, receivedAt } = job.data;
+    const { notification, leadId, receivedAt } = readFetchMetaLeadJob(job.data);
     try {
       const graphLead = await fetchLead(job);
       const mapped = metaLeadToLead(graphLead, notification, meta, { id: leadId, receivedAt });
