@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { ROOT } from './support';
 
-const BENCHES = ['bench/delivery.ts', 'bench/intake.ts'];
+const BENCHES = ['bench/delivery.ts', 'bench/intake.ts', 'bench/json-parse.ts'];
 
 for (const file of BENCHES) {
   console.log(`\n=== ${file}`);

@@ -1,87 +1,68 @@
+import { parse } from 'lossless-json';
+
 /**
- * JSON.parse that keeps every digit of integers beyond 2^53 (Meta and Google send int64 ids, and
- * Google sends them as JSON numbers). Node 20's reviver has no access to the source text, so the
- * text is rewritten first: an integer literal that is not a safe integer becomes a string literal
- * with the same digits. Safe integers, fractions and exponents are left alone.
- *
- * Used by the Meta and Google sources.
+ * Meta and Google send int64 ids (Google as JSON numbers), and a double keeps only 2^53 of them
+ * exactly. Node 20's JSON.parse reviver cannot see a number's source text, so these bodies go
+ * through lossless-json, which hands every number to us as its text.
  */
 
-// JSON's own number grammar: a token that does not match is left for JSON.parse to reject.
-const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
-const INTEGER = /^-?[0-9]+$/;
+/**
+ * lossless-json descends recursively and overflows the stack a few thousand levels down. No body a
+ * source takes is more than a handful deep (Meta's entry → change → value), so the same bound as the
+ * partner API's refuses hostile nesting before the parser sees it.
+ */
+export const MAX_EXACT_JSON_DEPTH = 32;
 
+const INTEGER = /^-?[0-9]+$/;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
 
-function isNumberStart(code: number): boolean {
-  return code === 0x2d || (code >= 0x30 && code <= 0x39);
+/** Integers a double cannot hold exactly stay their digit string; every other number is a number. */
+function exactNumber(token: string): number | string {
+  const value = Number(token);
+  return Number.isSafeInteger(value) || !INTEGER.test(token) ? value : token;
 }
 
-/** Parses JSON text; integers that a double cannot hold exactly come back as decimal strings. */
-export function parseJsonExact(text: string): unknown {
-  let out = '';
-  let copiedUpTo = 0;
-  // Container stack and whether the next token is an object key: quoting a number in key position
-  // would turn invalid JSON ({123…: 1}) into valid JSON, so keys are never touched.
-  const stack: string[] = [];
-  let expectKey = false;
-  let i = 0;
-  while (i < text.length) {
+/**
+ * Whether no array or object in `text` opens deeper than `max`, counting brackets outside strings.
+ * On text that is not JSON the count can be off, which is harmless: the parser stops where the text
+ * stops being JSON, and up to there it agrees with this count.
+ */
+function nestingWithin(text: string, max: number): boolean {
+  let depth = 0;
+  for (let i = 0; i < text.length; i += 1) {
     const code = text.charCodeAt(i);
     if (code === QUOTE) {
-      i += 1;
-      while (i < text.length) {
+      for (i += 1; i < text.length; i += 1) {
         const c = text.charCodeAt(i);
-        if (c === BACKSLASH) i += 2;
-        else if (c === QUOTE) {
-          i += 1;
-          break;
-        } else i += 1;
+        if (c === BACKSLASH) i += 1;
+        else if (c === QUOTE) break;
       }
-      continue;
+    } else if (code === OPEN_BRACE || code === OPEN_BRACKET) {
+      depth += 1;
+      if (depth > max) return false;
+    } else if (code === CLOSE_BRACE || code === CLOSE_BRACKET) {
+      depth -= 1;
     }
-    if (isNumberStart(code)) {
-      NUMBER.lastIndex = i;
-      const match = NUMBER.exec(text);
-      if (!match) {
-        i += 1;
-        continue;
-      }
-      const token = match[0];
-      if (!expectKey && INTEGER.test(token) && !Number.isSafeInteger(Number(token))) {
-        out += `${text.slice(copiedUpTo, i)}"${token}"`;
-        copiedUpTo = i + token.length;
-      }
-      i += token.length;
-      continue;
-    }
-    switch (text[i]) {
-      case '{':
-        stack.push('{');
-        expectKey = true;
-        break;
-      case '[':
-        stack.push('[');
-        expectKey = false;
-        break;
-      case '}':
-      case ']':
-        stack.pop();
-        expectKey = false;
-        break;
-      case ',':
-        expectKey = stack[stack.length - 1] === '{';
-        break;
-      case ':':
-        expectKey = false;
-        break;
-      default:
-        break;
-    }
-    i += 1;
   }
-  return JSON.parse(copiedUpTo === 0 ? text : out + text.slice(copiedUpTo)) as unknown;
+  return true;
+}
+
+/**
+ * Parses JSON text; integers that a double cannot hold exactly come back as decimal strings.
+ * Throws SyntaxError for text that is not JSON, nesting deeper than MAX_EXACT_JSON_DEPTH, and a key
+ * repeated with a different value (JSON.parse would keep the last, and which copy a reader believes
+ * is exactly what a hostile body plays on). `__proto__` is an own key, as with JSON.parse.
+ */
+export function parseJsonExact(text: string): unknown {
+  if (!nestingWithin(text, MAX_EXACT_JSON_DEPTH)) {
+    throw new SyntaxError(`JSON nested more than ${MAX_EXACT_JSON_DEPTH} levels deep`);
+  }
+  return parse(text, null, { parseNumber: exactNumber });
 }
 
 /** A JSON id (number or digit string) as its exact digit string, or undefined when it is not one. */
