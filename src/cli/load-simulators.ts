@@ -39,7 +39,7 @@ export class SimulatorsUnavailableError extends Error {
 }
 
 export const SIMULATORS_MISSING = 'simulators are a development tool: install with dev dependencies (npm ci) to use `leadgate dev`/`leadgate sim`';
-export const SIMULATORS_NEED_TSX = 'the simulators ship as TypeScript sources: run `leadgate dev`/`leadgate sim` from a checkout with `npm run dev` or `npm run leadgate -- sim …`';
+export const SIMULATORS_NEED_TSX = 'the simulators ship as TypeScript sources and run through tsx: in a checkout installed with dev dependencies (npm ci), use `npm run dev` or `npm run leadgate -- sim …`';
 
 // A variable specifier keeps tsc from resolving the package: the production build must not need it.
 const nativeImport: ModuleImporter = (specifier) => import(specifier);
