@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { BindResult, IdempotencyStore, IdentityBinding } from '../queue/idempotency-store';
 import { HttpError, queueUnavailable } from './http-error';
-import { bodyTooDeep, MAX_JSON_DEPTH } from './json-depth';
+import { MAX_JSON_DEPTH } from '../shared/json-depth';
+import { bodyTooDeep } from './json-depth';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
 

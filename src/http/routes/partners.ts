@@ -11,7 +11,8 @@ import { validatePartnerLead } from '../../sources/partner/validate-partner-lead
 import type { PartnerConfig } from '../../config/sources-config';
 import { HttpError, validationFailed } from '../http-error';
 import { bindIdentities, idempotencyKey, keyReused, requestFingerprint } from '../idempotency';
-import { bodyTooDeep, jsonDepthWithin } from '../json-depth';
+import { jsonDepthWithin } from '../../shared/json-depth';
+import { bodyTooDeep } from '../json-depth';
 import type { Intake } from '../intake';
 import { partnerRateLimit } from '../partner-rate-limit';
 
