@@ -1,7 +1,7 @@
 import express, { type Express, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
 import type { IdempotencyStore } from '../queue/idempotency-store';
 import type { LeadLedger } from '../queue/lead-ledger';
@@ -17,7 +17,7 @@ import { operationsRouter, type DestinationStatus } from './routes/operations';
 
 export interface AppDeps {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   intake: Intake;
   ledger: Pick<LeadLedger, 'get'>;
   /** Binds Idempotency-Keys and external_refs to the content first sent with them, for 24 hours. */

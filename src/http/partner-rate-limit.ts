@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import type { Logger } from '../shared/logger';
 import type { PartnerConfig } from '../config/sources-config';
 import { SharedRateLimitStore } from './shared-rate-limit-store';
@@ -11,7 +11,7 @@ import { HttpError } from './http-error';
  * partner's name so every API process shares it. Runs after authentication: `res.locals.partner`
  * names the partner. Every partner call counts, a batch as one.
  */
-export function partnerRateLimit(deps: { partners: Readonly<Record<string, PartnerConfig>>; redis: Redis; prefix: string; logger: Logger }): RequestHandler {
+export function partnerRateLimit(deps: { partners: Readonly<Record<string, PartnerConfig>>; redis: RedisClient; prefix: string; logger: Logger }): RequestHandler {
   const limiters = new Map<string, RequestHandler>();
   for (const [name, partner] of Object.entries(deps.partners)) {
     const { windowMs, limit } = partner.rateLimit;

@@ -1,5 +1,5 @@
 import type { IncrementResponse, Options, Store } from 'express-rate-limit';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import { RedisStore } from 'rate-limit-redis';
 import type { Logger } from '../shared/logger';
 
@@ -14,7 +14,7 @@ export class SharedRateLimitStore implements Store {
   private windowMs = 60_000;
   private lastWarning = 0;
 
-  constructor(private readonly deps: { redis: Redis; prefix: string; logger: Logger }) {
+  constructor(private readonly deps: { redis: RedisClient; prefix: string; logger: Logger }) {
     this.prefix = deps.prefix;
     this.inner = new RedisStore({
       prefix: deps.prefix,

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
 import type { IdempotencyStore } from '../queue/idempotency-store';
 import type { LeadLedger } from '../queue/lead-ledger';
@@ -12,7 +12,7 @@ import { partnersRouter } from './routes/partners';
 
 export interface SourceRouterDeps {
   config: Config;
-  redis: Redis;
+  redis: RedisClient;
   intake: Intake;
   ledger: Pick<LeadLedger, 'get'>;
   metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;

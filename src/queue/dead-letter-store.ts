@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import type { Lead } from '../lead/lead';
 import type { FetchMetaLeadJob } from './jobs';
 import type { DeliveryAttempt } from './lead-ledger';
@@ -28,7 +28,7 @@ const CLAIM_TTL_SECONDS = 600;
  * owner is the operator (`leadgate dlq`), so they carry no TTL.
  */
 export class DeadLetterStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
   private indexKey(): string {
     return `${this.prefix}:dlq`;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 
 /** How long a bound identity (Idempotency-Key, partner external_ref) is remembered. */
 export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
@@ -21,7 +21,7 @@ export type BindResult = 'new' | 'same' | 'other';
  * request gave up (Redis stalled) only ever holds the content that the retry brings again.
  */
 export class IdempotencyStore {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
   private redisKey(scope: string, key: string): string {
     return `${this.prefix}:idem:${scope}:${createHash('sha256').update(key, 'utf8').digest('hex')}`;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import type { Lead } from '../lead/lead';
 
 export type LeadStatus = 'queued' | 'retrying' | 'delivered' | 'dead';
@@ -34,7 +34,7 @@ const MAX_HISTORY = 50;
  */
 export class LeadLedger {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly retentionSeconds: number,
   ) {}

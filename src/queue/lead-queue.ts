@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import type { Lead } from '../lead/lead';
 import { DELIVER_LEAD_JOB, deliverLeadJob, deliveryQueueName, type DeliverLeadJob } from './jobs';
 
@@ -47,7 +47,7 @@ export async function withinWriteTimeout<T>(write: Promise<T>, timeoutMs = 3000)
 export class LeadQueue {
   private readonly queues = new Map<string, Queue<DeliverLeadJob>>();
 
-  constructor(private readonly redis: Redis, private readonly options: LeadQueueOptions) {
+  constructor(private readonly redis: RedisClient, private readonly options: LeadQueueOptions) {
     for (const destination of options.destinations) {
       const queue = new Queue<DeliverLeadJob>(deliveryQueueName(destination), { connection: redis, prefix: options.prefix });
       // Connection errors surface as failed enqueues (503) and are logged by the connection itself.

@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import { FETCH_META_LEAD_JOB, META_LEADS_QUEUE, metaFetchJobId, type FetchMetaLeadJob } from './jobs';
 import { withinWriteTimeout } from './lead-queue';
 
@@ -18,7 +18,7 @@ export const META_BACKOFF_TYPE = 'leadgate-meta';
 export class MetaLeadQueue {
   readonly queue: Queue<FetchMetaLeadJob>;
 
-  constructor(redis: Redis, private readonly options: MetaLeadQueueOptions) {
+  constructor(redis: RedisClient, private readonly options: MetaLeadQueueOptions) {
     this.queue = new Queue<FetchMetaLeadJob>(META_LEADS_QUEUE, { connection: redis, prefix: options.prefix });
     // Connection errors surface as failed enqueues (503) and are logged by the connection itself.
     this.queue.on('error', () => undefined);

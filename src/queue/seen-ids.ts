@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 
 /** Meta retries for 36 hours and Google does not promise exactly-once: remember ids twice as long. */
 export const SEEN_TTL_SECONDS = 72 * 3600;
@@ -14,7 +14,7 @@ const SEEN = '1';
  * acknowledged without being queued again.
  */
 export class SeenIds {
-  constructor(private readonly redis: Redis, private readonly prefix: string) {}
+  constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
   key(source: string, id: string): string {
     return `${this.prefix}:seen:${source}:${id}`;

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express, { type Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
 import { createApp } from '../http/app';
 import { createHttpServer } from '../http/http-server';
@@ -35,7 +35,7 @@ export interface RunningLeadgate {
   stop(): Promise<void>;
 }
 
-function metaLeadQueue(redis: Redis, config: Config): MetaLeadQueue {
+function metaLeadQueue(redis: RedisClient, config: Config): MetaLeadQueue {
   return new MetaLeadQueue(redis, {
     prefix: config.redis.prefix,
     attempts: config.delivery.attempts,
@@ -71,7 +71,7 @@ export async function startLeadgate(options: {
   role: Role;
   logger: Logger;
   /** Extra routers beside the built-in sources (Meta, Google, partners), mounted behind the same limits. */
-  sourceRouters?: (deps: { config: Config; intake: ReturnType<typeof createIntake>; redis: Redis }) => Router[];
+  sourceRouters?: (deps: { config: Config; intake: ReturnType<typeof createIntake>; redis: RedisClient }) => Router[];
 }): Promise<RunningLeadgate> {
   const { config, role, logger } = options;
   const metrics = new Metrics({ defaultMetrics: true });

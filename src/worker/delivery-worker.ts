@@ -1,5 +1,5 @@
 import { Queue, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import type { Config, DestinationConfig } from '../config/config';
 import { createBitrix24Client } from '../clients/bitrix24/create-client';
 import { DeadLetterStore } from '../queue/dead-letter-store';
@@ -40,12 +40,12 @@ export interface DeliveryWorkers {
 export interface DeliveryWorkerDeps {
   config: Config;
   /** Connection for ledger, limiter, breaker and dead letters. */
-  redis: Redis;
+  redis: RedisClient;
   /**
    * BullMQ's connection (it opens its blocking ones from it). Kept apart from `redis` because ioredis
    * copies the ~60 scripts BullMQ defines on a connection into every MULTI and pipeline made on it.
    */
-  bullConnection: Redis;
+  bullConnection: RedisClient;
   logger: Logger;
   metrics: Metrics;
 }

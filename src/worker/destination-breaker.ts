@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 
 export interface BreakerState {
   open: boolean;
@@ -15,7 +15,7 @@ export function breakerKey(prefix: string, destination: string): string {
 }
 
 /** Any process (API, CLI) can read whether a destination is paused, and why. */
-export async function readBreakerState(redis: Redis, prefix: string, destination: string): Promise<BreakerState> {
+export async function readBreakerState(redis: RedisClient, prefix: string, destination: string): Promise<BreakerState> {
   const hash = await redis.hgetall(breakerKey(prefix, destination));
   if (hash.open !== '1') return { open: false };
   return {
@@ -29,7 +29,7 @@ export async function readBreakerState(redis: Redis, prefix: string, destination
 }
 
 export interface DestinationBreakerOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   destination: string;
   /** The destination's delivery queue: pausing it stops every worker on every host. */

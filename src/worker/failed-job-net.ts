@@ -1,5 +1,5 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import { logErrors } from '../shared/log-errors';
 import type { Logger } from '../shared/logger';
 
@@ -10,9 +10,9 @@ export interface FailedJobNetOptions {
   queueName: string;
   prefix: string;
   /** BullMQ's connection for reading jobs. */
-  connection: Redis;
+  connection: RedisClient;
   /** A connection of its own: QueueEvents blocks on it. */
-  eventsConnection: Redis;
+  eventsConnection: RedisClient;
   logger: Logger;
   /**
    * Moves what the failed job carried somewhere a person will see it (the dead-letter queue). Must be

@@ -1,5 +1,5 @@
 import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
 import type { DeadLetterStore } from '../queue/dead-letter-store';
 import { META_LEADS_QUEUE, type FetchMetaLeadJob, type FetchMetaLeadResult } from '../queue/jobs';
@@ -47,7 +47,7 @@ export interface MetaFetchWorker {
 export interface MetaFetchWorkerDeps {
   config: Config;
   /** BullMQ's worker connection (kept apart from state writes: ioredis copies BullMQ's scripts into every MULTI on it). */
-  redis: Redis;
+  redis: RedisClient;
   queue: Pick<LeadQueue, 'enqueue'>;
   ledger: Pick<LeadLedger, 'recordQueued' | 'recordFailure' | 'get'>;
   deadLetters: Pick<DeadLetterStore, 'claim' | 'add'>;

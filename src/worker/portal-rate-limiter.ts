@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../shared/redis-client';
 
 /**
  * Mirrors a portal's leaky bucket in Redis so every worker process on every host draws on one budget.
@@ -63,7 +63,7 @@ export class PortalRateLimiter implements RateLimiter {
    * on the same portal and network jitter between our clock and Bitrix24's must not tip it over.
    */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     destination: string,
     private readonly bucket: BucketShape,

@@ -2,7 +2,7 @@
  * Builds the client of one destination from its config: an incoming webhook, or an OAuth app whose
  * token pair is shared through Redis by every worker process.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import { Bitrix24Client, type Bitrix24Time } from './bitrix24-client';
 import { OAuthSession, type OAuthAppConfig } from './oauth-session';
 
@@ -15,7 +15,7 @@ export interface Bitrix24DestinationSettings {
 
 export interface CreateBitrix24ClientDeps {
   /** Holds the OAuth pair and the refresh lock; a worker connection (it waits for Redis rather than failing). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   onTime?: (time: Bitrix24Time) => void;
   /** Waits for request budget before the repeat that follows a token refresh. */

@@ -13,7 +13,7 @@
  * everyone else polls the hash until the access token changes.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import { DestinationUnavailableError, RetryableDeliveryError } from '../delivery-errors';
 import { DEFAULT_TOKEN_URL, requestTokenRefresh, type RefreshedTokens } from './oauth-token-endpoint';
 
@@ -44,7 +44,7 @@ export interface OAuthTokenSource {
 }
 
 export interface OAuthSessionOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   destination: string;
   app: OAuthAppConfig;

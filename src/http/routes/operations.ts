@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import type { Metrics } from '../../shared/metrics';
 
 /** Liveness, readiness and Prometheus metrics: served by API and worker processes alike. */
@@ -11,7 +11,7 @@ export interface DestinationStatus {
 }
 
 export interface OperationsDeps {
-  redis: Redis;
+  redis: RedisClient;
   metrics: Metrics;
   role: string;
   /** Circuit-breaker state per destination, shown in /readyz so a paused portal is visible. */

@@ -1,5 +1,5 @@
 import express, { Router, type Request, type Response } from 'express';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../shared/redis-client';
 import type { Lead } from '../../lead/lead';
 import { deriveLeadId, isLeadId, newLeadId } from '../../lead/lead-id';
 import type { IdempotencyStore, IdentityBinding } from '../../queue/idempotency-store';
@@ -27,7 +27,7 @@ export const PARTNER_BATCH_BODY_LIMIT = '2mb';
 export interface PartnersDeps {
   partners: Readonly<Record<string, PartnerConfig>>;
   bodyLimit: string;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   intake: Intake;
   ledger: Pick<LeadLedger, 'get'>;
