@@ -164,6 +164,67 @@ describe('Meta simulator over real HTTP', () => {
     });
   });
 
+  describe('lead forms, form leads and debug_token (backfill and token health)', () => {
+    const FORM_1 = '3000000000000000001';
+    const FORM_2 = '3000000000000000002';
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000).toISOString().replace(/\.\d{3}Z$/, '+0000');
+
+    beforeEach(() => {
+      sim.addForm({ id: FORM_1, page_id: PAGE_A, name: 'Test drive' });
+      sim.addForm({ id: FORM_2, page_id: PAGE_A, status: 'ARCHIVED' });
+      sim.addForm({ id: '3000000000000000009', page_id: PAGE_B });
+      for (let i = 0; i < 250; i += 1) sim.addLead({ id: String(4000000000000000000n + BigInt(i)), page_id: PAGE_A, form_id: FORM_1, created_time: hoursAgo(1), field_data: [] });
+      sim.addLead({ id: '4100000000000000001', page_id: PAGE_A, form_id: FORM_1, created_time: hoursAgo(48), field_data: [] });
+    });
+
+    it("lists the Page's forms for a token of that Page only", async () => {
+      expect(await client.listForms(PAGE_A, TOKEN_A)).toEqual([
+        { id: FORM_1, name: 'Test drive', status: 'ACTIVE' },
+        { id: FORM_2, name: `Form ${FORM_2}`, status: 'ARCHIVED' },
+      ]);
+      expect(await caught(client.listForms(PAGE_A, TOKEN_B))).toBeInstanceOf(GraphPermissionError);
+    });
+
+    it('reads every page of a form\'s leads created after a time, ids and time only', async () => {
+      const leads = await client.leadsSince(FORM_1, TOKEN_A, Date.now() / 1000 - 24 * 3600);
+      expect(leads).toHaveLength(250);
+      expect(new Set(leads.map((l) => l.id)).size).toBe(250);
+      expect(leads[0]).toEqual({ id: expect.stringMatching(/^4000000000000000/), created_time: expect.any(String), form_id: FORM_1 });
+      const calls = sim.graphCalls().filter((c) => c.path.endsWith(`/${FORM_1}/leads`));
+      expect(calls).toHaveLength(3);
+      expect(calls[0]?.fields).toEqual(['id', 'created_time', 'form_id', 'ad_id']);
+      expect(await client.leadsSince(FORM_1, TOKEN_A, Date.now() / 1000 - 72 * 3600)).toHaveLength(251);
+    });
+
+    it('classifies list errors like lead reads: expired token, rate limit', async () => {
+      sim.injectGraphError({ count: 1, status: 400, code: 80005, message: 'There have been too many leadgen api calls', type: 'OAuthException' });
+      expect(await caught(client.leadsSince(FORM_1, TOKEN_A, 0))).toBeInstanceOf(GraphRateLimitedError);
+      sim.expireToken(TOKEN_A);
+      expect(await caught(client.listForms(PAGE_A, TOKEN_A))).toBeInstanceOf(GraphAuthError);
+    });
+
+    it('debug_token describes a token: validity, expiry, scopes, the Page it is granted for', async () => {
+      const info = await client.inspectToken(TOKEN_A, sim.appToken);
+      expect(info).toMatchObject({ isValid: true, expiresAt: 0, scopes: expect.arrayContaining(['leads_retrieval']) });
+      expect(info.granularScopes.get('leads_retrieval')).toEqual([PAGE_A]);
+
+      const in3Days = Math.floor(Date.now() / 1000) + 3 * 86400;
+      sim.setTokenInfo(TOKEN_B, { expiresAt: in3Days, scopes: ['pages_show_list'] });
+      expect(await client.inspectToken(TOKEN_B, sim.appToken)).toMatchObject({ isValid: true, expiresAt: in3Days, scopes: ['pages_show_list'] });
+      // The token may inspect itself when no app token is configured.
+      expect(await client.inspectToken(TOKEN_B, TOKEN_B)).toMatchObject({ isValid: true, expiresAt: in3Days });
+    });
+
+    it('debug_token answers an expired or unknown token with is_valid false and the reason; a dead caller is an auth error', async () => {
+      sim.expireToken(TOKEN_A);
+      expect(await client.inspectToken(TOKEN_A, sim.appToken)).toMatchObject({ isValid: false, error: { code: 190, subcode: 463 } });
+      expect(await client.inspectToken('EAAB-forged', sim.appToken)).toMatchObject({ isValid: false, scopes: [], error: { code: 190 } });
+      expect(await caught(client.inspectToken(TOKEN_A, TOKEN_A))).toBeInstanceOf(GraphAuthError);
+      sim.setTokenInfo(TOKEN_B, { expiresAt: Math.floor(Date.now() / 1000) - 60 });
+      expect(await caught(client.fetchLead(LEAD_ID, TOKEN_B))).toBeInstanceOf(GraphAuthError);
+    });
+  });
+
   describe('webhooks', () => {
     let receiver: Awaited<ReturnType<typeof startReceiver>>;
     beforeEach(async () => {

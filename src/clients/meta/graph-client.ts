@@ -3,6 +3,11 @@ import { idString, parseJsonExact } from '../../sources/shared/exact-json';
 import { classifyGraphError, type GraphErrorBody } from './classify-graph-error';
 import { GRAPH_LEAD_FIELDS, type GraphLead } from '../../sources/meta/graph-lead';
 import { GraphRequestError, GraphTransientError } from './graph-errors';
+import {
+  parseForm, parseLeadStub, parseListPage, parseTokenInfo, type GraphForm, type GraphLeadStub, type GraphTokenInfo,
+} from './graph-lists';
+
+export type { GraphForm, GraphLeadStub, GraphTokenInfo } from './graph-lists';
 
 export interface MetaGraphClientOptions {
   /** https://graph.facebook.com, or the simulator's graphUrl. */
@@ -49,9 +54,21 @@ export function parseGraphLead(body: unknown): GraphLead | undefined {
   return lead as unknown as GraphLead;
 }
 
+/** Graph lists are read 100 items a call; a runaway cursor stops after this many pages. */
+const LIST_LIMIT = 100;
+const MAX_LIST_PAGES = 1000;
+/** Only the ids and time of a listed lead: its answers are read by the fetch job, like a webhook's. */
+const LEAD_STUB_FIELDS = ['id', 'created_time', 'form_id', 'ad_id'];
+
+/** Ids go into URL paths: only digits, so a forged id cannot reach another endpoint. */
+function checkId(id: string, what: string): void {
+  if (!/^[0-9]{1,32}$/.test(id)) throw new GraphRequestError(`not a Meta ${what} id: ${JSON.stringify(id.slice(0, 40))}`);
+}
+
 /**
- * Reads one lead from the Graph API with a Page token and its appsecret_proof. Every failure is a
- * MetaGraphError (see graph-errors.ts); messages never contain the token.
+ * Reads the Graph API with a Page token and its appsecret_proof: one lead, a Page's lead forms, a
+ * form's leads since a time (every page), and what debug_token says about a token. Every failure
+ * is a MetaGraphError (see graph-errors.ts); messages never contain the token.
  */
 export class MetaGraphClient {
   private readonly base: string;
@@ -62,18 +79,13 @@ export class MetaGraphClient {
     this.timeoutMs = options.timeoutMs ?? 10_000;
   }
 
-  async fetchLead(leadgenId: string, pageAccessToken: string): Promise<GraphLead> {
-    // The id goes into the URL path: only digits, so a forged id cannot reach another endpoint.
-    if (!/^[0-9]{1,32}$/.test(leadgenId)) throw new GraphRequestError(`not a Meta lead id: ${JSON.stringify(leadgenId.slice(0, 40))}`);
-    const query = new URLSearchParams({
-      fields: GRAPH_LEAD_FIELDS.join(','),
-      access_token: pageAccessToken,
-      appsecret_proof: appSecretProof(pageAccessToken, this.options.appSecret),
-    });
+  /** GET `path` with the token and its proof; the parsed body of a 2xx without `error`, else the classified error. */
+  private async get(path: string, params: Record<string, string>, accessToken: string): Promise<{ body: unknown; status: number; size: number }> {
+    const query = new URLSearchParams({ ...params, access_token: accessToken, appsecret_proof: appSecretProof(accessToken, this.options.appSecret) });
     let response: Response;
     let text: string;
     try {
-      response = await fetch(`${this.base}/${leadgenId}?${query.toString()}`, { signal: AbortSignal.timeout(this.timeoutMs) });
+      response = await fetch(`${this.base}/${path}?${query.toString()}`, { signal: AbortSignal.timeout(this.timeoutMs) });
       text = await response.text();
     } catch (err) {
       const reason = (err as { name?: unknown } | null)?.name === 'TimeoutError' ? `no answer within ${this.timeoutMs} ms` : 'network error';
@@ -89,9 +101,54 @@ export class MetaGraphClient {
     if (!response.ok || (error && typeof error === 'object')) {
       throw classifyGraphError(response.status, error, response.headers.get('x-business-use-case-usage'));
     }
+    return { body, status: response.status, size: text.length };
+  }
+
+  async fetchLead(leadgenId: string, pageAccessToken: string): Promise<GraphLead> {
+    checkId(leadgenId, 'lead');
+    const { body, status, size } = await this.get(leadgenId, { fields: GRAPH_LEAD_FIELDS.join(',') }, pageAccessToken);
     const lead = parseGraphLead(body);
     // A 200 that is not a lead is a proxy or an outage page: worth another try, not a dead letter.
-    if (!lead) throw new GraphTransientError(`Meta Graph API answered 200 without a lead (${text.length} bytes); retrying.`, { status: response.status });
+    if (!lead) throw new GraphTransientError(`Meta Graph API answered 200 without a lead (${size} bytes); retrying.`, { status });
     return lead;
+  }
+
+  /** Every item of a Graph list, following `paging.cursors.after` while Graph gives a `paging.next`. */
+  private async listAll<T>(path: string, params: Record<string, string>, token: string, item: (raw: Record<string, unknown>) => T | undefined): Promise<T[]> {
+    const items: T[] = [];
+    let after: string | undefined;
+    for (let page = 0; page < MAX_LIST_PAGES; page += 1) {
+      const { body, status, size } = await this.get(path, { ...params, limit: String(LIST_LIMIT), ...(after ? { after } : {}) }, token);
+      const parsed = parseListPage(body, item);
+      if (!parsed) throw new GraphTransientError(`Meta Graph API answered 200 without a list (${size} bytes); retrying.`, { status });
+      items.push(...parsed.items);
+      if (parsed.after === undefined || parsed.after === after) return items;
+      after = parsed.after;
+    }
+    throw new GraphTransientError(`Meta Graph API list ${path.replace(/^[0-9]+/, '{id}')} went on for more than ${MAX_LIST_PAGES} pages; stopped.`, {});
+  }
+
+  /** `GET /{page-id}/leadgen_forms`: every lead form of the Page (id, name, status). */
+  async listForms(pageId: string, pageAccessToken: string): Promise<GraphForm[]> {
+    checkId(pageId, 'Page');
+    return this.listAll(`${pageId}/leadgen_forms`, { fields: 'id,name,status' }, pageAccessToken, parseForm);
+  }
+
+  /** `GET /{form-id}/leads` created after `sinceUnix` (seconds): ids and time of each, every page. */
+  async leadsSince(formId: string, pageAccessToken: string, sinceUnix: number): Promise<GraphLeadStub[]> {
+    checkId(formId, 'form');
+    const filtering = JSON.stringify([{ field: 'time_created', operator: 'GREATER_THAN', value: Math.floor(sinceUnix) }]);
+    return this.listAll(`${formId}/leads`, { fields: LEAD_STUB_FIELDS.join(','), filtering }, pageAccessToken, parseLeadStub);
+  }
+
+  /**
+   * `GET /debug_token`: what Meta says about `inputToken`, asked with `accessToken` (the app token
+   * `{app-id}|{app-secret}`, or a valid token of the app: the Page token itself).
+   */
+  async inspectToken(inputToken: string, accessToken: string): Promise<GraphTokenInfo> {
+    const { body, status, size } = await this.get('debug_token', { input_token: inputToken }, accessToken);
+    const info = parseTokenInfo(body);
+    if (!info) throw new GraphTransientError(`Meta Graph API answered debug_token without data (${size} bytes); retrying.`, { status });
+    return info;
   }
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { LeadgenNotification } from './meta-wire';
-import type { GraphErrorInjection, SimLead } from './sim-state';
+import type { GraphErrorInjection, SimForm, SimLead, SimTokenInfo } from './sim-state';
 import type { MetaSimulator } from './meta-simulator-types';
 import type { SendWebhookOptions } from './webhook-sender';
 
@@ -36,9 +36,30 @@ function requireString(body: Body, key: string): string {
   return value;
 }
 
+function tokenInfo(body: Body): Partial<SimTokenInfo> {
+  const info: Partial<SimTokenInfo> = {};
+  if (body.isValid !== undefined) {
+    if (typeof body.isValid !== 'boolean') throw new Error('isValid must be a boolean');
+    info.isValid = body.isValid;
+  }
+  for (const key of ['expiresAt', 'dataAccessExpiresAt'] as const) {
+    if (body[key] === undefined) continue;
+    if (!Number.isInteger(body[key]) || (body[key] as number) < 0) throw new Error(`${key} must be Unix seconds (0 = never)`);
+    info[key] = body[key] as number;
+  }
+  if (body.scopes !== undefined) {
+    if (!Array.isArray(body.scopes) || !body.scopes.every((s) => typeof s === 'string')) throw new Error('scopes must be a list of strings');
+    info.scopes = body.scopes as string[];
+  }
+  return info;
+}
+
 /**
  * `/_sim/…`: the simulator's methods over HTTP, for `leadgate sim meta` driven from another process.
- *   POST /_sim/leads                 SimLead                              → 201 {id}
+ *   POST /_sim/leads                 SimLead (no webhook is sent)         → 201 {id}
+ *   POST /_sim/forms                 {id, page_id, name?, status?}        → 201 SimForm
+ *   POST /_sim/tokens                {token, isValid?, expiresAt?, dataAccessExpiresAt?, scopes?} → 204
+ *   POST /_sim/slow-graph            {ms, count?}                         → 204
  *   POST /_sim/graph-errors          GraphErrorInjection                  → 204
  *   POST /_sim/tokens/expire         {token}                              → 204
  *   PUT  /_sim/pages/{pageId}/token  {token}                              → 204
@@ -55,7 +76,8 @@ export async function handleControl(sim: MetaSimulator, method: string, path: st
     return { status: 204 };
   }
   const pageToken = /^PUT \/_sim\/pages\/([0-9]+)\/token$/.exec(route);
-  if (!['POST /_sim/leads', 'POST /_sim/graph-errors', 'POST /_sim/tokens/expire', 'POST /_sim/webhooks', 'POST /_sim/subscribe'].includes(route) && !pageToken) {
+  const routes = ['POST /_sim/leads', 'POST /_sim/forms', 'POST /_sim/tokens', 'POST /_sim/slow-graph', 'POST /_sim/graph-errors', 'POST /_sim/tokens/expire', 'POST /_sim/webhooks', 'POST /_sim/subscribe'];
+  if (!routes.includes(route) && !pageToken) {
     return { status: 404, body: { error: `no control route ${route}` } };
   }
   const body = asObject(await readJson(req));
@@ -67,6 +89,16 @@ export async function handleControl(sim: MetaSimulator, method: string, path: st
     case 'POST /_sim/leads':
       requireString(body, 'id');
       return { status: 201, body: { id: sim.addLead(body as SimLead).id } };
+    case 'POST /_sim/forms':
+      requireString(body, 'id');
+      requireString(body, 'page_id');
+      return { status: 201, body: sim.addForm(body as unknown as SimForm) };
+    case 'POST /_sim/tokens': {
+      const { token, ...info } = body;
+      if (typeof token !== 'string' || token === '') throw new Error('token must be a non-empty string');
+      sim.setTokenInfo(token, tokenInfo(info));
+      return { status: 204 };
+    }
     case 'POST /_sim/graph-errors':
       sim.injectGraphError(body as unknown as GraphErrorInjection);
       return { status: 204 };

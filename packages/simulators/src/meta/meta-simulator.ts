@@ -7,7 +7,8 @@ import { MetaSimState, type GraphErrorInjection } from './sim-state';
 import { buildWebhookBody, notificationFor, sendSubscriptionCheck, sendWebhook } from './webhook-sender';
 
 export type { MetaSimulator, MetaSimulatorOptions } from './meta-simulator-types';
-export type { GraphCall, GraphErrorInjection, SimLead } from './sim-state';
+export type { GraphCall, GraphErrorInjection, SimForm, SimLead, SimTokenInfo } from './sim-state';
+export { FULL_SCOPES } from './sim-state';
 export type { SendWebhookOptions } from './webhook-sender';
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -24,12 +25,16 @@ function checkInjection(injection: GraphErrorInjection): void {
 }
 
 /**
- * A Meta stand-in over real HTTP: the Graph API lead endpoint (token, appsecret_proof and field
- * checks, Graph's error bodies, injected failures) and a webhook sender that signs like Meta.
+ * A Meta stand-in over real HTTP: the Graph API lead endpoint, a Page's lead forms and a form's
+ * leads (paged, filtered by time), debug_token (token, appsecret_proof and field checks, Graph's
+ * error bodies, injected failures) and a webhook sender that signs like Meta.
  */
 export async function startMetaSimulator(options: MetaSimulatorOptions): Promise<MetaSimulator> {
   const state = new MetaSimState(options.pageTokens);
+  // Known once listening; paging.next links point here.
+  let url0 = '';
   const { appSecret } = options;
+  const appId = options.appId ?? '1000000000000001';
   let sim: MetaSimulator | undefined;
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -42,7 +47,7 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
       );
       return;
     }
-    const answer = handleGraphRequest(state, appSecret, method, url);
+    const answer = handleGraphRequest(state, { appId, appSecret, baseUrl: url0 }, method, url);
     const delay = state.nextDelay();
     // unref: a slow answer still pending must not keep a closed simulator's process alive.
     if (delay > 0) setTimeout(() => send(res, answer.status, answer.body, answer.headers), delay).unref();
@@ -54,11 +59,21 @@ export async function startMetaSimulator(options: MetaSimulatorOptions): Promise
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${port}`;
+  url0 = url;
 
   sim = {
     url,
     graphUrl: url,
+    appToken: `${appId}|${appSecret}`,
     addLead: (lead) => state.addLead(lead),
+    addForm: (form) => {
+      const stored = { name: `Form ${form.id}`, status: 'ACTIVE' as const, ...form };
+      state.forms.set(form.id, stored);
+      return stored;
+    },
+    setTokenInfo: (token, info) => {
+      state.tokenInfo.set(token, { ...state.tokenInfo.get(token), ...info });
+    },
     injectGraphError: (injection) => {
       checkInjection(injection);
       state.injections.push({ ...injection });

@@ -3,6 +3,25 @@ import type { GraphLead } from './meta-wire';
 /** A lead the simulated Graph API serves. `page_id` ties it to one Page's token (any Page when absent). */
 export type SimLead = Partial<GraphLead> & { id: string; page_id?: string };
 
+/** A lead form of a Page, as `GET /{page-id}/leadgen_forms` lists it. */
+export interface SimForm {
+  id: string;
+  page_id: string;
+  name: string;
+  status: 'ACTIVE' | 'ARCHIVED' | 'DELETED' | 'DRAFT';
+}
+
+/** What `debug_token` says about a token; Unix seconds, 0 = never. */
+export interface SimTokenInfo {
+  isValid: boolean;
+  expiresAt: number;
+  dataAccessExpiresAt: number;
+  scopes: string[];
+}
+
+/** What a long-lived Page token of an app with every Lead Ads permission carries. */
+export const FULL_SCOPES = ['ads_management', 'leads_retrieval', 'pages_show_list', 'pages_read_engagement', 'pages_manage_ads', 'pages_manage_metadata'];
+
 /** The next `count` Graph calls fail this way (before any token check, like Meta-side limits). */
 export interface GraphErrorInjection {
   count: number;
@@ -38,6 +57,9 @@ export class MetaSimState {
   readonly leads = new Map<string, SimLead>();
   readonly pageTokens = new Map<string, string>();
   readonly expiredTokens = new Set<string>();
+  readonly forms = new Map<string, SimForm>();
+  /** Set through setTokenInfo; a token without an entry is valid, never expires and has FULL_SCOPES. */
+  readonly tokenInfo = new Map<string, Partial<SimTokenInfo>>();
   readonly injections: GraphErrorInjection[] = [];
   readonly calls: GraphCall[] = [];
   /** Pending slow answers: the next `count` Graph calls are answered after `ms`. */
@@ -51,6 +73,15 @@ export class MetaSimState {
     const stored: SimLead = { created_time: graphTime(new Date()), field_data: [], ...lead };
     this.leads.set(lead.id, stored);
     return stored;
+  }
+
+  /** Every fact about a token, defaults filled and an expiry in the past or expireToken() making it invalid. */
+  describeToken(token: string, now: number = Date.now()): SimTokenInfo & { known: boolean; expired: boolean } {
+    const set = this.tokenInfo.get(token) ?? {};
+    const info: SimTokenInfo = { isValid: true, expiresAt: 0, dataAccessExpiresAt: 0, scopes: FULL_SCOPES, ...set };
+    const expired = this.expiredTokens.has(token) || (info.expiresAt > 0 && info.expiresAt * 1000 <= now);
+    const known = this.pageOfToken(token) !== undefined;
+    return { ...info, isValid: known && info.isValid && !expired, known, expired };
   }
 
   /** The Page a token belongs to, or undefined for a token Meta never issued. */
@@ -81,6 +112,8 @@ export class MetaSimState {
     this.slowAnswers.length = 0;
     this.leads.clear();
     this.expiredTokens.clear();
+    this.forms.clear();
+    this.tokenInfo.clear();
     this.injections.length = 0;
     this.calls.length = 0;
   }
