@@ -54,7 +54,7 @@ function benchLead(i: number): Lead {
 }
 
 async function prequeue(cfg: Config, n: number): Promise<string[]> {
-  const redis = createRedis(cfg.redis.url, 'producer');
+  const redis = createRedis(cfg.redis, 'producer');
   await waitForRedis(redis);
   const queue = new LeadQueue(redis, { prefix: cfg.redis.prefix, destinations: ['main'], attempts: 30, deliveredRetentionSeconds: 600 });
   const ids: string[] = [];
@@ -97,7 +97,7 @@ function sustainedRate(calls: SimulatedCall[], burst: number): number {
 async function spendBucket(sim: SimProcess, cfg: Config): Promise<void> {
   const { limit } = (await sim.client.info()).bucket;
   for (let i = 0; i < limit; i += 1) await fetch(`${sim.webhookUrl}profile.json`);
-  const redis = createRedis(cfg.redis.url, 'producer');
+  const redis = createRedis(cfg.redis, 'producer');
   await waitForRedis(redis);
   await new PortalRateLimiter(redis, cfg.redis.prefix, 'main', PLAN_BUCKETS.standard).pause(0, { bucketFull: true });
   redis.disconnect();

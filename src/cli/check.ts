@@ -1,6 +1,7 @@
 import type { Config } from '../config/config';
 import { configuredFieldUses } from '../config/field-uses';
 import { createBitrix24Client } from '../clients/bitrix24/create-client';
+import { describeRedis } from '../config/redis-config';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
 
 /**
@@ -16,14 +17,14 @@ export async function runCheck(config: Config, out: (line: string) => void = con
     out(`✗ ${line}`);
   };
   // One-shot: no reconnect loop to outlive the check when Redis is down.
-  const redis = createRedis(config.redis.url, 'worker', { retryStrategy: () => null });
+  const redis = createRedis(config.redis, 'worker', { retryStrategy: () => null });
   try {
     try {
       await waitForRedis(redis, 3000);
       await redis.ping();
-      out(`✓ redis ${config.redis.url.replace(/\/\/[^@/]*@/, '//***@')} answers (prefix ${config.redis.prefix})`);
+      out(`✓ redis ${describeRedis(config.redis)} answers (prefix ${config.redis.prefix})`);
     } catch (err) {
-      fail(`redis ${config.redis.url}: ${(err as Error).message}`);
+      fail(`redis ${describeRedis(config.redis)}: ${(err as Error).message}`);
       return false;
     }
 

@@ -11,7 +11,7 @@ export async function runDestinationsCommand(
   command: { action: 'list' } | { action: 'resume'; name: string },
   out: (line: string) => void = console.log,
 ): Promise<void> {
-  const redis = createRedis(config.redis.url, 'producer');
+  const redis = createRedis(config.redis, 'producer');
   await waitForRedis(redis, 5000);
   const prefix = config.redis.prefix;
   try {

@@ -39,8 +39,29 @@ export interface FormConfig {
   title?: string;
 }
 
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/** Exactly one of `url`, `sentinels` (+ `name`) and `cluster` is set (src/config/redis-config.ts checks it). */
+export interface RedisConfig {
+  url?: string;
+  sentinels?: RedisNode[];
+  name?: string;
+  /** Nodes as {host, port}, `host:port` or `redis[s]://[user:password@]host:port`. */
+  cluster?: { nodes: Array<RedisNode | string> };
+  username?: string;
+  password?: string;
+  sentinelPassword?: string;
+  tls?: boolean | { caFile?: string; servername?: string };
+  prefix: string;
+  waitReplicas: number;
+  waitReplicasTimeoutMs: number;
+}
+
 export interface Config {
-  redis: { url: string; prefix: string };
+  redis: RedisConfig;
   http: {
     host: string;
     port: number;

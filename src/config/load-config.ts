@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import schema from '../../schemas/config.schema.json';
 import type { Config } from './config';
 import { interpolate } from './interpolate';
+import { redisConfigProblems, redisFromEnv } from './redis-config';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -69,7 +70,7 @@ function sourcesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
 /** Raw config from environment variables alone: one destination, any form id, default mapping. */
 export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const raw: Record<string, unknown> = {
-    redis: { url: env.REDIS_URL || 'redis://127.0.0.1:6379', prefix: env.LEADGATE_PREFIX || 'leadgate' },
+    redis: redisFromEnv(env),
     http: { port: env.PORT ?? 8080 },
     worker: { port: env.WORKER_PORT ?? 8081 },
     admin: env.ADMIN_TOKEN ? { token: env.ADMIN_TOKEN } : {},
@@ -114,7 +115,7 @@ function sourceDestinationProblems(config: Config): string[] {
 }
 
 function crossCheck(config: Config): string[] {
-  const problems: string[] = [];
+  const problems: string[] = [...redisConfigProblems(config.redis)];
   for (const [id, form] of Object.entries(config.forms)) {
     if (!config.destinations[form.destination]) {
       problems.push(`/forms/${id}/destination: no destination named "${form.destination}" (have: ${Object.keys(config.destinations).join(', ') || 'none'})`);

@@ -1,7 +1,20 @@
 import type { IncrementResponse, Options, Store } from 'express-rate-limit';
+import type { Cluster } from 'ioredis';
 import type { RedisClient } from '../shared/redis-client';
 import { RedisStore } from 'rate-limit-redis';
 import type { Logger } from '../shared/logger';
+
+/**
+ * The store loads its scripts with SCRIPT LOAD, a key-less command a Cluster client sends to a random
+ * node, then runs them with EVALSHA on the node of the key: so on Cluster every master loads them.
+ */
+async function sendCommand(redis: RedisClient, command: string, args: string[]): Promise<unknown> {
+  if (redis.isCluster && command.toUpperCase() === 'SCRIPT' && args[0]?.toUpperCase() === 'LOAD') {
+    const shas = await Promise.all((redis as Cluster).nodes('master').map((node) => node.call(command, ...args)));
+    return shas[0];
+  }
+  return redis.call(command, ...args);
+}
 
 /**
  * express-rate-limit's Redis store, shared by every API process, that fails open quietly: with Redis
@@ -18,7 +31,7 @@ export class SharedRateLimitStore implements Store {
     this.prefix = deps.prefix;
     this.inner = new RedisStore({
       prefix: deps.prefix,
-      sendCommand: (command: string, ...args: string[]) => deps.redis.call(command, ...args) as never,
+      sendCommand: (command: string, ...args: string[]) => sendCommand(deps.redis, command, args) as never,
     });
   }
 

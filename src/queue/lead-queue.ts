@@ -2,6 +2,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisClient } from '../shared/redis-client';
 import type { Lead } from '../lead/lead';
 import { DELIVER_LEAD_JOB, deliverLeadJob, deliveryQueueName, type DeliverLeadJob } from './jobs';
+import { ReplicaWait } from './replica-wait';
 
 /** Redis did not take the job: the caller must not acknowledge the lead. */
 export class QueueUnavailableError extends Error {
@@ -18,6 +19,8 @@ export interface LeadQueueOptions {
   deliveredRetentionSeconds: number;
   /** How long an enqueue may take before the lead is refused with 503 (Redis hung, not down). */
   enqueueTimeoutMs?: number;
+  /** Replicas that must hold a job before an enqueue resolves (`redis.waitReplicas`); 0 or absent: none. */
+  waitReplicas?: { replicas: number; timeoutMs: number };
 }
 
 export const BACKOFF_TYPE = 'leadgate';
@@ -27,6 +30,13 @@ export const BACKOFF_TYPE = 'leadgate';
  * QueueUnavailableError so the caller acknowledges nothing. The write itself may still land later:
  * that is why leads with an identity get ids derived from it (a retry is then the same job).
  */
+/** The write, then the replicas' confirmation of it when the config asks for one. */
+export async function replicated<T>(write: Promise<T>, replicas: ReplicaWait): Promise<T> {
+  const result = await write;
+  await replicas.confirm();
+  return result;
+}
+
 export async function withinWriteTimeout<T>(write: Promise<T>, timeoutMs = 3000): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -46,8 +56,10 @@ export async function withinWriteTimeout<T>(write: Promise<T>, timeoutMs = 3000)
 /** The producer side: puts normalised leads on their destination's delivery queue. */
 export class LeadQueue {
   private readonly queues = new Map<string, Queue<DeliverLeadJob>>();
+  private readonly replicas: ReplicaWait;
 
   constructor(private readonly redis: RedisClient, private readonly options: LeadQueueOptions) {
+    this.replicas = new ReplicaWait(redis, { replicas: 0, timeoutMs: 0, ...options.waitReplicas, slotKey: options.prefix });
     for (const destination of options.destinations) {
       const queue = new Queue<DeliverLeadJob>(deliveryQueueName(destination), { connection: redis, prefix: options.prefix });
       // Connection errors surface as failed enqueues (503) and are logged by the connection itself.
@@ -78,7 +90,7 @@ export class LeadQueue {
   /** Resolves only once Redis holds the job durably; rejects with QueueUnavailableError otherwise. */
   async enqueue(lead: Lead): Promise<void> {
     const queue = this.queueFor(lead.destination);
-    await withinWriteTimeout(queue.add(DELIVER_LEAD_JOB, deliverLeadJob(lead), this.jobOptions(lead)), this.options.enqueueTimeoutMs);
+    await withinWriteTimeout(replicated(queue.add(DELIVER_LEAD_JOB, deliverLeadJob(lead), this.jobOptions(lead)), this.replicas), this.options.enqueueTimeoutMs);
   }
 
   /**
@@ -91,7 +103,7 @@ export class LeadQueue {
     for (const [destination, group] of byDestination) {
       const queue = this.queueFor(destination);
       const jobs = group.map((lead) => ({ name: DELIVER_LEAD_JOB, data: deliverLeadJob(lead), opts: this.jobOptions(lead) }));
-      await withinWriteTimeout(queue.addBulk(jobs), this.options.enqueueTimeoutMs);
+      await withinWriteTimeout(replicated(queue.addBulk(jobs), this.replicas), this.options.enqueueTimeoutMs);
     }
   }
 

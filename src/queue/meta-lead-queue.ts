@@ -1,7 +1,8 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisClient } from '../shared/redis-client';
 import { FETCH_META_LEAD_JOB, META_LEADS_QUEUE, metaFetchJobId, type FetchMetaLeadJob } from './jobs';
-import { withinWriteTimeout } from './lead-queue';
+import { replicated, withinWriteTimeout } from './lead-queue';
+import { ReplicaWait } from './replica-wait';
 
 export interface MetaLeadQueueOptions {
   prefix: string;
@@ -9,6 +10,8 @@ export interface MetaLeadQueueOptions {
   /** How long a finished fetch job (and so its id) is kept: a second layer of deduplication. */
   completedRetentionSeconds: number;
   enqueueTimeoutMs?: number;
+  /** As LeadQueueOptions.waitReplicas: a `200` to Meta only once the replicas hold the jobs. */
+  waitReplicas?: { replicas: number; timeoutMs: number };
 }
 
 /** Backoff type of fetch jobs: the delivery backoff, stretched to Meta's own estimate after a rate limit. */
@@ -17,8 +20,10 @@ export const META_BACKOFF_TYPE = 'leadgate-meta';
 /** The producer side of `meta-leads`: one job per announced lead, to be read from the Graph API. */
 export class MetaLeadQueue {
   readonly queue: Queue<FetchMetaLeadJob>;
+  private readonly replicas: ReplicaWait;
 
   constructor(redis: RedisClient, private readonly options: MetaLeadQueueOptions) {
+    this.replicas = new ReplicaWait(redis, { replicas: 0, timeoutMs: 0, ...options.waitReplicas, slotKey: options.prefix });
     this.queue = new Queue<FetchMetaLeadJob>(META_LEADS_QUEUE, { connection: redis, prefix: options.prefix });
     // Connection errors surface as failed enqueues (503) and are logged by the connection itself.
     this.queue.on('error', () => undefined);
@@ -40,7 +45,7 @@ export class MetaLeadQueue {
   async enqueueAll(jobs: FetchMetaLeadJob[]): Promise<void> {
     if (jobs.length === 0) return;
     const bulk = jobs.map((data) => ({ name: FETCH_META_LEAD_JOB, data, opts: this.jobOptions(data) }));
-    await withinWriteTimeout(this.queue.addBulk(bulk), this.options.enqueueTimeoutMs);
+    await withinWriteTimeout(replicated(this.queue.addBulk(bulk), this.replicas), this.options.enqueueTimeoutMs);
   }
 
   /** Drops the finished job of this lead, so its id can be used again (dead-letter replay, purge). */

@@ -21,6 +21,8 @@ import { Metrics } from '../shared/metrics';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../worker/delivery-worker';
 import { readBreakerState, type BreakerState } from '../worker/destination-breaker';
 import { startMetaFetchWorker, type MetaFetchWorker } from '../worker/meta-fetch-worker';
+import { openIntakeSpool } from './open-intake-spool';
+import type { IntakeSpool } from '../queue/intake-spool/intake-spool';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -40,7 +42,13 @@ function metaLeadQueue(redis: RedisClient, config: Config): MetaLeadQueue {
     prefix: config.redis.prefix,
     attempts: config.delivery.attempts,
     completedRetentionSeconds: config.delivery.deliveredRetentionSeconds,
+    waitReplicas: waitReplicas(config),
   });
+}
+
+/** `redis.waitReplicas`: a lead is acknowledged only once that many replicas hold it. */
+function waitReplicas(config: Config): { replicas: number; timeoutMs: number } {
+  return { replicas: config.redis.waitReplicas, timeoutMs: config.redis.waitReplicasTimeoutMs };
 }
 
 function listen(server: Server, port: number, host: string): Promise<string> {
@@ -77,10 +85,10 @@ export async function startLeadgate(options: {
   const metrics = new Metrics({ defaultMetrics: true });
   // BullMQ gets connections of its own: ioredis copies the scripts BullMQ defines on a connection into
   // every MULTI made on it, which doubled the cost of each status write when they shared one.
-  const producer = createRedis(config.redis.url, 'producer', { connectionName: 'state' }, logger);
-  const queueRedis = createRedis(config.redis.url, 'producer', { connectionName: 'queue' }, logger);
-  const workerRedis = role === 'api' ? undefined : createRedis(config.redis.url, 'worker', { connectionName: 'worker-state' }, logger);
-  const workerBull = role === 'api' ? undefined : createRedis(config.redis.url, 'worker', { connectionName: 'worker-queue' }, logger);
+  const producer = createRedis(config.redis, 'producer', { connectionName: 'state' }, logger);
+  const queueRedis = createRedis(config.redis, 'producer', { connectionName: 'queue' }, logger);
+  const workerRedis = role === 'api' ? undefined : createRedis(config.redis, 'worker', { connectionName: 'worker-state' }, logger);
+  const workerBull = role === 'api' ? undefined : createRedis(config.redis, 'worker', { connectionName: 'worker-queue' }, logger);
   await Promise.all([producer, queueRedis, workerRedis, workerBull].map((r) => (r ? waitForRedis(r, 10_000) : undefined)));
 
   const prefix = config.redis.prefix;
@@ -90,6 +98,7 @@ export async function startLeadgate(options: {
     destinations: Object.keys(config.destinations),
     attempts: config.delivery.attempts,
     deliveredRetentionSeconds: config.delivery.deliveredRetentionSeconds,
+    waitReplicas: waitReplicas(config),
   });
   const metaQueue = metaLeadQueue(queueRedis, config);
   // The breaker's record, and the queue's own paused flag: should they ever disagree, /readyz says so.
@@ -119,6 +128,7 @@ export async function startLeadgate(options: {
   let server: Server;
   let port: number;
   let host: string;
+  let spool: IntakeSpool | undefined;
   if (role === 'worker') {
     const app = express();
     app.use(operationsRouter({ redis: workerRedis!, metrics, role, destinationStatus }));
@@ -126,7 +136,9 @@ export async function startLeadgate(options: {
     port = config.worker.port;
     host = config.worker.host;
   } else {
-    const intake = createIntake({ queue, ledger, metrics, logger });
+    const seen = new SeenIds(producer, prefix);
+    spool = await openIntakeSpool(config, { queue, metaQueue, ledger, seen, ping: () => producer.ping(), metrics, logger });
+    const intake = createIntake({ queue, metaQueue, ledger, spool, metrics, logger });
     const idempotency = new IdempotencyStore(producer, prefix);
     const app = createApp({
       config,
@@ -137,14 +149,14 @@ export async function startLeadgate(options: {
       metrics,
       logger,
       destinationStatus,
+      spool,
       sourceRouters: [
         ...createSourceRouters({
           config,
           redis: producer,
           intake,
           ledger,
-          metaQueue,
-          seen: new SeenIds(producer, prefix),
+          seen,
           idempotency,
         }),
         ...(options.sourceRouters?.({ config, intake, redis: producer }) ?? []),
@@ -181,7 +193,7 @@ export async function startLeadgate(options: {
       stopping ??= (async () => {
         logger.info({ role }, 'shutting down');
         await closeServer(server);
-        await Promise.all([workers?.close(), metaWorker?.close()]);
+        await Promise.all([workers?.close(), metaWorker?.close(), spool?.close()]);
         await queue.close();
         await metaQueue.close();
         producer.disconnect();
@@ -196,7 +208,7 @@ export async function startLeadgate(options: {
 
 /** Operator access to the dead-letter queue, for the CLI. */
 export async function openDeadLetters(config: Config): Promise<{ dlq: DeadLetterQueue; close(): Promise<void> }> {
-  const redis = createRedis(config.redis.url, 'producer');
+  const redis = createRedis(config.redis, 'producer');
   await waitForRedis(redis, 5000);
   const ledger = new LeadLedger(redis, config.redis.prefix, config.delivery.statusRetentionSeconds);
   const queue = new LeadQueue(redis, {

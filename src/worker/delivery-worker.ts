@@ -191,7 +191,7 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
     queueName,
     prefix,
     connection: bullConnection,
-    eventsConnection: createRedis(config.redis.url, 'worker', { connectionName: `events:${queueName}` }, logger),
+    eventsConnection: createRedis(config.redis, 'worker', { connectionName: `events:${queueName}` }, logger),
     logger,
     rescue: async (job: Job) => {
       if (job.name === CHECK_DUPLICATES_JOB) return; // the lead is delivered; the failure was logged by the processor

@@ -84,7 +84,7 @@ export function startMetaFetchWorker(deps: MetaFetchWorkerDeps): MetaFetchWorker
     queueName: META_LEADS_QUEUE,
     prefix: config.redis.prefix,
     connection: deps.redis,
-    eventsConnection: createRedis(config.redis.url, 'worker', { connectionName: `events:${META_LEADS_QUEUE}` }, logger),
+    eventsConnection: createRedis(config.redis, 'worker', { connectionName: `events:${META_LEADS_QUEUE}` }, logger),
     logger,
     rescue: async (job: Job) => {
       const reason = `reading the lead from Meta failed outside the worker's control: ${job.failedReason}`;

@@ -5,10 +5,13 @@ import { silentLogger } from '../../src/shared/logger';
 import { startBitrix24Simulator, type Bitrix24Simulator, type Bitrix24SimulatorOptions } from '@leadgate/simulators';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from './redis';
 
+/** A stack always runs on one Redis server, so its config has a `redis.url`. */
+export type StackConfig = Config & { redis: { url: string } };
+
 export interface Stack {
   api: RunningLeadgate;
   sim: Bitrix24Simulator;
-  config: Config;
+  config: StackConfig;
   prefix: string;
   stop(): Promise<void>;
 }
@@ -52,7 +55,7 @@ export async function startStack(
       destinations: o.destinations ?? { main: options.destinationFromSim ? options.destinationFromSim(sim) : { webhookUrl: sim.webhookUrl, ...options.destination } },
     },
     {},
-  );
+  ) as StackConfig;
   const api = await startLeadgate({ config, role: options.role ?? 'all', logger: silentLogger });
   const stack: Stack = {
     api,

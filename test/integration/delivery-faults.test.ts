@@ -85,7 +85,7 @@ describe('delivery when Bitrix24 misbehaves', () => {
     expect(metrics).toMatch(/leadgate_dead_letters 1/);
     expect(metrics).toMatch(/leadgate_leads_dead_lettered_total\{destination="main",code="VALIDATION"\} 1/);
 
-    const redis = createRedis(stack.config.redis.url, 'producer');
+    const redis = createRedis(stack.config.redis, 'producer');
     await waitForRedis(redis);
     const queue = new LeadQueue(redis, { prefix: stack.prefix, destinations: ['main'], attempts: 8, deliveredRetentionSeconds: 60 });
     const dlq = new DeadLetterQueue(new DeadLetterStore(redis, stack.prefix), queue, new LeadLedger(redis, stack.prefix, 3600));

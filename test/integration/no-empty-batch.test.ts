@@ -24,7 +24,7 @@ afterAll(async () => {
 
 describe('#7 leads released while the dispatcher waits for request budget', () => {
   it('never make it send a batch with no commands', async () => {
-    const connection = createRedis(redis.url, 'worker');
+    const connection = createRedis({ url: redis.url }, 'worker');
     const dispatcher = new PortalDispatcher({
       client: createBitrix24Client('main', { webhookUrl: portal.sim.webhookUrl, timeoutMs: 5000 }, { redis: connection, prefix: portal.prefix }),
       limiter: new PortalRateLimiter(connection, portal.prefix, 'main', { drainPerSecond: 2, limit: 50 }),
