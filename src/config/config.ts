@@ -74,6 +74,10 @@ export interface Config {
     webhookRateLimit: { windowMs: number; limit: number };
   };
   worker: { host: string; port: number };
+  intake: {
+    /** Leads Redis cannot take in time go to a local journal and are queued once it answers. */
+    spool: { enabled: boolean; directory?: string; maxBytes: number; drainIntervalMs: number };
+  };
   admin: { token?: string };
   delivery: {
     originatorId: string;

@@ -4,6 +4,7 @@ import helmet from 'helmet';
 import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
 import type { IdempotencyStore } from '../queue/idempotency-store';
+import type { IntakeSpool } from '../queue/intake-spool/intake-spool';
 import type { LeadLedger } from '../queue/lead-ledger';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
@@ -25,6 +26,8 @@ export interface AppDeps {
   metrics: Metrics;
   logger: Logger;
   destinationStatus?: () => Promise<Record<string, DestinationStatus>>;
+  /** This process's intake spool, when on: /readyz shows it, GET /v1/leads/:id answers for its leads. */
+  spool?: Pick<IntakeSpool, 'find' | 'status'>;
   /** Routers of other sources (ad-platform webhooks, partner API), mounted behind the same limits. */
   sourceRouters?: Router[];
 }
@@ -37,7 +40,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.use(helmet());
 
-  app.use(operationsRouter({ redis: deps.redis, metrics: deps.metrics, role: 'api', destinationStatus: deps.destinationStatus }));
+  app.use(operationsRouter({ redis: deps.redis, metrics: deps.metrics, role: 'api', destinationStatus: deps.destinationStatus, spool: deps.spool }));
 
   const perIp = (name: string, settings: { windowMs: number; limit: number }) =>
     rateLimit({
@@ -57,7 +60,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(formsRouter(config, deps.intake, deps.idempotency));
   for (const router of deps.sourceRouters ?? []) app.use(router);
-  app.use(leadsRouter({ ledger: deps.ledger, adminToken: config.admin.token }));
+  app.use(leadsRouter({ ledger: deps.ledger, spool: deps.spool, adminToken: config.admin.token }));
 
   app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
   app.use(errorHandler({ logger: deps.logger, metrics: deps.metrics }));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { BindResult, IdempotencyStore, IdentityBinding } from '../queue/idempotency-store';
 import { HttpError, queueUnavailable } from './http-error';
+import type { Intake } from './intake';
 import { MAX_JSON_DEPTH } from '../shared/json-depth';
 import { bodyTooDeep } from './json-depth';
 
@@ -39,10 +40,14 @@ export const keyReused = (): HttpError => new HttpError(409, 'idempotency_key_re
 /**
  * Binds identities to the content they came with, before the lead is enqueued under the id derived
  * from them. Nothing here blocks a retry: a binding that reaches Redis after its request answered
- * 503 holds that same request's fingerprint, and the retry is `same`. Redis failing is a 503.
+ * 503 holds that same request's fingerprint, and the retry is `same`. Redis failing is a 503, unless
+ * the intake spools: then the binding is skipped (`new`) and the lead id derived from the identity
+ * still makes a retry the same job; only a reuse of the key with other content goes unnoticed.
  */
-export async function bindIdentities(store: Pick<IdempotencyStore, 'bind'>, bindings: IdentityBinding[]): Promise<BindResult[]> {
-  return store.bind(bindings).catch(() => {
-    throw queueUnavailable('the request could not be recorded; please retry');
+export async function bindIdentities(store: Pick<IdempotencyStore, 'bind'>, bindings: IdentityBinding[], intake?: Pick<Intake, 'canSpool' | 'logger'>): Promise<BindResult[]> {
+  return store.bind(bindings).catch((err: Error) => {
+    if (!intake?.canSpool) throw queueUnavailable('the request could not be recorded; please retry');
+    intake.logger.warn({ bindings: bindings.length, err: err.message }, 'cannot bind Idempotency-Key/external_ref (Redis unavailable); skipped, the derived lead id still dedupes retries');
+    return bindings.map((): BindResult => 'new');
   });
 }

@@ -1,59 +1,94 @@
 import type { Lead } from '../lead/lead';
+import type { IntakeSpool } from '../queue/intake-spool/intake-spool';
+import type { FetchMetaLeadJob } from '../queue/jobs';
 import type { LeadLedger } from '../queue/lead-ledger';
 import { QueueUnavailableError, type LeadQueue } from '../queue/lead-queue';
+import type { MetaLeadQueue } from '../queue/meta-lead-queue';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { HttpError, queueUnavailable } from './http-error';
 
+/** Where an accepted lead is: in Redis, or in this process's spool until Redis answers. */
+export type Accepted = 'queued' | 'spooled';
+
+/** Platform ids a route could not remember in Redis before answering: the spool's drainer does it. */
+export interface AcceptOptions {
+  seen?: { source: string; ids: string[] };
+}
+
 export interface Intake {
   metrics: Metrics;
   logger: Logger;
-  /** Enqueues a normalised lead; resolves only once Redis holds it, else throws a 503 HttpError. */
-  accept(lead: Lead): Promise<void>;
-  /** Enqueues leads all or none (one atomic write per destination), else throws a 503 HttpError. */
-  acceptMany(leads: Lead[]): Promise<void>;
+  /**
+   * True when a lead Redis cannot take is spooled instead of refused: a Redis read that would only
+   * refine the answer (an idempotency binding, a webhook's seen ids) is then skipped, not a 503.
+   */
+  canSpool: boolean;
+  /** Enqueues (or spools) a normalised lead; resolves only once it is durable, else throws a 503 HttpError. */
+  accept(lead: Lead, options?: AcceptOptions): Promise<Accepted>;
+  /** Enqueues (or spools) leads all or none (one atomic write per destination), else throws a 503 HttpError. */
+  acceptMany(leads: Lead[]): Promise<Accepted>;
+  /** Meta fetch jobs of one webhook, all or none, queued or spooled; else throws a 503 HttpError. */
+  acceptFetchJobs(jobs: FetchMetaLeadJob[]): Promise<Accepted>;
 }
 
-function unavailable(deps: { logger: Logger }, leadIds: string[], err: QueueUnavailableError): HttpError {
-  deps.logger.error({ leadIds, err: err.message }, 'cannot enqueue lead; answering 503');
-  return queueUnavailable();
-}
-
-/** The one way every route hands a lead to the queue: durable first, acknowledged second. */
+/** The one way every route hands a lead to the queue: durable first (Redis, else the spool), acknowledged second. */
 export function createIntake(deps: {
   queue: Pick<LeadQueue, 'enqueue' | 'enqueueMany'>;
+  metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
   ledger: Pick<LeadLedger, 'recordQueued'>;
+  spool?: Pick<IntakeSpool, 'spoolLeads' | 'spoolMetaJobs'>;
   metrics: Metrics;
   logger: Logger;
 }): Intake {
+  const { spool, logger } = deps;
   return {
     metrics: deps.metrics,
-    logger: deps.logger,
-    async accept(lead) {
-      try {
-        await deps.queue.enqueue(lead);
-      } catch (err) {
-        if (err instanceof QueueUnavailableError) throw unavailable(deps, [lead.id], err);
-        throw err;
-      }
-      await recorded(lead);
+    logger,
+    canSpool: spool !== undefined,
+    async accept(lead, options = {}) {
+      return durably([lead.id], () => deps.queue.enqueue(lead), () => spool!.spoolLeads([lead], options.seen), async () => recorded(lead));
     },
     async acceptMany(leads) {
-      if (leads.length === 0) return;
-      try {
-        await deps.queue.enqueueMany(leads);
-      } catch (err) {
-        if (err instanceof QueueUnavailableError) throw unavailable(deps, leads.map((l) => l.id), err);
-        throw err;
-      }
-      for (const lead of leads) await recorded(lead);
+      if (leads.length === 0) return 'queued';
+      const ids = leads.map((l) => l.id);
+      return durably(ids, () => deps.queue.enqueueMany(leads), () => spool!.spoolLeads(leads), async () => {
+        for (const lead of leads) await recorded(lead);
+      });
+    },
+    async acceptFetchJobs(jobs) {
+      if (jobs.length === 0) return 'queued';
+      return durably(jobs.map((j) => j.leadId), () => deps.metaQueue.enqueueAll(jobs), () => spool!.spoolMetaJobs(jobs), async () => undefined);
     },
   };
 
+  async function durably(leadIds: string[], enqueue: () => Promise<void>, toSpool: () => Promise<void>, afterQueued: () => Promise<void>): Promise<Accepted> {
+    try {
+      await enqueue();
+    } catch (err) {
+      if (!(err instanceof QueueUnavailableError)) throw err;
+      if (!spool) throw refused(leadIds, err.message);
+      try {
+        await toSpool();
+      } catch (spoolErr) {
+        throw refused(leadIds, `${err.message}; spool: ${(spoolErr as Error).message}`);
+      }
+      logger.info({ leadIds, err: err.message }, 'lead spooled; it is queued once Redis answers');
+      return 'spooled';
+    }
+    await afterQueued();
+    return 'queued';
+  }
+
+  function refused(leadIds: string[], reason: string): HttpError {
+    logger.error({ leadIds, err: reason }, 'cannot enqueue lead; answering 503');
+    return queueUnavailable();
+  }
+
   async function recorded(lead: Lead): Promise<void> {
     // The job is durable; a failed status write only costs GET /v1/leads/:id its early answer.
-    await deps.ledger.recordQueued(lead).catch((err: Error) => deps.logger.warn({ leadId: lead.id, err: err.message }, 'cannot record lead status'));
+    await deps.ledger.recordQueued(lead).catch((err: Error) => logger.warn({ leadId: lead.id, err: err.message }, 'cannot record lead status'));
     deps.metrics.queued.inc({ source: lead.source.kind, destination: lead.destination });
-    deps.logger.info({ leadId: lead.id, source: `${lead.source.kind}:${lead.source.name}`, destination: lead.destination }, 'lead queued');
+    logger.info({ leadId: lead.id, source: `${lead.source.kind}:${lead.source.name}`, destination: lead.destination }, 'lead queued');
   }
 }

@@ -3,7 +3,6 @@ import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
 import type { IdempotencyStore } from '../queue/idempotency-store';
 import type { LeadLedger } from '../queue/lead-ledger';
-import type { MetaLeadQueue } from '../queue/meta-lead-queue';
 import type { SeenIds } from '../queue/seen-ids';
 import type { Intake } from './intake';
 import { googleWebhookRouter } from './routes/google-webhook';
@@ -15,7 +14,6 @@ export interface SourceRouterDeps {
   redis: RedisClient;
   intake: Intake;
   ledger: Pick<LeadLedger, 'get'>;
-  metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
   seen: Pick<SeenIds, 'seenAmong' | 'remember'>;
   idempotency: Pick<IdempotencyStore, 'bind'>;
 }
@@ -29,7 +27,7 @@ export function createSourceRouters(deps: SourceRouterDeps): Router[] {
   const { config, intake } = deps;
   const sources = config.sources ?? { partners: {} };
   return [
-    metaWebhookRouter({ meta: sources.meta, seen: deps.seen, metaQueue: deps.metaQueue, metrics: intake.metrics, logger: intake.logger }),
+    metaWebhookRouter({ meta: sources.meta, seen: deps.seen, intake, metrics: intake.metrics, logger: intake.logger }),
     googleWebhookRouter({ google: sources.google, bodyLimit: config.http.bodyLimit, seen: deps.seen, intake }),
     partnersRouter({
       partners: sources.partners,

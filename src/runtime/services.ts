@@ -21,6 +21,8 @@ import { Metrics } from '../shared/metrics';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../worker/delivery-worker';
 import { readBreakerState, type BreakerState } from '../worker/destination-breaker';
 import { startMetaFetchWorker, type MetaFetchWorker } from '../worker/meta-fetch-worker';
+import { openIntakeSpool } from './open-intake-spool';
+import type { IntakeSpool } from '../queue/intake-spool/intake-spool';
 
 export type Role = 'api' | 'worker' | 'all';
 
@@ -126,6 +128,7 @@ export async function startLeadgate(options: {
   let server: Server;
   let port: number;
   let host: string;
+  let spool: IntakeSpool | undefined;
   if (role === 'worker') {
     const app = express();
     app.use(operationsRouter({ redis: workerRedis!, metrics, role, destinationStatus }));
@@ -133,7 +136,9 @@ export async function startLeadgate(options: {
     port = config.worker.port;
     host = config.worker.host;
   } else {
-    const intake = createIntake({ queue, ledger, metrics, logger });
+    const seen = new SeenIds(producer, prefix);
+    spool = await openIntakeSpool(config, { queue, metaQueue, ledger, seen, ping: () => producer.ping(), metrics, logger });
+    const intake = createIntake({ queue, metaQueue, ledger, spool, metrics, logger });
     const idempotency = new IdempotencyStore(producer, prefix);
     const app = createApp({
       config,
@@ -144,14 +149,14 @@ export async function startLeadgate(options: {
       metrics,
       logger,
       destinationStatus,
+      spool,
       sourceRouters: [
         ...createSourceRouters({
           config,
           redis: producer,
           intake,
           ledger,
-          metaQueue,
-          seen: new SeenIds(producer, prefix),
+          seen,
           idempotency,
         }),
         ...(options.sourceRouters?.({ config, intake, redis: producer }) ?? []),
@@ -188,7 +193,7 @@ export async function startLeadgate(options: {
       stopping ??= (async () => {
         logger.info({ role }, 'shutting down');
         await closeServer(server);
-        await Promise.all([workers?.close(), metaWorker?.close()]);
+        await Promise.all([workers?.close(), metaWorker?.close(), spool?.close()]);
         await queue.close();
         await metaQueue.close();
         producer.disconnect();

@@ -115,6 +115,47 @@ export class Metrics {
   });
 
 
+  readonly spooled = new Counter({
+    name: 'leadgate_spool_spooled_total',
+    help: 'Leads written to the local intake spool because Redis could not take them, by source kind.',
+    labelNames: ['source'] as const,
+    registers: [this.registry],
+  });
+
+  readonly spoolDrained = new Counter({
+    name: 'leadgate_spool_drained_total',
+    help: 'Spooled leads moved into their queue once Redis answered (a lead drained again after a crash counts again).',
+    registers: [this.registry],
+  });
+
+  readonly spoolCorrupt = new Counter({
+    name: 'leadgate_spool_corrupt_records_total',
+    help: 'Spool records skipped on reading, by kind: torn (a write cut short by a crash, never acknowledged), checksum, unreadable.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
+
+  /** The spool's depth and the age of its oldest lead, read from this process's own spool when scraped. */
+  observeSpool(read: () => { leads: number; oldestSeconds: number }): void {
+    new Gauge({
+      name: 'leadgate_spool_leads',
+      help: 'Leads in this API process\'s intake spool, waiting for Redis.',
+      registers: [this.registry],
+      collect() {
+        this.set(read().leads);
+      },
+    });
+    new Gauge({
+      name: 'leadgate_spool_oldest_seconds',
+      help: 'Age of the oldest lead in this API process\'s intake spool (0 when empty).',
+      registers: [this.registry],
+      collect() {
+        this.set(read().oldestSeconds);
+      },
+    });
+  }
+
+
   /**
    * Backlog per destination and state, paused destinations and the dead-letter count, read from Redis when scraped (so
    * every process reports the shared truth, not its own share). `observeBacklog` supplies the reader.

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from '../../src/config/config';
 import { buildConfig } from '../../src/config/load-config';
 import { startLeadgate, type Role, type RunningLeadgate } from '../../src/runtime/services';
@@ -42,9 +45,12 @@ export async function startStack(
   const prefix = uniquePrefix(name);
   const redisUrl = options.redisUrl ?? SHARED_REDIS_URL;
   const o = options.overrides ?? {};
+  const spoolDirectory = mkdtempSync(join(tmpdir(), `leadgate-spool-${name}-`));
   const config = buildConfig(
     {
       acceptAnyForm: true,
+      // Every stack its own spool: port 0 would otherwise make them all share data/spool/api-0.
+      intake: { spool: { directory: spoolDirectory, drainIntervalMs: 100 } },
       forms: {},
       ...o,
       redis: { url: redisUrl, prefix },
@@ -66,6 +72,7 @@ export async function startStack(
       // A test may swap in another process (stack.api = …); stop whichever runs now.
       await stack.api.stop();
       await sim.close();
+      rmSync(spoolDirectory, { recursive: true, force: true });
       if (!options.redisUrl) await dropPrefix(prefix).catch(() => undefined);
     },
   };

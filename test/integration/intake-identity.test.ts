@@ -30,6 +30,8 @@ beforeAll(async () => {
     redisUrl: redis.url,
     role: 'api',
     overrides: {
+      // The 503 path: with the spool on, these submissions would be spooled (test/integration/intake-spool.test.ts).
+      intake: { spool: { enabled: false } },
       sources: {
         google: { keys: [GOOGLE_KEY] },
         meta: { appSecret: APP_SECRET, verifyToken: 'verify-identity', graphUrl: 'http://127.0.0.1:9', pages: { [PAGE_ID]: { accessToken: 'EAAB-page' } } },

@@ -9,7 +9,8 @@ let stack: Stack;
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
-  stack = await startStack('redis-outage', { redisUrl: redis.url });
+  // The spool off: what intake answers when it cannot store a lead at all (the spool's own spec is intake-spool.test.ts).
+  stack = await startStack('redis-outage', { redisUrl: redis.url, overrides: { intake: { spool: { enabled: false } } } });
 });
 
 afterAll(async () => {
@@ -17,7 +18,7 @@ afterAll(async () => {
   await redis.destroy();
 });
 
-describe('when Redis is unavailable', () => {
+describe('when Redis is unavailable and the intake spool is off', () => {
   it('answers 503 with Retry-After instead of acknowledging a lead it cannot store, and recovers', async () => {
     await redis.stop();
     const refused = await postJson(`${stack.api.url}/v1/forms/contact`, { email: 'lost@example.com' });

@@ -9,7 +9,6 @@ import { googleWebhookRouter } from '../../src/http/routes/google-webhook';
 import { metaWebhookRouter } from '../../src/http/routes/meta-webhook';
 import type { Lead } from '../../src/lead/lead';
 import type { FetchMetaLeadJob } from '../../src/queue/jobs';
-import { QueueUnavailableError } from '../../src/queue/lead-queue';
 import { SeenIds } from '../../src/queue/seen-ids';
 import { silentLogger } from '../../src/shared/logger';
 import { Metrics } from '../../src/shared/metrics';
@@ -35,29 +34,31 @@ beforeAll(async () => {
   prefix = uniquePrefix('webhook-enqueue-failure');
   seen = new SeenIds(redis, prefix);
   const metrics = new Metrics();
+  // The intake with the spool off: what Redis does not take is refused with 503.
   const intake: Intake = {
     metrics,
     logger: silentLogger,
+    canSpool: false,
     async accept(lead) {
       if (failNext > 0) {
         failNext -= 1;
         throw new HttpError(503, 'queue_unavailable', 'the lead could not be stored; please retry');
       }
       leads.push(lead);
+      return 'queued';
     },
-    acceptMany: async () => undefined,
-  };
-  const metaQueue = {
-    async enqueueAll(jobs: FetchMetaLeadJob[]) {
+    acceptMany: async () => 'queued',
+    async acceptFetchJobs(jobs: FetchMetaLeadJob[]) {
       if (failNext > 0) {
         failNext -= 1;
-        throw new QueueUnavailableError(new Error('Redis did not answer in time'));
+        throw new HttpError(503, 'queue_unavailable', 'the lead could not be stored; please retry');
       }
       metaJobs.push(...jobs);
+      return 'queued';
     },
   };
   const app = express();
-  app.use(metaWebhookRouter({ meta: metaConfig(), seen, metaQueue, metrics, logger: silentLogger }));
+  app.use(metaWebhookRouter({ meta: metaConfig(), seen, intake, metrics, logger: silentLogger }));
   app.use(googleWebhookRouter({ google: googleConfig(), bodyLimit: '64kb', seen, intake }));
   app.use(errorHandler({ logger: silentLogger, metrics }));
   server = app.listen(0, '127.0.0.1');

@@ -37,7 +37,7 @@ function appWithAllSources(): Express {
   // Rate-limit stores load their scripts at construction; a call that never settles keeps this offline.
   const redis = { call: () => new Promise(() => undefined) } as unknown as Redis;
   const metrics = new Metrics();
-  const intake: Intake = { metrics, logger: silentLogger, accept: async () => undefined, acceptMany: async () => undefined };
+  const intake: Intake = { metrics, logger: silentLogger, canSpool: false, accept: async () => 'queued', acceptMany: async () => 'queued', acceptFetchJobs: async () => 'queued' };
   const ledger = { get: async () => undefined };
   const unused = async (): Promise<never> => {
     throw new Error('not used');
@@ -48,7 +48,6 @@ function appWithAllSources(): Express {
     redis,
     intake,
     ledger,
-    metaQueue: { enqueueAll: unused },
     seen: { seenAmong: unused, remember: unused },
     idempotency,
   });

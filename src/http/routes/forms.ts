@@ -6,7 +6,7 @@ import { formSubmissionToLead } from '../../sources/website-form';
 import { HttpError, validationFailed } from '../http-error';
 import { bindIdentities, idempotencyKey, keyReused, requestFingerprint } from '../idempotency';
 import type { IdempotencyStore } from '../../queue/idempotency-store';
-import type { Intake } from '../intake';
+import type { Accepted, Intake } from '../intake';
 import { applyFormCors, isOriginAllowed } from '../form-cors';
 import { readFormBody } from '../read-form-body';
 import { toSubmittedFields } from '../validate-submission';
@@ -76,6 +76,7 @@ export function formsRouter(config: Config, deps: Intake, idempotency: Pick<Idem
       // comes from the key, so a retry is the same job even when the first answer was lost or a 503.
       const key = res.locals.wantsHtml ? undefined : idempotencyKey(req.get('idempotency-key'));
       const id = key === undefined ? newLeadId() : deriveLeadId({ kind: 'form', scope: formId, id: key });
+      let status: Accepted = 'queued';
       if (form.honeypot && shape.fields[form.honeypot]?.trim()) {
         // Bots learn nothing: the answer looks exactly like an accepted lead.
         deps.metrics.spam.inc({ source: 'form', reason: 'honeypot' });
@@ -96,17 +97,17 @@ export function formsRouter(config: Config, deps: Intake, idempotency: Pick<Idem
         if (key !== undefined) {
           // Bound only once the submission is valid, so a corrected retry may reuse the key.
           const fingerprint = requestFingerprint(`POST /v1/forms/${formId}`, shape.fields);
-          const [bound] = await bindIdentities(idempotency, [{ scope: `form:${formId}`, key, fingerprint }]);
+          const [bound] = await bindIdentities(idempotency, [{ scope: `form:${formId}`, key, fingerprint }], deps);
           if (bound === 'other') throw keyReused();
           if (bound === 'same') res.setHeader('Idempotent-Replayed', 'true');
         }
-        await deps.accept(mapped.value);
+        status = await deps.accept(mapped.value);
       }
       if (res.locals.wantsHtml) {
         res.redirect(303, form.redirect?.success ?? `/v1/forms/${encodeURIComponent(formId)}/thanks`);
         return;
       }
-      res.status(202).json({ id, status: 'queued' });
+      res.status(202).json({ id, status });
     },
   );
 

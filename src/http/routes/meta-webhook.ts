@@ -1,8 +1,6 @@
 import express, { Router, type Request } from 'express';
 import { deriveLeadId } from '../../lead/lead-id';
 import type { FetchMetaLeadJob } from '../../queue/jobs';
-import { QueueUnavailableError } from '../../queue/lead-queue';
-import type { MetaLeadQueue } from '../../queue/meta-lead-queue';
 import type { SeenIds } from '../../queue/seen-ids';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
@@ -12,6 +10,7 @@ import { answerMetaSubscription } from '../../sources/meta/subscription';
 import { verifyMetaSignature } from '../../sources/meta/verify-signature';
 import type { MetaSourceConfig } from '../../config/sources-config';
 import { HttpError, queueUnavailable } from '../http-error';
+import type { Accepted, Intake } from '../intake';
 
 export const META_WEBHOOK_PATH = '/v1/webhooks/meta';
 
@@ -21,7 +20,7 @@ export const META_WEBHOOK_BODY_LIMIT = '1mb';
 export interface MetaWebhookDeps {
   meta?: MetaSourceConfig;
   seen: Pick<SeenIds, 'seenAmong' | 'remember'>;
-  metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
+  intake: Pick<Intake, 'acceptFetchJobs' | 'canSpool'>;
   metrics: Metrics;
   logger: Logger;
 }
@@ -82,20 +81,31 @@ export function metaWebhookRouter(deps: MetaWebhookDeps): Router {
   async function takeIn(notifications: LeadgenNotification[]): Promise<MetaWebhookAnswer> {
     const jobs: FetchMetaLeadJob[] = [];
     let duplicates = 0;
+    let outcome: Accepted = 'queued';
     const receivedAt = new Date().toISOString();
     try {
       const firsts = firstOfEach(notifications);
-      const seen = await deps.seen.seenAmong('meta', firsts.map((n) => n.leadgenId));
+      const seen = await deps.seen.seenAmong('meta', firsts.map((n) => n.leadgenId)).catch((err: Error) => {
+        if (!deps.intake.canSpool) throw err;
+        // Lead ids and job ids come from leadgen_id: a repeat spooled now is the same job when drained.
+        logger.warn({ err: err.message }, 'cannot read seen Meta lead ids (Redis unavailable); taking the notifications in');
+        return firsts.map(() => false);
+      });
       firsts.forEach((notification, i) => {
         if (seen[i]) duplicates += 1;
         // The lead id comes from the leadgen_id: a retry after a 503 whose job landed anyway is the same lead.
         else jobs.push({ v: 1, notification, leadId: deriveLeadId({ kind: 'meta', scope: '', id: notification.leadgenId }), receivedAt });
       });
-      await deps.metaQueue.enqueueAll(jobs);
+      outcome = await deps.intake.acceptFetchJobs(jobs);
     } catch (err) {
-      // Whatever failed (Redis down, hung), nothing was acknowledged: Meta must retry.
-      logger.error({ leads: jobs.length, err: (err as Error).message, queueDown: err instanceof QueueUnavailableError }, 'cannot queue Meta notifications; answering 503');
+      // Whatever failed (Redis down, hung, spool full), nothing was acknowledged: Meta must retry.
+      logger.error({ leads: jobs.length, err: (err as Error).message }, 'cannot queue Meta notifications; answering 503');
       throw notificationUnstored();
+    }
+    if (outcome === 'spooled') {
+      // The drainer remembers the ids once the jobs are queued.
+      logger.info({ spooled: jobs.length, duplicates }, 'Meta notifications spooled');
+      return { received: notifications.length, queued: jobs.length, duplicates };
     }
     // The jobs are durable now; a failed write here only shortens how long the ids are remembered.
     const queued = jobs.map((job) => job.notification.leadgenId);

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { RedisClient } from '../../shared/redis-client';
+import type { IntakeSpool } from '../../queue/intake-spool/intake-spool';
 import type { Metrics } from '../../shared/metrics';
 
 /** Liveness, readiness and Prometheus metrics: served by API and worker processes alike. */
@@ -16,6 +17,8 @@ export interface OperationsDeps {
   role: string;
   /** Circuit-breaker state per destination, shown in /readyz so a paused portal is visible. */
   destinationStatus?: () => Promise<Record<string, DestinationStatus>>;
+  /** The API's intake spool: while it holds leads, or Redis is away but the spool takes them, the API is `degraded`, not unready. */
+  spool?: Pick<IntakeSpool, 'status'>;
 }
 
 export function operationsRouter(deps: OperationsDeps): Router {
@@ -37,9 +40,17 @@ export function operationsRouter(deps: OperationsDeps): Router {
       // A paused destination does not make this process unready (it still takes and keeps leads), but operators see it here.
       const destinations = deps.destinationStatus ? await deps.destinationStatus() : undefined;
       const paused = destinations ? Object.entries(destinations).filter(([, d]) => d.open).map(([name]) => name) : [];
-      res.json({ status: paused.length > 0 ? 'degraded' : 'ready', redis: 'ok', ...(destinations ? { destinations } : {}) });
+      const spool = deps.spool?.status();
+      const degraded = paused.length > 0 || (spool?.leads ?? 0) > 0;
+      res.json({ status: degraded ? 'degraded' : 'ready', redis: 'ok', ...(destinations ? { destinations } : {}), ...(spool ? { spool } : {}) });
     } catch (err) {
-      res.status(503).json({ status: 'not_ready', redis: (err as Error).message });
+      const spool = deps.spool?.status();
+      // Intake still answers 202 while the spool has room: keep the process in the load balancer.
+      if (spool && spool.bytes < spool.maxBytes) {
+        res.json({ status: 'degraded', redis: (err as Error).message, spool });
+        return;
+      }
+      res.status(503).json({ status: 'not_ready', redis: (err as Error).message, ...(spool ? { spool } : {}) });
     } finally {
       clearTimeout(timer);
     }

@@ -13,7 +13,7 @@ import { HttpError, validationFailed } from '../http-error';
 import { bindIdentities, idempotencyKey, keyReused, requestFingerprint } from '../idempotency';
 import { jsonDepthWithin } from '../../shared/json-depth';
 import { bodyTooDeep } from '../json-depth';
-import type { Intake } from '../intake';
+import type { Accepted, Intake } from '../intake';
 import { partnerRateLimit } from '../partner-rate-limit';
 
 export const PARTNER_LEADS_PATH = '/v1/partners/leads';
@@ -35,7 +35,7 @@ export interface PartnersDeps {
 }
 
 export type BatchItemResult =
-  | { index: number; id: string; status: 'queued'; external_ref?: string }
+  | { index: number; id: string; status: Accepted; external_ref?: string }
   | { index: number; error: 'validation_failed' | 'external_ref_reused'; details: FieldError[] };
 
 /**
@@ -70,8 +70,8 @@ function refBinding(name: string, lead: Lead, item: unknown): IdentityBinding[] 
 
 const refReused = (): FieldError => ({ field: '/external_ref', message: 'was sent earlier with other content; send changes under a new external_ref' });
 
-function accepted(lead: Lead): { id: string; status: 'queued'; external_ref?: string } {
-  return { id: lead.id, status: 'queued', ...(lead.source.externalId ? { external_ref: lead.source.externalId } : {}) };
+function accepted(lead: Lead, status: Accepted = 'queued'): { id: string; status: Accepted; external_ref?: string } {
+  return { id: lead.id, status, ...(lead.source.externalId ? { external_ref: lead.source.externalId } : {}) };
 }
 
 /** The partner's view of a lead's status (snake_case, like the request schema). */
@@ -138,12 +138,11 @@ export function partnersRouter(deps: PartnersDeps): Router {
     const result = toLead(req.body, name, partners[name]!, idFrom(name, key));
     if (!result.ok) throw validationFailed(result.errors);
     const keyBinding = key === undefined ? [] : [{ scope: `partner:${name}`, key, fingerprint: requestFingerprint(`POST ${PARTNER_LEADS_PATH}`, req.body) }];
-    const bound = await bindIdentities(deps.idempotency, [...keyBinding, ...refBinding(name, result.lead, req.body)]);
+    const bound = await bindIdentities(deps.idempotency, [...keyBinding, ...refBinding(name, result.lead, req.body)], intake);
     if (keyBinding.length > 0 && bound[0] === 'other') throw keyReused();
     if (bound.includes('other')) throw new HttpError(409, 'external_ref_reused', 'this external_ref was sent earlier with other content; send changes under a new external_ref', [refReused()]);
     if (bound.length > 0 && bound.every((b) => b === 'same')) res.setHeader('Idempotent-Replayed', 'true');
-    await intake.accept(result.lead);
-    res.status(202).json(accepted(result.lead));
+    res.status(202).json(accepted(result.lead, await intake.accept(result.lead)));
   });
 
   router.post(PARTNER_BATCH_PATH, ...json(PARTNER_BATCH_BODY_LIMIT), async (req, res) => {
@@ -164,7 +163,7 @@ export function partnersRouter(deps: PartnersDeps): Router {
 
     const keyBinding = key === undefined ? [] : [{ scope: `partner:${name}`, key, fingerprint: requestFingerprint(`POST ${PARTNER_BATCH_PATH}`, req.body) }];
     const withRef = valid.filter(({ lead }) => lead.source.externalId);
-    const bound = await bindIdentities(deps.idempotency, [...keyBinding, ...withRef.flatMap(({ index, lead }) => refBinding(name, lead, items[index]))]);
+    const bound = await bindIdentities(deps.idempotency, [...keyBinding, ...withRef.flatMap(({ index, lead }) => refBinding(name, lead, items[index]))], intake);
     if (keyBinding.length > 0 && bound[0] === 'other') throw keyReused();
     if (keyBinding.length > 0 && bound[0] === 'same') res.setHeader('Idempotent-Replayed', 'true');
     const refused = new Set(withRef.filter((_, i) => bound[keyBinding.length + i] === 'other').map(({ index }) => index));
@@ -174,7 +173,9 @@ export function partnersRouter(deps: PartnersDeps): Router {
     }
     // All valid items in one atomic write: a 503 means none was stored and the batch can be resent as is.
     const leads = valid.filter(({ index }) => !refused.has(index)).map(({ lead }) => lead);
-    await intake.acceptMany(leads);
+    if ((await intake.acceptMany(leads)) === 'spooled') {
+      for (const item of results) if ('status' in item) item.status = 'spooled';
+    }
     res.status(leads.length === items.length ? 202 : 207).json({ results });
   });
 

@@ -1,0 +1,103 @@
+import type { Logger } from '../../shared/logger';
+import type { Metrics } from '../../shared/metrics';
+import type { LeadLedger } from '../lead-ledger';
+import { QueueUnavailableError, type LeadQueue } from '../lead-queue';
+import type { MetaLeadQueue } from '../meta-lead-queue';
+import type { SeenIds } from '../seen-ids';
+import type { SpoolJournal } from './spool-journal';
+import type { SpoolEntry } from './spool-record';
+
+export interface SpoolDrainerDeps {
+  journal: SpoolJournal;
+  queue: Pick<LeadQueue, 'enqueueMany'>;
+  metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
+  ledger: Pick<LeadLedger, 'recordQueued'>;
+  seen: Pick<SeenIds, 'remember'>;
+  /** Answers when Redis does: only then is the segment being written closed for draining. */
+  ping(): Promise<unknown>;
+  metrics: Metrics;
+  logger: Logger;
+  intervalMs?: number;
+  /** Entries per Redis round trip: small, so live intake is never queued behind a long drain. */
+  batchEntries?: number;
+}
+
+/**
+ * Moves spooled entries into their queues, oldest first, as soon as Redis answers: under the same
+ * lead id and job id they were answered with, so an entry whose write had in fact landed (Redis slow,
+ * not down), or that is drained again after a crash, is the same job and never a second lead.
+ */
+export class SpoolDrainer {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+  /** Called after every pass: the spool logs when it has become empty. */
+  onPass?: () => void;
+
+  constructor(private readonly deps: SpoolDrainerDeps) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.drain(), this.deps.intervalMs ?? 500);
+    this.timer.unref();
+    void this.drain();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** One pass; a pass already under way is joined, not doubled. Resolves when the pass ends. */
+  drain(): Promise<void> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+      this.onPass?.();
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const { journal, logger } = this.deps;
+    if (journal.index.leads === 0 && journal.sealedSegments().length === 0) return;
+    try {
+      await this.deps.ping();
+      await journal.seal();
+      for (const segment of journal.sealedSegments()) {
+        const { entries, damaged } = await journal.readSegment(segment);
+        const size = this.deps.batchEntries ?? 20;
+        while (segment.drained < entries.length) {
+          if (this.stopped) return;
+          const batch = entries.slice(segment.drained, segment.drained + size);
+          await this.enqueue(batch);
+          segment.drained += batch.length;
+          // Let requests in: a long backlog drains between them, not instead of them.
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+        await journal.removeSegment(segment, damaged);
+      }
+    } catch (err) {
+      // Redis still away: the next tick tries again. Anything else is worth a line.
+      if (!(err instanceof QueueUnavailableError)) logger.debug({ err: (err as Error).message }, 'intake spool: drain paused');
+    }
+  }
+
+  private async enqueue(entries: SpoolEntry[]): Promise<void> {
+    const { journal, metrics, logger } = this.deps;
+    const leads = entries.flatMap((e) => (e.kind === 'leads' ? e.leads : []));
+    const jobs = entries.flatMap((e) => (e.kind === 'meta' ? e.jobs : []));
+    if (leads.length > 0) await this.deps.queue.enqueueMany(leads);
+    if (jobs.length > 0) await this.deps.metaQueue.enqueueAll(jobs);
+    // The jobs are durable; what follows only restores what the routes would have written had Redis answered.
+    await Promise.all(leads.map((lead) => this.deps.ledger.recordQueued(lead))).catch((err: Error) => logger.warn({ err: err.message }, 'cannot record status of drained leads'));
+    const remember = [
+      ...entries.flatMap((e) => (e.kind === 'leads' && e.seen ? [e.seen] : [])),
+      ...(jobs.length > 0 ? [{ source: 'meta', ids: jobs.map((j) => j.notification.leadgenId) }] : []),
+    ];
+    await Promise.all(remember.map((r) => this.deps.seen.remember(r.source, r.ids))).catch((err: Error) => logger.warn({ err: err.message }, 'cannot remember platform ids of drained leads'));
+    for (const lead of leads) metrics.queued.inc({ source: lead.source.kind, destination: lead.destination });
+    for (const entry of entries) journal.index.remove(entry);
+    metrics.spoolDrained.inc(leads.length + jobs.length);
+    logger.info({ leadIds: [...leads.map((l) => l.id), ...jobs.map((j) => j.leadId)] }, 'spooled leads queued');
+  }
+}
