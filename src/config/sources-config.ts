@@ -26,9 +26,26 @@ export interface MetaPageConfig {
   forms?: Record<string, MetaFormConfig>;
 }
 
+/** The backfill poller: off unless configured. */
+export interface MetaBackfillConfig {
+  intervalMinutes: number;
+  /** At most 72 (the seen-ids memory), checked by the schema. */
+  lookbackHours: number;
+}
+
+export interface MetaTokenHealthConfig {
+  checkIntervalHours: number;
+  warnDays: number;
+  pausedRecheckMinutes: number;
+}
+
 export interface MetaSourceConfig {
   /** App secret: signs webhooks and keys appsecret_proof. Absent: the webhook endpoint is off. */
   appSecret?: string;
+  /** With appSecret, the app token debug_token is asked with; absent: each Page token inspects itself. */
+  appId?: string;
+  backfill?: MetaBackfillConfig;
+  tokenHealth: MetaTokenHealthConfig;
   /** Token typed in the app's webhook settings; absent: the handshake always fails. */
   verifyToken?: string;
   graphUrl: string;

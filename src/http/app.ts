@@ -14,7 +14,7 @@ import { SharedRateLimitStore } from './shared-rate-limit-store';
 import type { Intake } from './intake';
 import { formsRouter } from './routes/forms';
 import { leadsRouter } from './routes/leads';
-import { operationsRouter, type DestinationStatus } from './routes/operations';
+import { operationsRouter, type DestinationStatus, type MetaPageStatus } from './routes/operations';
 
 export interface AppDeps {
   config: Config;
@@ -26,6 +26,8 @@ export interface AppDeps {
   metrics: Metrics;
   logger: Logger;
   destinationStatus?: () => Promise<Record<string, DestinationStatus>>;
+  /** Meta Page-token health, shown in /readyz. */
+  metaPages?: () => Promise<Record<string, MetaPageStatus>>;
   /** This process's intake spool, when on: /readyz shows it, GET /v1/leads/:id answers for its leads. */
   spool?: Pick<IntakeSpool, 'find' | 'status'>;
   /** Routers of other sources (ad-platform webhooks, partner API), mounted behind the same limits. */
@@ -40,7 +42,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.use(helmet());
 
-  app.use(operationsRouter({ redis: deps.redis, metrics: deps.metrics, role: 'api', destinationStatus: deps.destinationStatus, spool: deps.spool }));
+  app.use(operationsRouter({ redis: deps.redis, metrics: deps.metrics, role: 'api', destinationStatus: deps.destinationStatus, metaPages: deps.metaPages, spool: deps.spool }));
 
   const perIp = (name: string, settings: { windowMs: number; limit: number }) =>
     rateLimit({

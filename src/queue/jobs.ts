@@ -1,4 +1,5 @@
 import type { Lead } from '../lead/lead';
+import { deriveLeadId } from '../lead/lead-id';
 import type { LeadgenNotification } from '../lead/leadgen-notification';
 
 /** The first payload: written by leadgate before replays could ask for a lookup. Still read. */
@@ -84,6 +85,14 @@ export interface FetchMetaLeadJobV1 {
   receivedAt: string;
 }
 export type FetchMetaLeadJob = FetchMetaLeadJobV1;
+
+/**
+ * The fetch job of an announced lead, whichever path found it (webhook, backfill): the lead id comes
+ * from the leadgen_id, so both paths make the same job and the same delivery.
+ */
+export function fetchMetaLeadJob(notification: LeadgenNotification, receivedAt: string): FetchMetaLeadJobV1 {
+  return { v: 1, notification, leadId: deriveLeadId({ kind: 'meta', scope: '', id: notification.leadgenId }), receivedAt };
+}
 
 export const FETCH_META_LEAD_JOB = 'fetch-meta-lead';
 

@@ -21,6 +21,7 @@ import { Metrics } from '../shared/metrics';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../worker/delivery-worker';
 import { readBreakerState, type BreakerState } from '../worker/destination-breaker';
 import { startMetaFetchWorker, type MetaFetchWorker } from '../worker/meta-fetch-worker';
+import { metaPageReaders, openMetaTokenStore } from '../worker/meta-token-store';
 import { openIntakeSpool } from './open-intake-spool';
 import type { IntakeSpool } from '../queue/intake-spool/intake-spool';
 
@@ -125,13 +126,18 @@ export async function startLeadgate(options: {
     paused: Object.fromEntries(Object.entries(await destinationStatus()).map(([name, state]) => [name, state.open])),
   }));
 
+  // Page-token health as the workers found it: every process shows it in /readyz and /metrics.
+  const meta = config.sources?.meta;
+  const metaPages = meta?.appSecret ? metaPageReaders(openMetaTokenStore(producer, prefix, meta.tokenHealth), meta.pages) : undefined;
+  if (metaPages) metrics.observeMetaTokens(metaPages.gauges);
+
   let server: Server;
   let port: number;
   let host: string;
   let spool: IntakeSpool | undefined;
   if (role === 'worker') {
     const app = express();
-    app.use(operationsRouter({ redis: workerRedis!, metrics, role, destinationStatus }));
+    app.use(operationsRouter({ redis: workerRedis!, metrics, role, destinationStatus, ...(metaPages ? { metaPages: metaPages.statuses } : {}) }));
     server = createHttpServer(app, config.http);
     port = config.worker.port;
     host = config.worker.host;
@@ -149,6 +155,7 @@ export async function startLeadgate(options: {
       metrics,
       logger,
       destinationStatus,
+      ...(metaPages ? { metaPages: metaPages.statuses } : {}),
       spool,
       sourceRouters: [
         ...createSourceRouters({
@@ -171,6 +178,8 @@ export async function startLeadgate(options: {
     ? startMetaFetchWorker({
         config,
         redis: workerBull!,
+        state: workerRedis,
+        metaQueue,
         queue,
         ledger: new LeadLedger(workerRedis, prefix, config.delivery.statusRetentionSeconds),
         deadLetters: new DeadLetterStore(workerRedis, prefix),

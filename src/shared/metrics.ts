@@ -91,6 +91,53 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly metaBackfilled = new Counter({
+    name: 'leadgate_meta_backfilled_total',
+    help: 'Meta leads no webhook brought, found by the backfill poller and queued, by Page.',
+    labelNames: ['page'] as const,
+    registers: [this.registry],
+  });
+
+  readonly metaBackfillErrors = new Counter({
+    name: 'leadgate_meta_backfill_errors_total',
+    help: 'Backfill polls of a Page that failed, by Page and kind (rate_limited, transient, auth, permission, request, queue).',
+    labelNames: ['page', 'kind'] as const,
+    registers: [this.registry],
+  });
+
+  /**
+   * Page-token health as the workers last found it (read from Redis when scraped, so an API process
+   * shows it too): ok 1/0 and seconds until the token or its data access expires (+Inf: never).
+   */
+  observeMetaTokens(read: () => Promise<Record<string, { ok: boolean; expiresInSeconds?: number }>>): void {
+    type Tokens = Awaited<ReturnType<typeof read>>;
+    let pending: Promise<Tokens> | undefined;
+    const snapshot = (): Promise<Tokens> =>
+      (pending ??= read().catch(() => ({}) as Tokens).finally(() => setTimeout(() => (pending = undefined), 0)));
+    new Gauge({
+      name: 'leadgate_meta_token_ok',
+      help: '1 while a Meta Page token is valid, can read leads and does not expire within tokenHealth.warnDays; 0 otherwise (absent until checked).',
+      labelNames: ['page'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [page, token] of Object.entries(await snapshot())) this.set({ page }, token.ok ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'leadgate_meta_token_expiry_seconds',
+      help: 'Seconds until a Meta Page token (or its data access) expires; +Inf when it never does, negative once expired.',
+      labelNames: ['page'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [page, token] of Object.entries(await snapshot())) {
+          if (token.expiresInSeconds !== undefined) this.set({ page }, token.expiresInSeconds);
+        }
+      },
+    });
+  }
+
   readonly requests = new Counter({
     name: 'leadgate_bitrix24_requests_total',
     help: 'HTTP requests sent to Bitrix24, by destination and method.',

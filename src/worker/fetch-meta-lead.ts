@@ -1,4 +1,4 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { Lead } from '../lead/lead';
 import type { DeadLetterStore } from '../queue/dead-letter-store';
 import { readFetchMetaLeadJob, type FetchMetaLeadJob, type FetchMetaLeadResult } from '../queue/jobs';
@@ -7,10 +7,11 @@ import type { LeadQueue } from '../queue/lead-queue';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import type { MetaGraphClient } from '../clients/meta/graph-client';
-import { MetaGraphError } from '../clients/meta/graph-errors';
+import { GraphAuthError, MetaGraphError } from '../clients/meta/graph-errors';
 import { metaLeadToLead } from '../sources/meta/graph-lead';
 import type { MetaSourceConfig } from '../config/sources-config';
 import { deadLetterLead } from './dead-letter';
+import type { MetaPageGate } from './meta-token-health';
 
 export interface FetchMetaLeadDeps {
   meta: MetaSourceConfig;
@@ -20,7 +21,15 @@ export interface FetchMetaLeadDeps {
   deadLetters: Pick<DeadLetterStore, 'claim' | 'add'>;
   metrics: Metrics;
   logger: Logger;
+  /**
+   * Page-token health: reads of a Page whose token is dead wait (the job is delayed, no attempt
+   * spent) instead of being dead-lettered. Without it an auth error dead-letters the lead.
+   */
+  pages?: MetaPageGate;
 }
+
+/** The job went back to the delayed set: its Page's token is dead. */
+class PageWaiting extends Error {}
 
 /** A failure no retry can fix; `kind` labels the metric, `code` the dead letter. */
 export class PermanentFetchError extends Error {
@@ -74,8 +83,10 @@ export async function deadLetterFetch(
 /**
  * Consumes `meta-leads`: reads the announced lead from the Graph API with its Page token, maps it,
  * and puts it on its destination's delivery queue under the lead id chosen at receipt (so a re-run
- * cannot deliver twice). Rate limits and Meta outages are retried with backoff; a dead token, a
- * missing permission or an unknown Page are dead-lettered with what the operator must do.
+ * cannot deliver twice). Rate limits and Meta outages are retried with backoff; while a Page's token
+ * is dead (token health, or an auth error on this read) its reads wait in the delayed set, no attempt
+ * spent, and other Pages keep flowing; a missing permission or an unknown Page are dead-lettered with
+ * what the operator must do.
  */
 export function createFetchMetaLeadProcessor(deps: FetchMetaLeadDeps) {
   const { meta, metrics, logger } = deps;
@@ -84,6 +95,7 @@ export function createFetchMetaLeadProcessor(deps: FetchMetaLeadDeps) {
 
   async function fetchLead(job: Job<FetchMetaLeadJob>) {
     const { notification } = job.data;
+    if (deps.pages && (await deps.pages.pausedPage(notification.pageId))) throw new PageWaiting();
     const page = meta.pages[notification.pageId];
     if (!page) {
       metrics.fetchFailures.inc({ source: 'meta', kind: 'unknown_page' });
@@ -98,6 +110,10 @@ export function createFetchMetaLeadProcessor(deps: FetchMetaLeadDeps) {
     } catch (err) {
       if (!(err instanceof MetaGraphError)) throw err;
       metrics.fetchFailures.inc({ source: 'meta', kind: err.kind });
+      if (err instanceof GraphAuthError && deps.pages) {
+        await deps.pages.tokenRefused(notification.pageId, err);
+        throw new PageWaiting();
+      }
       if (!err.retryable) throw new PermanentFetchError(err.message, err.kind, `META_${err.kind.toUpperCase()}`);
       const attempts = job.opts.attempts ?? 1;
       if (job.attemptsMade + 1 >= attempts) {
@@ -108,7 +124,7 @@ export function createFetchMetaLeadProcessor(deps: FetchMetaLeadDeps) {
     }
   }
 
-  return async function fetchMetaLead(job: Job<FetchMetaLeadJob>): Promise<FetchMetaLeadResult> {
+  return async function fetchMetaLead(job: Job<FetchMetaLeadJob>, lockToken?: string): Promise<FetchMetaLeadResult> {
     const { notification, leadId, receivedAt } = readFetchMetaLeadJob(job.data);
     try {
       const graphLead = await fetchLead(job);
@@ -131,6 +147,12 @@ export function createFetchMetaLeadProcessor(deps: FetchMetaLeadDeps) {
       logger.info({ leadId, leadgenId: notification.leadgenId, destination: lead.destination }, 'Meta lead read and queued');
       return { leadId, outcome: 'queued' };
     } catch (err) {
+      if (err instanceof PageWaiting && deps.pages) {
+        // Back to the delayed set without spending an attempt; the Page's record says why (/readyz, logs).
+        await job.moveToDelayed(Date.now() + deps.pages.pausedRetryMs, lockToken);
+        logger.debug({ leadgenId: notification.leadgenId, pageId: notification.pageId }, 'Meta read waits: the Page token is dead');
+        throw new DelayedError();
+      }
       if (err instanceof PermanentFetchError) {
         await deadLetter(job, err);
         throw new UnrecoverableError(err.message);

@@ -13,8 +13,13 @@ import type { Metrics } from '../shared/metrics';
 import { settleWithin } from '../shared/settle-within';
 import { MetaGraphClient } from '../clients/meta/graph-client';
 import { GraphRateLimitedError } from '../clients/meta/graph-errors';
+import type { MetaLeadQueue } from '../queue/meta-lead-queue';
+import { SeenIds } from '../queue/seen-ids';
 import { startFailedJobNet } from './failed-job-net';
 import { createFetchMetaLeadProcessor, deadLetterFetch } from './fetch-meta-lead';
+import { startMetaBackfill, type MetaBackfill } from './meta-backfill';
+import { startMetaTokenHealth, type MetaTokenChecker } from './meta-token-health';
+import { openMetaTokenStore } from './meta-token-store';
 import { retryDelay } from './retry-delay';
 
 /** Graph reads one worker process keeps in flight. */
@@ -40,6 +45,10 @@ export function metaRetryDelay(
 
 export interface MetaFetchWorker {
   readonly worker: Worker<FetchMetaLeadJob, FetchMetaLeadResult>;
+  /** Page-token checks (on start, then every tokenHealth.checkIntervalHours). */
+  readonly tokens: MetaTokenChecker;
+  /** The backfill poller, when sources.meta.backfill is set. */
+  readonly backfill?: MetaBackfill;
   /** Stops taking jobs, lets active reads finish within `timeoutMs`, then forces the rest (they are retried). */
   close(timeoutMs?: number): Promise<void>;
 }
@@ -49,6 +58,10 @@ export interface MetaFetchWorkerDeps {
   /** BullMQ's worker connection (kept apart from state writes: ioredis copies BullMQ's scripts into every MULTI on it). */
   redis: RedisClient;
   queue: Pick<LeadQueue, 'enqueue'>;
+  /** Token-health records, the backfill lock and seen ids. */
+  state: RedisClient;
+  /** Where the backfill queues the leads it finds. */
+  metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
   ledger: Pick<LeadLedger, 'recordQueued' | 'recordFailure' | 'get'>;
   deadLetters: Pick<DeadLetterStore, 'claim' | 'add'>;
   metrics: Metrics;
@@ -56,15 +69,32 @@ export interface MetaFetchWorkerDeps {
 }
 
 /**
- * Starts the `meta-leads` consumer when Meta is configured with an app secret (without one no
- * webhook is accepted and no Graph call can carry an appsecret_proof); otherwise returns undefined.
+ * Starts the `meta-leads` consumer, the Page-token checks and (when configured) the backfill poller
+ * when Meta is configured with an app secret (without one no webhook is accepted and no Graph call
+ * can carry an appsecret_proof); otherwise returns undefined.
  */
 export function startMetaFetchWorker(deps: MetaFetchWorkerDeps): MetaFetchWorker | undefined {
   const { config, logger } = deps;
   const meta = config.sources?.meta;
   if (!meta?.appSecret) return undefined;
   const graph = new MetaGraphClient({ graphUrl: meta.graphUrl, version: meta.graphVersion, appSecret: meta.appSecret, timeoutMs: meta.graphTimeoutMs });
-  const processor = createFetchMetaLeadProcessor({ meta, graph, queue: deps.queue, ledger: deps.ledger, deadLetters: deps.deadLetters, metrics: deps.metrics, logger });
+  const prefix = config.redis.prefix;
+  const tokens = startMetaTokenHealth({ meta, graph, store: openMetaTokenStore(deps.state, prefix, meta.tokenHealth), metrics: deps.metrics, logger });
+  const processor = createFetchMetaLeadProcessor({ meta, graph, queue: deps.queue, ledger: deps.ledger, deadLetters: deps.deadLetters, metrics: deps.metrics, logger, pages: tokens });
+  const { backfill: backfillConfig } = meta;
+  const backfill = backfillConfig
+    ? startMetaBackfill({
+        meta: { ...meta, backfill: backfillConfig },
+        graph,
+        redis: deps.state,
+        prefix,
+        seen: new SeenIds(deps.state, prefix),
+        metaQueue: deps.metaQueue,
+        pages: tokens,
+        metrics: deps.metrics,
+        logger,
+      })
+    : undefined;
   const backoff = config.delivery.backoff;
   const worker = new Worker<FetchMetaLeadJob, FetchMetaLeadResult>(META_LEADS_QUEUE, processor, {
     connection: deps.redis,
@@ -94,7 +124,11 @@ export function startMetaFetchWorker(deps: MetaFetchWorkerDeps): MetaFetchWorker
 
   return {
     worker,
+    tokens,
+    ...(backfill ? { backfill } : {}),
     async close(timeoutMs = config.delivery.shutdownTimeoutMs) {
+      tokens.close();
+      await backfill?.close(timeoutMs);
       if (!(await settleWithin(worker.close(), timeoutMs))) {
         logger.warn({ queue: META_LEADS_QUEUE }, 'active Meta reads did not finish in time; they will be retried after the stall check');
       }

@@ -11,12 +11,26 @@ export interface DestinationStatus {
   since?: string;
 }
 
+/** One Meta Page's token, for /readyz: `ok` and `unchecked` are healthy, anything else needs an operator. */
+export interface MetaPageStatus {
+  status: string;
+  paused: boolean;
+  reason?: string;
+  expiresAt?: string;
+  checkedAt?: string;
+}
+
 export interface OperationsDeps {
   redis: RedisClient;
   metrics: Metrics;
   role: string;
   /** Circuit-breaker state per destination, shown in /readyz so a paused portal is visible. */
   destinationStatus?: () => Promise<Record<string, DestinationStatus>>;
+  /**
+   * Meta Page-token health as the workers found it (Redis), per Page id: a token expiring soon, unable
+   * to read leads, or dead (its reads paused) makes the process `degraded` with the reason.
+   */
+  metaPages?: () => Promise<Record<string, MetaPageStatus>>;
   /** The API's intake spool: while it holds leads, or Redis is away but the spool takes them, the API is `degraded`, not unready. */
   spool?: Pick<IntakeSpool, 'status'>;
 }
@@ -41,8 +55,13 @@ export function operationsRouter(deps: OperationsDeps): Router {
       const destinations = deps.destinationStatus ? await deps.destinationStatus() : undefined;
       const paused = destinations ? Object.entries(destinations).filter(([, d]) => d.open).map(([name]) => name) : [];
       const spool = deps.spool?.status();
-      const degraded = paused.length > 0 || (spool?.leads ?? 0) > 0;
-      res.json({ status: degraded ? 'degraded' : 'ready', redis: 'ok', ...(destinations ? { destinations } : {}), ...(spool ? { spool } : {}) });
+      const metaPages = deps.metaPages ? await deps.metaPages() : undefined;
+      const metaTrouble = Object.values(metaPages ?? {}).some((page) => page.status !== 'ok' && page.status !== 'unchecked');
+      const degraded = paused.length > 0 || (spool?.leads ?? 0) > 0 || metaTrouble;
+      res.json({
+        status: degraded ? 'degraded' : 'ready', redis: 'ok',
+        ...(destinations ? { destinations } : {}), ...(spool ? { spool } : {}), ...(metaPages ? { meta: { pages: metaPages } } : {}),
+      });
     } catch (err) {
       const spool = deps.spool?.status();
       // Intake still answers 202 while the spool has room: keep the process in the load balancer.
