@@ -61,6 +61,8 @@ export class LeadgateCluster {
         http: { host: '127.0.0.1', port: apiPort, rateLimit: { windowMs: 60_000, limit: 1_000_000 } },
         worker: { host: '127.0.0.1', port: workerPort },
         admin: { token: 'chaos-admin' },
+        // In the scenario's directory, so a restarted API finds what the killed one spooled.
+        intake: { spool: { directory: join(s.dir, 'spool'), drainIntervalMs: 200 } },
         acceptAnyForm: true,
         forms: {},
         delivery,
@@ -82,6 +84,19 @@ export class LeadgateCluster {
     this.api = spawnLeadgate(['-c', this.configFile, 'api']);
     for (const w of this.workers) this.spawnWorker(w);
     await Promise.all([waitHealthy(`${this.apiUrl}/healthz`), ...this.workers.map((w) => waitHealthy(`http://127.0.0.1:${w.port}/healthz`))]);
+  }
+
+  /** SIGKILL the API process (its spool stays on disk); restartApi starts it again on the same port and files. */
+  async killApi(): Promise<void> {
+    if (!this.api || this.api.exitCode !== null || this.api.signalCode !== null) return;
+    this.api.kill('SIGKILL');
+    await exited(this.api);
+    this.kills++;
+  }
+
+  async restartApi(): Promise<void> {
+    this.api = spawnLeadgate(['-c', this.configFile, 'api']);
+    await waitHealthy(`${this.apiUrl}/healthz`);
   }
 
   get workerCount(): number {
