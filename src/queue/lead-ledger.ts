@@ -1,4 +1,5 @@
 import type { RedisClient } from '../shared/redis-client';
+import { ReplicaWait } from './replica-wait';
 import type { Lead } from '../lead/lead';
 
 export type LeadStatus = 'queued' | 'retrying' | 'delivered' | 'dead';
@@ -33,11 +34,17 @@ const MAX_HISTORY = 50;
  * definite answer: a lead that carries it on its next attempt may already exist in Bitrix24.
  */
 export class LeadLedger {
+  private readonly replicas: ReplicaWait;
+
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly retentionSeconds: number,
-  ) {}
+    /** Replicas that must hold the unsure mark before a send (`redis.waitReplicas`): it then survives a failover. */
+    waitReplicas: { replicas: number; timeoutMs: number } = { replicas: 0, timeoutMs: 0 },
+  ) {
+    this.replicas = new ReplicaWait(redis, { ...waitReplicas, slotKey: prefix });
+  }
 
   private key(id: string): string {
     return `${this.prefix}:lead:${id}`;
@@ -84,6 +91,8 @@ export class LeadLedger {
     // The mark is write-ahead: a send without it could not be reconciled after a crash.
     const failed = results.find(([err]) => err);
     if (failed) throw failed[0];
+    // A mark lost in a failover would let the next attempt create the lead again without looking first.
+    await this.replicas.confirm();
   }
 
   /** A late commit doubled the lead: the first one created is kept, the later copies were deleted. */

@@ -89,7 +89,7 @@ export function startDeliveryWorkers(deps: DeliveryWorkerDeps): DeliveryWorkers 
 function startDestinationWorker({ config, redis, bullConnection, logger, metrics }: DeliveryWorkerDeps, destination: string, target: DestinationConfig): DestinationWorker {
   const prefix = config.redis.prefix;
   const delivery = config.delivery;
-  const ledger = new LeadLedger(redis, prefix, delivery.statusRetentionSeconds);
+  const ledger = new LeadLedger(redis, prefix, delivery.statusRetentionSeconds, { replicas: config.redis.waitReplicas, timeoutMs: config.redis.waitReplicasTimeoutMs });
   const deadLetters = new DeadLetterStore(redis, prefix);
   const limiter = new PortalRateLimiter(redis, prefix, destination, { ...PLAN_BUCKETS[target.plan], ...target.rateLimit });
   const client = createBitrix24Client(destination, target, {

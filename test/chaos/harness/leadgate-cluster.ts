@@ -10,12 +10,15 @@ import { exited, spawnLeadgate } from '../../helpers/spawn-leadgate';
 import { sleep } from '../../helpers/wait-for';
 import { freePort } from './free-port';
 
-export const CHAOS_PREFIX = 'chaos';
+/** Hash-tagged, so every scenario's keys share one slot and the harness runs on Redis Cluster too. */
+export const CHAOS_PREFIX = '{chaos}';
 export const CHAOS_FORM = 'chaos';
 
 export interface ClusterSettings {
   dir: string;
   redisUrl: string;
+  /** The whole `redis` section (Sentinel, Cluster, waitReplicas) instead of `redisUrl`; the prefix is added. */
+  redis?: Record<string, unknown>;
   webhookUrl: string;
   workers: number;
   /** `delivery` keys; keys the config schema does not know yet are left out (and named in `skippedKeys`). */
@@ -57,7 +60,7 @@ export class LeadgateCluster {
     const write = (name: string, workerPort: number): string => {
       const file = join(s.dir, name);
       const config = {
-        redis: { url: s.redisUrl, prefix: CHAOS_PREFIX },
+        redis: { ...(s.redis ?? { url: s.redisUrl }), prefix: CHAOS_PREFIX },
         http: { host: '127.0.0.1', port: apiPort, rateLimit: { windowMs: 60_000, limit: 1_000_000 } },
         worker: { host: '127.0.0.1', port: workerPort },
         admin: { token: 'chaos-admin' },
