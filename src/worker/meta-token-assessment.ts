@@ -1,4 +1,5 @@
 import type { GraphTokenInfo } from '../clients/meta/graph-client';
+import type { GraphErrorDetails } from '../clients/meta/graph-errors';
 
 /**
  * What a Page token is worth for reading leads:
@@ -75,7 +76,11 @@ export function assessToken(info: GraphTokenInfo, pageId: string, now: number, w
   return { ...base, status: 'ok', paused: false };
 }
 
-/** A read refused with an auth error (code 190 and kin) between checks: the token is dead now. */
-export function tokenRejected(pageId: string, message: string, now: number): MetaTokenHealth {
-  return paused('invalid', `Meta refused the Page token of ${pageId}: ${message} Reads of this Page wait: ${REPLACE(pageId)}`, now);
+/** A call was refused with an auth error (code 190 and kin): the token is dead now. */
+export function tokenRejected(pageId: string, err: { details: GraphErrorDetails }, now: number): MetaTokenHealth {
+  const { code, subcode, graphMessage } = err.details;
+  const codes = [code !== undefined ? `code ${code}` : '', subcode !== undefined ? `subcode ${subcode}` : ''].filter(Boolean).join(', ');
+  const said = graphMessage ? `: "${graphMessage}"` : '';
+  const status = subcode === 463 ? 'expired' : 'invalid';
+  return paused(status, `Meta refused the Page token of ${pageId} (${codes || 'auth error'})${said}; reads of this Page wait: ${REPLACE(pageId)}`, now);
 }

@@ -70,7 +70,7 @@ export function startMetaTokenHealth(deps: MetaTokenHealthDeps): MetaTokenChecke
       const info = await deps.graph.inspectToken(token, callerToken(token));
       verdict = assessToken(info, pageId, now(), health.warnDays);
     } catch (err) {
-      if (err instanceof GraphAuthError) verdict = tokenRejected(pageId, err.message, now());
+      if (err instanceof GraphAuthError) verdict = tokenRejected(pageId, err, now());
       else {
         const kind = err instanceof MetaGraphError ? err.kind : 'unexpected';
         deps.metrics.fetchFailures.inc({ source: 'meta', kind: `token_check_${kind}` });
@@ -114,7 +114,7 @@ export function startMetaTokenHealth(deps: MetaTokenHealthDeps): MetaTokenChecke
       if (!token) return;
       const current = await store.read(pageId, token).catch(() => undefined);
       if (current?.paused) return;
-      await record(pageId, token, tokenRejected(pageId, err.message, now()));
+      await record(pageId, token, tokenRejected(pageId, err, now()));
       // Look again soon: the next check either confirms the token is dead or clears a one-off refusal.
       schedule(pageId, pausedRetryMs);
     },
