@@ -58,6 +58,7 @@ function sourcesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     sources.meta = {
       ...(env.META_APP_SECRET ? { appSecret: env.META_APP_SECRET } : {}),
       ...(env.META_VERIFY_TOKEN ? { verifyToken: env.META_VERIFY_TOKEN } : {}),
+      ...(env.META_APP_ID ? { appId: env.META_APP_ID } : {}),
       ...(env.META_GRAPH_URL ? { graphUrl: env.META_GRAPH_URL } : {}),
       pages: metaPagesFromEnv(env.META_PAGE_TOKENS),
     };
