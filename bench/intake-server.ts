@@ -76,7 +76,8 @@ async function startApi(): Promise<{ url: string; stop(): Promise<void> }> {
   if (!prefix) throw new Error('INTAKE_PREFIX is required');
   const config = buildConfig(
     {
-      redis: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix },
+      // WAIT_REPLICAS=1 measures redis.waitReplicas (REDIS_URL must then be a master with a replica).
+      redis: { url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', prefix, waitReplicas: Number(process.env.WAIT_REPLICAS ?? 0) },
       // The per-IP limit would refuse a load generator on one address; raised so every POST is measured.
       http: { port: 0, host: '127.0.0.1', rateLimit: { windowMs: 60_000, limit: 1_000_000_000 } },
       // No worker runs (role api); the destination only has to be valid.

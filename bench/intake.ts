@@ -12,6 +12,7 @@
  * own prefix, never FLUSHALL).
  *
  *   npm run bench:intake          (CONNECTIONS=10,50 DURATION_S=10 WARMUP_S=3 LOG_LEVEL=info to change;
+ *                                  WAIT_REPLICAS=1 with REDIS_URL a master that has a replica: redis.waitReplicas;
  *                                  INTAKE_CPU_PROF=dir writes a --cpu-prof profile of each server)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
