@@ -1,6 +1,5 @@
 import express, { Router, type Request } from 'express';
-import { deriveLeadId } from '../../lead/lead-id';
-import type { FetchMetaLeadJob } from '../../queue/jobs';
+import { fetchMetaLeadJob, type FetchMetaLeadJob } from '../../queue/jobs';
 import type { SeenIds } from '../../queue/seen-ids';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
@@ -94,7 +93,7 @@ export function metaWebhookRouter(deps: MetaWebhookDeps): Router {
       firsts.forEach((notification, i) => {
         if (seen[i]) duplicates += 1;
         // The lead id comes from the leadgen_id: a retry after a 503 whose job landed anyway is the same lead.
-        else jobs.push({ v: 1, notification, leadId: deriveLeadId({ kind: 'meta', scope: '', id: notification.leadgenId }), receivedAt });
+        else jobs.push(fetchMetaLeadJob(notification, receivedAt));
       });
       outcome = await deps.intake.acceptFetchJobs(jobs);
     } catch (err) {
