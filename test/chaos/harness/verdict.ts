@@ -4,6 +4,7 @@
  * queue with a reason. Nothing else may appear in the portal.
  */
 import { appendFileSync } from 'node:fs';
+import { Queue } from 'bullmq';
 import IORedis from 'ioredis';
 import { DeadLetterStore } from '../../../src/queue/dead-letter-store';
 import type { Bitrix24Simulator } from '@leadgate/simulators';
@@ -131,7 +132,43 @@ export async function judge(
     else v.deliveredOnce++;
   }
   for (const o of origins.values()) if (!accepted.has(o.originId)) v.unexpected += o.live.length;
+  const missing = [...accepted].filter((id) => !dead.has(id) && (origins.get(id)?.live.length ?? 0) === 0);
+  if (missing.length > 0) await describeMissing(redisUrl, missing);
   return v;
+}
+
+/** Where the leads that never arrived are stuck: printed so a failing run can be diagnosed afterwards. */
+async function describeMissing(redisUrl: string, missing: string[]): Promise<void> {
+  const redis = new IORedis(redisUrl, { maxRetriesPerRequest: 1 });
+  const queue = new Queue('deliver-main', { connection: redis, prefix: CHAOS_PREFIX });
+  try {
+    const counts = await queue.getJobCounts();
+    const paused = await queue.isPaused();
+    const rateLimitTtl = await queue.getRateLimitTtl();
+    const breaker = await redis.hgetall(`${CHAOS_PREFIX}:breaker:main`);
+    const samples = await Promise.all(
+      missing.slice(0, 5).map(async (id) => {
+        const job = await queue.getJob(id);
+        return {
+          id,
+          state: job ? await job.getState() : 'no job',
+          attemptsMade: job?.attemptsMade,
+          attemptsStarted: job?.attemptsStarted,
+          stalledCounter: job?.stalledCounter,
+          failedReason: job?.failedReason,
+          delayUntil: job ? new Date(job.timestamp + (job.delay ?? 0)).toISOString() : undefined,
+          ledger: await redis.hgetall(`${CHAOS_PREFIX}:lead:${id}`),
+          history: await redis.lrange(`${CHAOS_PREFIX}:lead:${id}:attempts`, -5, -1),
+        };
+      }),
+    );
+    process.stdout.write(`chaos missing leads: ${missing.length}; queue ${JSON.stringify({ counts, paused, rateLimitTtl, breaker })}\n${samples.map((x) => JSON.stringify(x)).join('\n')}\n`);
+  } catch (err) {
+    process.stdout.write(`chaos missing leads: ${missing.length}; cannot describe them: ${(err as Error).message}\n`);
+  } finally {
+    await queue.close();
+    redis.disconnect();
+  }
 }
 
 /** One line per scenario on stdout, and JSON lines to $CHAOS_REPORT for RELIABILITY.md. */
