@@ -88,6 +88,12 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
       state.hold = checkedHold(hold);
     },
     hold: () => ({ ...state.hold }),
+    setCrmMode: (mode) => {
+      if (mode !== 'classic' && mode !== 'simple') throw new Error("crmMode must be 'classic' or 'simple'");
+      state.crm.mode = mode;
+    },
+    crmRecords: (kind) => state.crm.all(kind).map((r) => structuredClone(r)),
+    timelineComments: () => state.crm.comments(),
     oauthClientId: () => state.oauth?.app.clientId,
     issueOAuthTokens: () => {
       const { accessToken, refreshToken } = oauthOf(state).issue();
@@ -140,6 +146,7 @@ function resolveSettings(opts: Bitrix24SimulatorOptions) {
     ...(opts.customFields ? { customFields: opts.customFields } : {}),
     scopes: checkedScopes(opts.scopes ?? ALL_SCOPES),
     ...(opts.onCall ? { onCall: opts.onCall } : {}),
+    ...(opts.crmMode ? { crmMode: opts.crmMode } : {}),
   };
 }
 

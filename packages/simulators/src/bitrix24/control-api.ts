@@ -88,6 +88,17 @@ export async function handleControl(
         sim.setScopes(scopes as string[]);
         return sendJson(res, 200, { ok: true, scopes: sim.scopes() });
       }
+      case 'POST /_sim/crm-mode': {
+        const input = json();
+        const mode = typeof input === 'object' && input !== null ? (input as { mode?: unknown }).mode : undefined;
+        if (mode !== 'classic' && mode !== 'simple') throw new BadRequest('body must be {"mode": "classic" | "simple"}');
+        sim.setCrmMode(mode);
+        return sendJson(res, 200, { ok: true, mode });
+      }
+      case 'GET /_sim/deals':
+        return sendJson(res, 200, sim.crmRecords('deal'));
+      case 'GET /_sim/contacts':
+        return sendJson(res, 200, sim.crmRecords('contact'));
       case 'POST /_sim/hold':
         sim.setHold(json() as HoldSettings);
         return sendJson(res, 200, { ok: true, hold: sim.hold() });

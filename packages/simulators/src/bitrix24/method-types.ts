@@ -1,3 +1,4 @@
+import type { CrmEntities } from './crm-entities';
 import type { LeadStore } from './lead-store';
 import type { PhpArray, PhpValue } from './php-query';
 
@@ -10,6 +11,8 @@ export interface MethodOutcome {
 
 export interface MethodContext {
   store: LeadStore;
+  /** Contacts, companies, deals, timeline comments and the CRM mode. */
+  crm: CrmEntities;
   userId: number;
   nowMs: number;
   /** Epoch ms from which what this call stores becomes visible (a slow commit); 0 = at once. */

@@ -1,4 +1,5 @@
 /** REST methods the simulator implements, keyed by lower-case name (Bitrix lower-cases method names). */
+import { CRM_METHODS } from './crm-methods';
 import { CRM_STATUSES } from './crm-statuses';
 import { describeLeadFields } from './lead-fields';
 import { validateLeadFields } from './lead-record';
@@ -7,6 +8,7 @@ import { compareBy, matches, parseFilter, parseOrder, type ValueKind } from './l
 import { readParam, type MethodContext, type MethodHandler, type MethodOutcome } from './method-types';
 import { isPhpArray, phpIntval, type PhpArray } from './php-query';
 import { restErrors } from './rest-error';
+import { convertLead } from './simple-mode';
 
 export const BATCH_METHOD = 'batch';
 
@@ -15,7 +17,9 @@ function leadAdd(params: PhpArray, ctx: MethodContext): MethodOutcome {
   // params.REGISTER_SONET_EVENT is accepted; there is no activity stream to notify here.
   if (options !== undefined && !isPhpArray(options)) throw restErrors.crm("Parameter 'params' must be array.");
   const draft = validateLeadFields(readParam(params, 'fields'));
-  return { result: ctx.store.add(draft, ctx.userId, ctx.nowMs, ctx.visibleFrom).id };
+  const lead = ctx.store.add(draft, ctx.userId, ctx.nowMs, ctx.visibleFrom);
+  if (ctx.crm.mode === 'simple') convertLead(lead, ctx.crm, ctx.userId, ctx.nowMs);
+  return { result: lead.id };
 }
 
 function leadGet(params: PhpArray, ctx: MethodContext): MethodOutcome {
@@ -88,6 +92,7 @@ export const METHODS: ReadonlyMap<string, MethodHandler> = new Map<string, Metho
   ['crm.status.list', statusList],
   ['profile', profile],
   ['user.current', userCurrent],
+  ...CRM_METHODS,
 ]);
 
 /**

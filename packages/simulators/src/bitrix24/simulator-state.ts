@@ -1,5 +1,6 @@
 /** Everything mutable about one simulated portal, so reset() has a single place to act on. */
 import { randomBytes } from 'node:crypto';
+import { CrmEntities, type CrmModeName } from './crm-entities';
 import { FaultQueue } from './fault-queue';
 import { LeakyBucket } from './leaky-bucket';
 import { LeadStore } from './lead-store';
@@ -25,6 +26,7 @@ export interface StateSettings {
   oauth?: OAuthAppSettings;
   customFields?: string[];
   scopes: string[];
+  crmMode?: CrmModeName;
   onCall?: (call: SimulatedCall) => void;
 }
 
@@ -32,6 +34,7 @@ const zeroCounters = () => ({ requests: 0, queryLimitExceeded: 0, operationTimeL
 
 export class SimulatorState {
   readonly store: LeadStore;
+  readonly crm: CrmEntities;
   readonly faults = new FaultQueue();
   readonly sleeper = new Sleeper();
   readonly bucket: LeakyBucket;
@@ -54,6 +57,7 @@ export class SimulatorState {
 
   constructor(settings: StateSettings) {
     this.store = new LeadStore(settings.customFields);
+    this.crm = new CrmEntities(settings.crmMode);
     this.userId = settings.userId;
     this.webhookCode = settings.webhookCode;
     this.processingMs = settings.processingMs;
@@ -101,6 +105,7 @@ export class SimulatorState {
 
   reset(): void {
     this.store.reset();
+    this.crm.reset();
     this.faults.clear();
     this.bucket.reset();
     this.operating.reset();

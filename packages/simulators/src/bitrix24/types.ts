@@ -45,6 +45,11 @@ export interface Bitrix24SimulatorOptions {
    * `user`; profile and batch need none. Default: every scope.
    */
   scopes?: string[];
+  /**
+   * crm.settings.mode.get's answer. `simple` (no leads): crm.lead.add converts a lead with a first
+   * name at once into a contact and a deal, the lead ending CONVERTED. Default `classic`.
+   */
+  crmMode?: 'classic' | 'simple';
   /** Every call-log entry as it is recorded (in-process observers, e.g. a chaos harness reacting to answers). */
   onCall?: (call: SimulatedCall) => void;
 }
@@ -162,6 +167,12 @@ export interface Bitrix24Simulator {
   setPlan(plan: Bitrix24Plan | BucketSettings): void;
   /** Scopes granted to the webhook and the app; applies to requests arriving from now on. */
   setScopes(scopes: string[]): void;
+  /** Switches the portal's CRM mode for leads added from now on. */
+  setCrmMode(mode: 'classic' | 'simple'): void;
+  /** Deals, contacts and companies as stored (string values), ascending ID. */
+  crmRecords(kind: 'deal' | 'contact' | 'company'): Array<Record<string, unknown>>;
+  /** Timeline comments (crm.timeline.comment.add), ascending ID. */
+  timelineComments(): Array<{ ID: string; ENTITY_ID: string; ENTITY_TYPE: string; COMMENT: string }>;
   /** Holds every request from now on (`{ ms: 0 }` turns it off; requests already held keep waiting). */
   setHold(hold: HoldSettings): void;
   /** The pair an application receives on install. Throws unless started with `oauth`. */
