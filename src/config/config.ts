@@ -1,4 +1,7 @@
 /** The validated, frozen configuration object. Shapes mirror schemas/config.schema.json. */
+import type { AssignConfig, FormConsentConfig } from './assign-consent-config';
+import type { FormCaptchaConfig } from './form-captcha-config';
+import type { DuplicatesConfig } from './duplicates-config';
 import type { SourcesConfig } from './sources-config';
 
 export type Bitrix24Plan = 'standard' | 'enterprise';
@@ -24,6 +27,7 @@ export interface DestinationConfig {
   timeoutMs: number;
   operatingLimitSeconds: number;
   probeIntervalMs: number;
+  assign?: AssignConfig;
 }
 
 export interface FormConfig {
@@ -31,12 +35,19 @@ export interface FormConfig {
   allowedOrigins?: string[];
   redirect?: { success?: string; error?: string };
   honeypot?: string;
+  /** Spam rules (src/http/spam-*.ts): a CAPTCHA check, a minimum fill time, one lead per contact per window. */
+  captcha?: FormCaptchaConfig;
+  minFillSeconds?: number;
+  duplicateWindowMinutes?: number;
+  duplicates?: DuplicatesConfig;
   fields?: Record<string, string>;
   set?: Record<string, string | number>;
   requireContact: boolean;
   phoneCountry?: string;
   trackingField: string;
   title?: string;
+  assign?: AssignConfig;
+  consent?: FormConsentConfig;
 }
 
 export interface RedisNode {

@@ -3,6 +3,8 @@
  * applied) by schemas/config.schema.json#/properties/sources.
  */
 import type { UtmKey } from '../lead/lead';
+import type { DuplicatesConfig } from './duplicates-config';
+import type { AssignConfig, ConsentConfig } from './assign-consent-config';
 
 /** What to do with leads the platform marks as tests (Meta testing tool, Google "send test data"). */
 export type TestLeadPolicy = 'deliver' | 'drop';
@@ -60,8 +62,10 @@ export interface MetaSourceConfig {
   destination: string;
   trackingField: string;
   phoneCountry?: string;
+  duplicates?: DuplicatesConfig;
   /** TITLE template: {name}, {platform}, {form}, {campaign}. */
   title?: string;
+  assign?: AssignConfig;
 }
 
 export interface GoogleFormConfig {
@@ -81,8 +85,10 @@ export interface GoogleSourceConfig {
   testLeads: TestLeadPolicy;
   trackingField: string;
   phoneCountry?: string;
+  duplicates?: DuplicatesConfig;
   /** TITLE template: {name}, {form}, {campaign}. */
   title?: string;
+  assign?: AssignConfig;
 }
 
 export interface PartnerConfig {
@@ -97,8 +103,11 @@ export interface PartnerConfig {
   fieldMap: Record<string, string>;
   trackingField: string;
   phoneCountry?: string;
+  duplicates?: DuplicatesConfig;
   /** TITLE template: {name}, {partner}. */
   title?: string;
+  assign?: AssignConfig;
+  consent?: ConsentConfig;
 }
 
 export interface SourcesConfig {

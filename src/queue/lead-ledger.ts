@@ -21,6 +21,8 @@ export interface LeadRecord {
   receivedAt: string;
   updatedAt: string;
   bitrixLeadId?: number;
+  /** ASSIGNED_BY_ID chosen for the lead (assignment pools). */
+  assignedTo?: number;
   attempts: number;
   lastError?: string;
   history: DeliveryAttempt[];
@@ -120,6 +122,21 @@ export class LeadLedger {
     });
   }
 
+  /**
+   * The user this lead is assigned to: the first choice recorded wins, so a retry, a replay or a
+   * second worker racing the first gives the lead to the same person.
+   */
+  async recordAssignee(id: string, userId: number): Promise<number> {
+    const key = this.key(id);
+    const [, [, stored] = []] = (await this.redis.multi().hsetnx(key, 'assignedTo', String(userId)).hget(key, 'assignedTo').expire(key, this.retentionSeconds).exec()) ?? [];
+    return Number(stored ?? userId);
+  }
+
+  async assignee(id: string): Promise<number | undefined> {
+    const stored = await this.redis.hget(this.key(id), 'assignedTo');
+    return stored ? Number(stored) : undefined;
+  }
+
   async get(id: string): Promise<LeadRecord | undefined> {
     const [hash, history] = await Promise.all([
       this.redis.hgetall(this.key(id)),
@@ -136,6 +153,7 @@ export class LeadLedger {
       receivedAt: hash.receivedAt ?? '',
       updatedAt: hash.updatedAt ?? '',
       ...(hash.bitrixLeadId ? { bitrixLeadId: Number(hash.bitrixLeadId) } : {}),
+      ...(hash.assignedTo ? { assignedTo: Number(hash.assignedTo) } : {}),
       attempts: attempts.filter((a) => a.outcome !== 'throttled' && a.outcome !== 'paused').length,
       ...(hash.lastError ? { lastError: hash.lastError } : {}),
       history: attempts,

@@ -31,6 +31,8 @@ export interface DeliveryProcessorDeps extends DeadLetterDeps {
   pauseDestination(code: string, reason: string): Promise<void>;
   /** Queues a later look for copies of a lead delivered after an ambiguous attempt (one per delivery attempt). */
   scheduleDuplicateCheck(leadId: string, attempt: number): Promise<void>;
+  /** ASSIGNED_BY_ID from the lead's assignment pool, if it has one (the same user on every attempt). */
+  assignee?(lead: DeliverLeadJob['lead']): Promise<number | undefined>;
 }
 
 type DeliveryJob = Job<DeliverLeadJob | CheckDuplicatesJobV1>;
@@ -71,7 +73,10 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     // A job taken over from a dead worker is ambiguous even if the mark never made it to Redis.
     const reconcileFirst = known.unsure || replayed || job.stalledCounter > 0;
     try {
-      const outcome = await deps.dispatcher.deliver({ leadId: lead.id, fields: toBitrix24Fields(lead, deps.originatorId), reconcileFirst });
+      const fields = toBitrix24Fields(lead, deps.originatorId);
+      const assignee = await deps.assignee?.(lead);
+      if (assignee !== undefined) fields.ASSIGNED_BY_ID = assignee;
+      const outcome = await deps.dispatcher.deliver({ leadId: lead.id, fields, reconcileFirst });
       // Any earlier ambiguous attempt may still commit after this one (created or found), and more than
       // one may: look again later. Scheduled before the delivery is recorded, so a crash in between
       // leaves the lead unsure and the next attempt schedules it again.

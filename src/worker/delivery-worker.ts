@@ -19,6 +19,7 @@ import { logErrors } from '../shared/log-errors';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { settleWithin } from '../shared/settle-within';
+import { LeadAssigner } from './assign-lead';
 import { deadLetterLead } from './dead-letter';
 import { createDeliveryProcessor } from './deliver-lead';
 import { DestinationBreaker } from './destination-breaker';
@@ -142,6 +143,7 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
       metrics.batchSize.observe({ destination }, leads);
     },
   });
+  const assigner = new LeadAssigner({ config, redis, ledger });
   let worker: Worker<DeliverLeadJob | CheckDuplicatesJobV1, DeliveryReceipt | undefined> | undefined;
   const processor = createDeliveryProcessor({
     destination,
@@ -159,6 +161,7 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
       // Leads already waiting in this process stop at once instead of each hitting the portal.
       await limiter.pause(target.probeIntervalMs);
     },
+    assignee: (lead) => assigner.assigneeFor(lead),
     scheduleDuplicateCheck: async (leadId, attempt) => {
       const payload: CheckDuplicatesJobV1 = { v: 1, leadId };
       await queue.add(CHECK_DUPLICATES_JOB, payload, {
