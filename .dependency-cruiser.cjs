@@ -44,6 +44,13 @@ module.exports = {
       to: { path: '^src/' },
     },
     {
+      name: 'snippet-is-standalone',
+      comment: 'The browser snippet runs on other sites with no dependencies: it imports only its own files (snippet/src), nothing from src/ or npm.',
+      severity: 'error',
+      from: { path: '^snippet/src/' },
+      to: { pathNot: '^snippet/src/' },
+    },
+    {
       name: 'no-undeclared-dependencies',
       comment: 'Every package imported is listed in the package.json that owns the importing file.',
       severity: 'error',

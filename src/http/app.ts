@@ -15,6 +15,7 @@ import type { Intake } from './intake';
 import { formsRouter } from './routes/forms';
 import { leadsRouter } from './routes/leads';
 import { operationsRouter, type DestinationStatus, type MetaPageStatus } from './routes/operations';
+import { snippetRouter } from './routes/snippet';
 
 export interface AppDeps {
   config: Config;
@@ -43,6 +44,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(helmet());
 
   app.use(operationsRouter({ redis: deps.redis, metrics: deps.metrics, role: 'api', destinationStatus: deps.destinationStatus, metaPages: deps.metaPages, spool: deps.spool }));
+  app.use(snippetRouter());
 
   const perIp = (name: string, settings: { windowMs: number; limit: number }) =>
     rateLimit({
