@@ -26,7 +26,19 @@ export interface LeadRecord {
   attempts: number;
   lastError?: string;
   history: DeliveryAttempt[];
+  /** What the lead became in Bitrix24 (a converting portal) or the open lead it was added to (`update`). */
+  crm?: CrmOutcome;
 }
+
+export interface CrmOutcome {
+  dealId?: number;
+  contactId?: number;
+  companyId?: number;
+  /** The timeline comment that carried the submission (duplicates action `update`); bitrixLeadId is the lead commented on. */
+  commentId?: number;
+}
+
+const CRM_FIELDS = { dealId: 'crmDealId', contactId: 'crmContactId', companyId: 'crmCompanyId', commentId: 'crmCommentId' } as const;
 
 const MAX_HISTORY = 50;
 
@@ -137,6 +149,20 @@ export class LeadLedger {
     return stored ? Number(stored) : undefined;
   }
 
+  async recordCrmOutcome(id: string, outcome: CrmOutcome): Promise<void> {
+    const fields = Object.fromEntries(Object.entries(outcome).map(([k, v]) => [CRM_FIELDS[k as keyof CrmOutcome], String(v)]));
+    if (Object.keys(fields).length === 0) return;
+    await this.redis.multi().hset(this.key(id), fields).expire(this.key(id), this.retentionSeconds).exec();
+  }
+
+  /** Returning customer: create a lead or comment on one; the first choice wins, so every retry follows it. */
+  async decideReturning(id: string, decision: string): Promise<string> {
+    const key = this.key(id);
+    const replies = (await this.redis.multi().hsetnx(key, 'returning', decision).hget(key, 'returning').expire(key, this.retentionSeconds).exec()) ?? [];
+    const stored = replies[1]?.[1];
+    return typeof stored === 'string' ? stored : decision;
+  }
+
   async get(id: string): Promise<LeadRecord | undefined> {
     const [hash, history] = await Promise.all([
       this.redis.hgetall(this.key(id)),
@@ -157,6 +183,7 @@ export class LeadLedger {
       attempts: attempts.filter((a) => a.outcome !== 'throttled' && a.outcome !== 'paused').length,
       ...(hash.lastError ? { lastError: hash.lastError } : {}),
       history: attempts,
+      ...crmOutcome(hash),
     };
   }
 
@@ -172,4 +199,10 @@ export class LeadLedger {
       .expire(this.historyKey(id), this.retentionSeconds)
       .exec();
   }
+}
+
+function crmOutcome(hash: Record<string, string>): { crm?: CrmOutcome } {
+  const crm: CrmOutcome = {};
+  for (const [name, field] of Object.entries(CRM_FIELDS)) if (hash[field]) crm[name as keyof CrmOutcome] = Number(hash[field]);
+  return Object.keys(crm).length > 0 ? { crm } : {};
 }

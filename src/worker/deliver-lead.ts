@@ -17,6 +17,7 @@ import {
 import type { LeadLedger, LeadStatus } from '../queue/lead-ledger';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
+import type { CrmSteps } from './crm-steps';
 import { deadLetterLead, type DeadLetterDeps } from './dead-letter';
 import { LeadReleasedError, type PortalDispatcher } from './portal-dispatcher';
 
@@ -24,7 +25,9 @@ export interface DeliveryProcessorDeps extends DeadLetterDeps {
   destination: string;
   originatorId: string;
   dispatcher: Pick<PortalDispatcher, 'deliver' | 'checkDuplicates'>;
-  ledger: Pick<LeadLedger, 'deliveryState' | 'recordDelivered' | 'recordFailure' | 'recordDuplicatesRemoved' | 'get'>;
+  ledger: Pick<LeadLedger, 'deliveryState' | 'recordDelivered' | 'recordFailure' | 'recordDuplicatesRemoved' | 'get' | 'recordCrmOutcome'>;
+  /** Returning customers before the add, what a converting portal made of the lead after it. */
+  crm?: Pick<CrmSteps, 'prepare' | 'afterCreate'>;
   /** Pauses this destination's queue for every worker (BullMQ's queue-wide rate limit). */
   rateLimit(ms: number): Promise<void>;
   /** Opens the destination's circuit breaker: its queue pauses with every lead kept. */
@@ -76,7 +79,16 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       const fields = toBitrix24Fields(lead, deps.originatorId);
       const assignee = await deps.assignee?.(lead);
       if (assignee !== undefined) fields.ASSIGNED_BY_ID = assignee;
-      const outcome = await deps.dispatcher.deliver({ leadId: lead.id, fields, reconcileFirst });
+      const prepared = deps.crm ? await deps.crm.prepare(lead, fields, reconcileFirst) : { kind: 'create' as const, fields };
+      if (prepared.kind === 'commented') {
+        // No lead was created for this submission, so there is no copy to look for later.
+        await deps.ledger.recordCrmOutcome(lead.id, { commentId: prepared.commentId });
+        await deps.ledger.recordDelivered(lead.id, prepared.bitrixLeadId, prepared.reconciled);
+        metrics.delivered.inc({ destination, how: prepared.reconciled ? 'reconciled' : 'commented' });
+        logger.info({ leadId: lead.id, destination, bitrixLeadId: prepared.bitrixLeadId, commentId: prepared.commentId }, 'returning customer: submission added to their open lead');
+        return { bitrixLeadId: prepared.bitrixLeadId, reconciled: prepared.reconciled };
+      }
+      const outcome = await deps.dispatcher.deliver({ leadId: lead.id, fields: prepared.fields, reconcileFirst });
       // Any earlier ambiguous attempt may still commit after this one (created or found), and more than
       // one may: look again later. Scheduled before the delivery is recorded, so a crash in between
       // leaves the lead unsure and the next attempt schedules it again.
@@ -85,6 +97,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       metrics.delivered.inc({ destination, how: outcome.reconciled ? 'reconciled' : 'created' });
       metrics.latency.observe({ destination }, (Date.now() - Date.parse(lead.receivedAt)) / 1000);
       logger.info({ leadId: lead.id, destination, bitrixLeadId: outcome.bitrixLeadId, reconciled: outcome.reconciled }, 'lead delivered');
+      await deps.crm?.afterCreate(lead.id, outcome.bitrixLeadId);
       return { bitrixLeadId: outcome.bitrixLeadId, reconciled: outcome.reconciled };
     } catch (err) {
       if (err instanceof LeadReleasedError) {

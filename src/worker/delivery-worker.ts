@@ -21,6 +21,7 @@ import type { Metrics } from '../shared/metrics';
 import { settleWithin } from '../shared/settle-within';
 import { LeadAssigner } from './assign-lead';
 import { deadLetterLead } from './dead-letter';
+import { createCrmSteps } from './crm-steps';
 import { createDeliveryProcessor } from './deliver-lead';
 import { DestinationBreaker } from './destination-breaker';
 import { startFailedJobNet, type FailedJobNet } from './failed-job-net';
@@ -145,11 +146,14 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
   });
   const assigner = new LeadAssigner({ config, redis, ledger });
   let worker: Worker<DeliverLeadJob | CheckDuplicatesJobV1, DeliveryReceipt | undefined> | undefined;
+  const crm = createCrmSteps({ config, destination, dispatcher, client, ledger, logger });
+  void crm.detectMode();
   const processor = createDeliveryProcessor({
     destination,
     originatorId: delivery.originatorId,
     dispatcher,
     ledger,
+    crm,
     deadLetters,
     metrics,
     logger,

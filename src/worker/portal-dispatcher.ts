@@ -55,7 +55,7 @@ export interface PortalDispatcherOptions {
   maxInFlight?: number;
   /** Longer waits than this hand the leads back to the queue instead of holding them in memory. */
   maxHoldMs?: number;
-  onRequest?(method: 'crm.lead.add' | 'batch' | 'crm.lead.list' | 'crm.lead.delete', leads: number): void;
+  onRequest?(method: string, leads: number): void;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -104,6 +104,19 @@ export class PortalDispatcher {
       add(resolve, reject);
       if (!this.pumping) void this.pump();
     });
+  }
+
+  /**
+   * One request beside the adds (a CRM lookup or comment), drawn from the same budget and aborted at
+   * a forced shutdown like the others; waiting for budget here does not hold a place in the queue.
+   */
+  async send<T>(method: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    for (;;) {
+      if (this.released) throw new LeadReleasedError();
+      if ((await this.waitForBudget()) === 0) break;
+    }
+    this.options.onRequest?.(method, 1);
+    return call(this.abandon.signal);
   }
 
   /** Shutdown: hands back every lead not yet sent; requests already in flight finish normally. */

@@ -81,6 +81,10 @@ function statusAnswer(record: LeadRecord): Record<string, unknown> {
     status: record.status,
     ...(record.externalId ? { external_ref: record.externalId } : {}),
     ...(record.bitrixLeadId !== undefined ? { bitrix_lead_id: record.bitrixLeadId } : {}),
+    // What a converting portal made of the lead: the deal and contact the sales team works on.
+    ...(record.crm?.dealId !== undefined ? { bitrix_deal_id: record.crm.dealId } : {}),
+    ...(record.crm?.contactId !== undefined ? { bitrix_contact_id: record.crm.contactId } : {}),
+    ...(record.crm?.companyId !== undefined ? { bitrix_company_id: record.crm.companyId } : {}),
     received_at: record.receivedAt,
     updated_at: record.updatedAt,
   };

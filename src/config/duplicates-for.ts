@@ -1,0 +1,21 @@
+/** Kept apart from the shape so config.ts can import DuplicatesConfig without a cycle. */
+import type { LeadSource } from '../lead/lead';
+import type { Config } from './config';
+import type { DuplicatesConfig } from './duplicates-config';
+
+/** The setting for a lead's form or source; undefined = today's behaviour (create, no lookup). */
+export function duplicatesFor(config: Config, source: LeadSource): DuplicatesConfig | undefined {
+  const found = (() => {
+    switch (source.kind) {
+      case 'form':
+        return config.forms[source.name]?.duplicates;
+      case 'partner':
+        return config.sources?.partners[source.name]?.duplicates;
+      case 'meta':
+        return config.sources?.meta?.duplicates;
+      case 'google':
+        return config.sources?.google?.duplicates;
+    }
+  })();
+  return found && found.action !== 'create' ? found : undefined;
+}
