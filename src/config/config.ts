@@ -46,6 +46,8 @@ export interface FormConfig {
   phoneCountry?: string;
   trackingField: string;
   title?: string;
+  /** Which of the snippet's touches fills UTM_* (the other goes to trackingField); the schema defaults it to last. */
+  attribution?: 'first' | 'last';
   assign?: AssignConfig;
   consent?: FormConsentConfig;
 }

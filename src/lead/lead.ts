@@ -26,11 +26,31 @@ export interface Utm {
   term?: string;
 }
 
+/** One visit the site's snippet recorded: a campaign landing, or the first visit of all. */
+export interface Touch {
+  utm: Utm;
+  clickIds: Record<string, string>;
+  landingPage?: string;
+  referrer?: string;
+  /** When it happened, on our clock (the snippet sends its age, so the visitor's clock does not matter). */
+  at?: string;
+}
+
+/** The snippet's touches; `attribution` names the one whose campaign fills UTM_*. */
+export interface Touches {
+  attribution: 'first' | 'last';
+  first?: Touch;
+  last?: Touch;
+  /** From the first touch to the submission. */
+  secondsSinceFirstTouch?: number;
+}
+
 /** Attribution kept beside the UTM fields: click ids, Meta cookies, where the visitor came from. */
 export interface Tracking {
   clickIds: Record<string, string>;
   pageUrl?: string;
   referrer?: string;
+  touches?: Touches;
 }
 
 export interface ExtraField {

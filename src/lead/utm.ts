@@ -1,4 +1,4 @@
-import { UTM_KEYS, type Utm } from './lead';
+import { UTM_KEYS, type Touch, type Utm } from './lead';
 import { ownValue as own } from './own-value';
 
 /** Click ids kept with the lead: Google (gclid, gbraid, wbraid), Meta, Microsoft, TikTok, LinkedIn, Yandex, X, Reddit. */
@@ -87,4 +87,38 @@ export function parseCookies(header: string | undefined): Params {
     if (name && !Object.hasOwn(out, name)) out[name] = value;
   }
   return out;
+}
+
+/** Longer than any touch the snippet writes (two URLs of 2000 characters and the parameters). */
+const MAX_TOUCH_JSON = 8000;
+/** Ten years: an older "age" is not a visit the snippet could still hold. */
+const MAX_TOUCH_AGE_SECONDS = 10 * 365 * 86_400;
+
+/**
+ * A touch as the snippet sends it (`lg_first_touch`, `lg_last_touch`): a JSON object of campaign
+ * parameters by name, `landing`, `referrer` and `age` (seconds before the submission). Anything
+ * else, or text that is not such an object, is no touch: attribution never costs a lead.
+ */
+export function parseTouch(text: string | undefined, receivedAt: string): Touch | undefined {
+  if (!text || text.length > MAX_TOUCH_JSON) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return undefined;
+  const params = emptyParams();
+  for (const [key, value] of Object.entries(raw)) if (typeof value === 'string') params[key] = value;
+  const none = emptyParams();
+  // The touch's own `_fbc`/`_fbp` are read like cookies: they were the cookies of that visit.
+  const places = { body: params, postQuery: none, pageQuery: none, cookies: params };
+  const touch: Touch = { utm: captureUtm(places), clickIds: captureClickIds(places) };
+  const landing = own(params, 'landing')?.trim().slice(0, 2000);
+  const referrer = own(params, 'referrer')?.trim().slice(0, 2000);
+  if (landing) touch.landingPage = landing;
+  if (referrer) touch.referrer = referrer;
+  const age = (raw as Record<string, unknown>).age;
+  if (typeof age === 'number' && age >= 0 && age <= MAX_TOUCH_AGE_SECONDS) touch.at = new Date(Date.parse(receivedAt) - Math.round(age) * 1000).toISOString();
+  return touch;
 }

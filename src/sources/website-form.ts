@@ -1,7 +1,7 @@
 import type { FormConfig } from '../config/config';
-import type { ExtraField, Lead } from '../lead/lead';
+import type { ExtraField, Lead, Touch, Touches, Tracking, Utm } from '../lead/lead';
 import { ownValue } from '../lead/own-value';
-import { CLICK_ID_KEYS, captureClickIds, captureUtm, queryOf, type Params } from '../lead/utm';
+import { CLICK_ID_KEYS, captureClickIds, captureUtm, emptyParams, parseTouch, queryOf, type Params } from '../lead/utm';
 import { LeadFieldsBuilder } from './contact-fields';
 import type { Mapped } from '../lead/field-errors';
 
@@ -42,10 +42,13 @@ export const DEFAULT_FORM_FIELDS: Readonly<Record<string, string>> = Object.free
   title: 'TITLE',
 });
 
+/** The snippet's touch fields (snippet/src/submit-form.ts); its `lg_shown_at` is a spam control (fill-time.ts). */
+export const SNIPPET_FIELDS = { firstTouch: 'lg_first_touch', lastTouch: 'lg_last_touch' } as const;
+
 /** Fields that carry attribution, not lead data: captured separately, never listed as extras. */
 const TRACKING_KEYS = new Set<string>([
   'utm_source', 'utm_medium', 'utm_campaign', 'utm_content', 'utm_term',
-  'page_url', 'referrer', 'fbc', 'fbp', ...CLICK_ID_KEYS,
+  'page_url', 'referrer', 'fbc', 'fbp', ...CLICK_ID_KEYS, ...Object.values(SNIPPET_FIELDS),
 ]);
 
 /** A Map, because the keys looked up in it are whatever names a visitor submitted. */
@@ -69,6 +72,49 @@ function defaultTitle(form: FormConfig, formId: string, fields: Lead['fields']):
   const template = form.title ?? 'Web form {form}: {name}';
   // A replacer function: a name like "$&" or "$'" is text, not a replacement pattern.
   return template.replace('{form}', () => formId).replace('{name}', () => who).slice(0, 255);
+}
+
+/** The snippet's touches, if it sent any; `attribution` (the form's, last by default) names the one for UTM_*. */
+function snippetTouches(body: Record<string, string>, form: FormConfig, receivedAt: string): { touches: Touches; attributed: Touch } | undefined {
+  const first = parseTouch(ownValue(body, SNIPPET_FIELDS.firstTouch), receivedAt);
+  const last = parseTouch(ownValue(body, SNIPPET_FIELDS.lastTouch), receivedAt);
+  const attributed = form.attribution === 'first' ? (first ?? last) : (last ?? first);
+  if (!attributed) return undefined;
+  const touches: Touches = { attribution: form.attribution === 'first' ? 'first' : 'last', ...(first ? { first } : {}), ...(last ? { last } : {}) };
+  if (first?.at) touches.secondsSinceFirstTouch = Math.max(0, Math.round((Date.parse(receivedAt) - Date.parse(first.at)) / 1000));
+  return { touches, attributed };
+}
+
+/**
+ * Attribution of the submission. With the snippet's touches, the attributed touch stands in for the
+ * page URL and `utm_*` cookies, which only know the page the form is on; what the form itself sends
+ * (body, POST URL) still wins, key by key. Without them, the four places of captureUtm.
+ */
+function attribution(submission: FormSubmission, form: FormConfig, receivedAt: string): { utm: Utm; tracking: Tracking } {
+  const body = (name: string): string | undefined => ownValue(submission.body, name);
+  const pageUrl = body('page_url')?.trim() || submission.referer;
+  const snippet = snippetTouches(submission.body, form, receivedAt);
+  const at = (url: string | undefined) => (url ? url.slice(0, 2000) : undefined);
+  if (snippet) {
+    const none = emptyParams();
+    const tracking: Tracking = {
+      clickIds: { ...snippet.attributed.clickIds, ...captureClickIds({ body: submission.body, postQuery: submission.postQuery, pageQuery: none, cookies: submission.cookies }) },
+      touches: snippet.touches,
+    };
+    if (pageUrl) tracking.pageUrl = at(pageUrl);
+    if (snippet.attributed.referrer) tracking.referrer = snippet.attributed.referrer;
+    return { utm: { ...snippet.attributed.utm, ...captureUtm({ body: submission.body, postQuery: submission.postQuery, pageQuery: none, cookies: none }) }, tracking };
+  }
+  const places = { body: submission.body, postQuery: submission.postQuery, pageQuery: queryOf(pageUrl), cookies: submission.cookies };
+  const referrer = body('referrer')?.trim() || (body('page_url') ? submission.referer : undefined);
+  return {
+    utm: captureUtm(places),
+    tracking: {
+      clickIds: captureClickIds(places),
+      ...(pageUrl ? { pageUrl: at(pageUrl) } : {}),
+      ...(referrer && referrer !== pageUrl ? { referrer: at(referrer) } : {}),
+    },
+  };
 }
 
 /**
@@ -103,11 +149,7 @@ export function formSubmissionToLead(
   if (fields.TITLE === undefined) fields.TITLE = defaultTitle(form, submission.formId, fields);
   if (fields.SOURCE_ID === undefined) fields.SOURCE_ID = 'WEB';
 
-  const body = (name: string): string | undefined => ownValue(submission.body, name);
-  const pageUrl = body('page_url')?.trim() || submission.referer;
-  const places = { body: submission.body, postQuery: submission.postQuery, pageQuery: queryOf(pageUrl), cookies: submission.cookies };
-  const referrer = body('referrer')?.trim() || (body('page_url') ? submission.referer : undefined);
-
+  const { utm, tracking } = attribution(submission, form, identity.receivedAt);
   return {
     ok: true,
     value: {
@@ -116,12 +158,8 @@ export function formSubmissionToLead(
       destination: form.destination,
       receivedAt: identity.receivedAt,
       fields,
-      utm: captureUtm(places),
-      tracking: {
-        clickIds: captureClickIds(places),
-        ...(pageUrl ? { pageUrl: pageUrl.slice(0, 2000) } : {}),
-        ...(referrer && referrer !== pageUrl ? { referrer: referrer.slice(0, 2000) } : {}),
-      },
+      utm,
+      tracking,
       extras,
       trackingField: form.trackingField,
     },

@@ -1,4 +1,5 @@
 import type { Lead, LeadFields } from '../../lead/lead';
+import { touchLines } from './touch-lines';
 
 const UTM_FIELD: Record<string, string> = {
   source: 'UTM_SOURCE',
@@ -13,6 +14,7 @@ function trackingLines(lead: Lead): string[] {
   for (const [key, value] of Object.entries(lead.tracking.clickIds)) lines.push(`${key}: ${value}`);
   if (lead.tracking.pageUrl) lines.push(`page: ${lead.tracking.pageUrl}`);
   if (lead.tracking.referrer) lines.push(`referrer: ${lead.tracking.referrer}`);
+  if (lead.tracking.touches) lines.push(...touchLines(lead.tracking.touches));
   return lines;
 }
 
