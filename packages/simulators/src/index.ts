@@ -1,7 +1,9 @@
 /**
- * Simulators of the services leadgate talks to (Bitrix24 REST, Meta Graph API and webhooks), for
+ * Simulators of the services leadgate talks to (Bitrix24 REST, Meta Graph API and webhooks, the
+ * Turnstile/reCAPTCHA/hCaptcha siteverify APIs), for
  * `leadgate dev`, `leadgate sim`, the tests, the chaos suite and the benchmarks. A development
  * package: the production build and image never contain it.
  */
 export * from './bitrix24';
 export * from './meta';
+export * from './captcha';
