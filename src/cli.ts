@@ -6,6 +6,7 @@ import { runDev } from './cli/dev';
 import { runCheck } from './cli/check';
 import { runDestinationsCommand } from './cli/destinations';
 import { runDlqCommand } from './cli/dlq';
+import { runForget } from './cli/forget';
 import { runRole } from './cli/run-role';
 import { hashPartnerKeyLines, newPartnerKeyLines } from './cli/partners';
 import { runBitrix24Simulator, runMetaSimulator } from './cli/sim';
@@ -76,6 +77,13 @@ async function main(argv: string[]): Promise<void> {
     .description('check the setup before going live: Redis, each portal\'s credentials, mapped fields and SOURCE_ID/STATUS_ID values')
     .action(async () => {
       if (!(await runCheck(config(program)))) process.exitCode = 1;
+    });
+
+  program
+    .command('forget <contact>')
+    .description('erase one person (an email or a phone) from Redis: status records, dead letters, queued jobs, indexes; prints counts')
+    .action(async (contact: string) => {
+      await runForget(config(program), contact);
     });
 
   const destinations = program.command('destinations').description('Bitrix24 portals: pause state (circuit breaker) and backlog');

@@ -1,6 +1,8 @@
 import type { RedisClient } from '../shared/redis-client';
 import { ReplicaWait } from './replica-wait';
 import type { Lead } from '../lead/lead';
+import { contactHash, leadContacts } from '../lead/contact-key';
+import { contactIndexKey, contactIndexSinceKey } from './contact-index';
 
 export type LeadStatus = 'queued' | 'retrying' | 'delivered' | 'dead';
 
@@ -70,8 +72,12 @@ export class LeadLedger {
 
   async recordQueued(lead: Lead): Promise<void> {
     const key = this.key(lead.id);
-    await this.redis
-      .multi()
+    const multi = this.redis.multi();
+    // Who the lead is about, hashed, for `leadgate forget`: kept as long as the status record.
+    const contacts = leadContacts(lead.fields).map(contactHash);
+    for (const hash of contacts) multi.sadd(contactIndexKey(this.prefix, hash), lead.id).expire(contactIndexKey(this.prefix, hash), this.retentionSeconds);
+    multi.set(contactIndexSinceKey(this.prefix), new Date().toISOString(), 'NX');
+    await multi
       // HSETNX: a fast worker may already have recorded the delivery.
       .hsetnx(key, 'status', 'queued')
       .hset(key, {
@@ -80,6 +86,8 @@ export class LeadLedger {
         destination: lead.destination,
         receivedAt: lead.receivedAt,
         updatedAt: new Date().toISOString(),
+        // The index entries to drop when the person is forgotten after the job itself is gone.
+        ...(contacts.length > 0 ? { contacts: contacts.join(',') } : {}),
       })
       .expire(key, this.retentionSeconds)
       .exec();

@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import express, { type Router } from 'express';
 import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
+import { createCaptchaVerifier } from '../clients/captcha/captcha-verifier';
 import { createApp } from '../http/app';
 import { createHttpServer } from '../http/http-server';
 import { createIntake } from '../http/intake';
+import { adminForgetRouter } from '../http/routes/admin-forget';
 import { operationsRouter } from '../http/routes/operations';
 import { createSourceRouters } from '../http/source-routers';
 import { DeadLetterQueue } from '../queue/dead-letter-queue';
@@ -157,6 +159,7 @@ export async function startLeadgate(options: {
       destinationStatus,
       ...(metaPages ? { metaPages: metaPages.statuses } : {}),
       spool,
+      captcha: createCaptchaVerifier(),
       sourceRouters: [
         ...createSourceRouters({
           config,
@@ -167,6 +170,7 @@ export async function startLeadgate(options: {
           idempotency,
         }),
         ...(options.sourceRouters?.({ config, intake, redis: producer }) ?? []),
+        adminForgetRouter({ config, redis: producer }),
       ],
     });
     server = createHttpServer(app, config.http);
