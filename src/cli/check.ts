@@ -1,6 +1,7 @@
 import type { Config } from '../config/config';
 import { configuredFieldUses } from '../config/field-uses';
 import { createBitrix24Client } from '../clients/bitrix24/create-client';
+import { readCrmMode } from '../clients/bitrix24/crm-lookups';
 import { describeRedis } from '../config/redis-config';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
 
@@ -39,6 +40,14 @@ export async function runCheck(config: Config, out: (line: string) => void = con
         continue;
       }
       out(`✓ destination ${name}: the portal answers crm.lead.fields (${Object.keys(known).length} lead fields)`);
+      try {
+        const mode = await readCrmMode(client);
+        out(`✓ destination ${name}: CRM mode ${mode}`);
+        // leadgate writes leads; such a portal turns each into a contact + deal at once (when it has a first name).
+        if (mode === 'simple') out(`⚠ destination ${name}: simple CRM mode (no leads): every lead with a first name is converted at once into a contact and a deal; leadgate records the deal and contact in the lead's status`);
+      } catch (err) {
+        fail(`destination ${name}: crm.settings.mode.get: ${(err as Error).message}`);
+      }
       for (const use of fields.filter((f) => f.destination === name)) {
         if (!(use.code in known)) fail(`destination ${name}: lead field ${use.code} (${use.usedBy}) does not exist on this portal; Bitrix24 would silently drop its value`);
       }
