@@ -8,6 +8,7 @@ import type { IntakeSpool } from '../queue/intake-spool/intake-spool';
 import type { LeadLedger } from '../queue/lead-ledger';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
+import type { CaptchaVerifier } from '../sources/captcha-decision';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-error';
 import { SharedRateLimitStore } from './shared-rate-limit-store';
@@ -33,6 +34,8 @@ export interface AppDeps {
   spool?: Pick<IntakeSpool, 'find' | 'status'>;
   /** Routers of other sources (ad-platform webhooks, partner API), mounted behind the same limits. */
   sourceRouters?: Router[];
+  /** Verifies forms' CAPTCHA tokens; absent, a form with `captcha` gets no verdict and follows its failMode. */
+  captcha?: CaptchaVerifier;
 }
 
 /** Builds the HTTP API without binding a port, so tests run it on port 0 with their own Redis prefix. */
@@ -62,7 +65,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1/forms', perIp('forms', config.http.rateLimit));
   app.use('/v1/webhooks', perIp('webhooks', config.http.webhookRateLimit));
 
-  app.use(formsRouter(config, deps.intake, deps.idempotency));
+  app.use(formsRouter(config, deps.intake, deps.idempotency, { redis: deps.redis, captcha: deps.captcha }));
   for (const router of deps.sourceRouters ?? []) app.use(router);
   app.use(leadsRouter({ ledger: deps.ledger, spool: deps.spool, adminToken: config.admin.token }));
 

@@ -23,8 +23,15 @@ export class Metrics {
 
   readonly spam = new Counter({
     name: 'leadgate_leads_spam_total',
-    help: 'Form submissions answered as accepted but dropped as spam, by source and reason (honeypot).',
+    help: 'Form submissions judged spam, by source and reason: honeypot, too_fast, duplicate_window (answered as accepted, nothing queued), captcha_failed (answered 422).',
     labelNames: ['source', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly captchaUnavailable = new Counter({
+    name: 'leadgate_captcha_unavailable_total',
+    help: 'CAPTCHA checks the provider gave no verdict on (timeout, 5xx, network, a refused secret), by provider and the form\'s fail_mode (open: taken flagged; closed: 503).',
+    labelNames: ['provider', 'fail_mode'] as const,
     registers: [this.registry],
   });
 
