@@ -51,6 +51,8 @@ export interface Tracking {
   pageUrl?: string;
   referrer?: string;
   touches?: Touches;
+  /** Marketing consent as the person gave it (yes/no, when, the wording), for the tracking block. */
+  consent?: string;
 }
 
 export interface ExtraField {

@@ -3,6 +3,7 @@ import type { ExtraField, Lead, Touch, Touches, Tracking, Utm } from '../lead/le
 import { ownValue } from '../lead/own-value';
 import { CLICK_ID_KEYS, captureClickIds, captureUtm, emptyParams, parseTouch, queryOf, type Params } from '../lead/utm';
 import { LeadFieldsBuilder } from './contact-fields';
+import { applyConsent, consentLine, formConsentAnswer } from './shared/consent';
 import type { Mapped } from '../lead/field-errors';
 
 /** What the HTTP layer hands over: the parsed body plus the request context UTM capture needs. */
@@ -132,7 +133,7 @@ export function formSubmissionToLead(
 
   for (const [rawKey, value] of Object.entries(submission.body)) {
     const key = rawKey.toLowerCase();
-    if (key === form.honeypot?.toLowerCase() || TRACKING_KEYS.has(key) || value.trim() === '') continue;
+    if (key === form.honeypot?.toLowerCase() || key === form.consent?.input.toLowerCase() || TRACKING_KEYS.has(key) || value.trim() === '') continue;
     const code = mapping.get(key);
     if (code) builder.set(code, value, rawKey);
     else extras.push({ label: humanLabel(rawKey), value: value.trim() });
@@ -140,6 +141,9 @@ export function formSubmissionToLead(
 
   const fields = builder.build();
   const errors = [...builder.errors];
+  const consent = form.consent ? formConsentAnswer(ownValue(submission.body, form.consent.input), form.consent.text, identity.receivedAt) : undefined;
+  const consentError = applyConsent(fields, form.consent, consent, { path: form.consent?.input ?? 'consent', receivedAt: identity.receivedAt });
+  if (consentError) errors.push(consentError);
   if (form.requireContact && !builder.hasContact() && errors.length === 0) {
     errors.push({ field: 'email', message: 'an email or a phone is required' });
   }
@@ -159,7 +163,7 @@ export function formSubmissionToLead(
       receivedAt: identity.receivedAt,
       fields,
       utm,
-      tracking,
+      tracking: consent ? { ...tracking, consent: consentLine(consent) } : tracking,
       extras,
       trackingField: form.trackingField,
     },

@@ -84,7 +84,7 @@ describe('POST /v1/partners/leads', () => {
       UF_CRM_SEATS: '20',
     });
     expect(fields?.COMMENTS).toContain('Wants a quote for 20 seats.');
-    expect(fields?.COMMENTS).toContain('marketing consent: yes, given at 2026-03-01T10:15:00Z');
+    expect(fields?.COMMENTS).toContain('consent: yes, given at 2026-03-01T10:15:00Z');
   });
 
   it('answers 422 listing every problem of the body', async () => {

@@ -15,6 +15,7 @@ function trackingLines(lead: Lead): string[] {
   if (lead.tracking.pageUrl) lines.push(`page: ${lead.tracking.pageUrl}`);
   if (lead.tracking.referrer) lines.push(`referrer: ${lead.tracking.referrer}`);
   if (lead.tracking.touches) lines.push(...touchLines(lead.tracking.touches));
+  if (lead.tracking.consent) lines.push(`consent: ${lead.tracking.consent}`);
   return lines;
 }
 

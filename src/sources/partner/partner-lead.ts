@@ -3,6 +3,7 @@ import { ownValue } from '../../lead/own-value';
 import { LeadFieldsBuilder } from '../contact-fields';
 import type { Mapped } from '../../lead/field-errors';
 import { leadTitle } from '../shared/lead-title';
+import { applyConsent, consentLine, type ConsentAnswer } from '../shared/consent';
 import type { PartnerConfig } from '../../config/sources-config';
 
 /** A body that passed schemas/partner-lead.schema.json. */
@@ -14,13 +15,6 @@ export interface PartnerLead {
   utm?: Utm;
   consent?: { marketing: boolean; given_at?: string; text?: string };
   custom?: Record<string, string | number | boolean>;
-}
-
-function consentLine(consent: NonNullable<PartnerLead['consent']>): string {
-  const parts = [consent.marketing ? 'yes' : 'no'];
-  if (consent.given_at) parts.push(`given at ${consent.given_at}`);
-  if (consent.text) parts.push(`"${consent.text.trim()}"`);
-  return parts.join(', ');
 }
 
 function utmOf(utm: Utm | undefined): Utm {
@@ -62,10 +56,14 @@ export function partnerLeadToLead(
     if (code) builder.set(code, value, `/custom/${key}`);
     else if (value.trim() !== '') extras.push({ label: key.replace(/_+/g, ' '), value: value.trim() });
   }
-  if (body.consent) extras.push({ label: 'marketing consent', value: consentLine(body.consent) });
+  const consent: ConsentAnswer | undefined = body.consent
+    ? { given: body.consent.marketing, ...(body.consent.given_at ? { at: body.consent.given_at } : {}), ...(body.consent.text ? { text: body.consent.text } : {}) }
+    : undefined;
 
   const fields = builder.build();
   const errors = [...builder.errors];
+  const consentError = applyConsent(fields, partner.consent, consent, { path: '/consent', receivedAt: identity.receivedAt });
+  if (consentError) errors.push(consentError);
   if (!builder.hasContact() && errors.length === 0) errors.push({ field: '/contact', message: 'must have an email or a phone' });
   if (errors.length > 0) return { ok: false, errors };
 
@@ -84,7 +82,7 @@ export function partnerLeadToLead(
       receivedAt: identity.receivedAt,
       fields,
       utm: utmOf(body.utm),
-      tracking: { clickIds: {} },
+      tracking: { clickIds: {}, ...(consent ? { consent: consentLine(consent) } : {}) },
       extras,
       trackingField: partner.trackingField,
     },

@@ -23,11 +23,10 @@ describe('partnerLeadToLead', () => {
         SOURCE_ID: 'PARTNER', SOURCE_DESCRIPTION: 'acme', TITLE: 'Partner acme: Anna Schmidt',
       },
       utm: { source: 'partner_newsletter', medium: 'email', campaign: 'spring_2026' },
-      tracking: { clickIds: {} },
+      tracking: { clickIds: {}, consent: 'yes, given at 2026-03-01T10:15:00Z, "I agree to be contacted about offers."' },
       extras: [
         { label: 'seats', value: '20' },
         { label: 'budget', value: '10-20k' },
-        { label: 'marketing consent', value: 'yes, given at 2026-03-01T10:15:00Z, "I agree to be contacted about offers."' },
       ],
       trackingField: 'COMMENTS',
     });
@@ -39,7 +38,7 @@ describe('partnerLeadToLead', () => {
     if (!mapped.ok) throw new Error('expected ok');
     expect(mapped.value.fields).toMatchObject({ SOURCE_ID: 'RECOMMENDATION', SOURCE_DESCRIPTION: 'ACME Referral Program', UF_CRM_SEATS: '20' });
     expect(mapped.value.destination).toBe('b2b');
-    expect(mapped.value.extras.map((e) => e.label)).toEqual(['budget', 'marketing consent']);
+    expect(mapped.value.extras.map((e) => e.label)).toEqual(['budget']);
   });
 
   it('splits a full name and leaves externalId out when no reference was sent', () => {
