@@ -3,17 +3,19 @@ export interface FieldError {
   message: string;
 }
 
-/** The form's live region: the page's own `[data-leadgate-status]` element, or one added at the end. */
+/**
+ * The form's live region: the page's own `[data-leadgate-status]` element, or one added at the end.
+ * The attribute's value (`ok`, `error`) is the state to style; the page's classes stay its own.
+ */
 export function showStatus(form: HTMLFormElement, kind: 'ok' | 'error' | '', text: string): void {
   let region = form.querySelector<HTMLElement>('[data-leadgate-status]');
   if (!region) {
     region = document.createElement('p');
-    region.setAttribute('data-leadgate-status', '');
     region.setAttribute('role', 'status');
     region.setAttribute('aria-live', 'polite');
     form.append(region);
   }
-  region.className = kind && 'lg-' + kind;
+  region.setAttribute('data-leadgate-status', kind);
   region.textContent = text;
 }
 
