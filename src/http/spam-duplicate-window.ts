@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Lead } from '../lead/lead';
+import { contactHash } from '../lead/contact-key';
 import type { RedisClient } from '../shared/redis-client';
 
 // Every contact key is checked before any is written, so one submission's email and phone point at one lead.
@@ -17,27 +16,16 @@ for _, key in ipairs(KEYS) do
 end
 return 0`;
 
-/** The lead's emails (lower-cased) and phones (digits and a leading +), each tagged with its kind. */
-export function contactsOf(lead: Pick<Lead, 'fields'>): string[] {
-  const values = (code: string): string[] => {
-    const field = lead.fields[code];
-    return Array.isArray(field) ? field.map((f) => f.VALUE) : [];
-  };
-  const emails = values('EMAIL').map((e) => `email:${e.trim().toLowerCase()}`);
-  const phones = values('PHONE').map((p) => `phone:${p.trim().startsWith('+') ? '+' : ''}${p.replace(/\D/g, '')}`);
-  return [...new Set([...emails, ...phones])].filter((c) => !c.endsWith(':') && !c.endsWith(':+'));
-}
-
 /**
- * One lead per contact per form per window: `<prefix>:dupe:<form id>:<sha256(contact)>` holds the lead
- * id for `duplicateWindowMinutes` (its TTL; never the raw email or phone). Shared by every API
- * process through Redis.
+ * One lead per contact per form per window: `<prefix>:dupe:<form id>:<contactHash>` (the normalised
+ * email or phone, hashed as the contact index hashes it; never the value) holds the lead id for
+ * `duplicateWindowMinutes`, its TTL. Shared by every API process through Redis.
  */
 export class DuplicateWindow {
   constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
   private keys(formId: string, contacts: string[]): string[] {
-    return contacts.map((c) => `${this.prefix}:dupe:${formId}:${createHash('sha256').update(c, 'utf8').digest('hex')}`);
+    return contacts.map((c) => `${this.prefix}:dupe:${formId}:${contactHash(c)}`);
   }
 
   /** The id of an earlier lead with one of these contacts, else undefined (and the contacts are now this lead's). */

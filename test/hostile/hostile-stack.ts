@@ -32,7 +32,7 @@ export interface HostileStack {
  * An API-only leadgate (no worker, so whatever is queued stays visible) with every source switched
  * on, a strict form list and limits high enough that a few hundred requests from one address pass.
  */
-export async function startHostileStack(name: string, http: Record<string, unknown> = {}): Promise<HostileStack> {
+export async function startHostileStack(name: string, http: Record<string, unknown> = {}, extraForms: Record<string, unknown> = {}): Promise<HostileStack> {
   const stack = await startStack(`hostile-${name}`, {
     role: 'api',
     overrides: {
@@ -42,6 +42,7 @@ export async function startHostileStack(name: string, http: Record<string, unkno
       forms: {
         contact: { destination: 'main', allowedOrigins: ['https://www.example.com'], honeypot: 'website', phoneCountry: 'DE', fields: { budget: 'UF_CRM_BUDGET' } },
         open: { destination: 'main' },
+        ...extraForms,
       },
       sources: {
         meta: { appSecret: META_SECRET, verifyToken: META_VERIFY, pages: { [META_PAGE]: { accessToken: 'EAAB-hostile' } } },

@@ -1,6 +1,5 @@
 import { decideCaptcha, usableCaptchaToken, MAX_CAPTCHA_TOKEN_LENGTH, type CaptchaReply } from '../../src/sources/captcha-decision';
 import { judgeFillTime } from '../../src/sources/fill-time';
-import { contactsOf } from '../../src/http/spam-duplicate-window';
 
 const answered = (over: Partial<Extract<CaptchaReply, { kind: 'answered' }>> = {}): CaptchaReply => ({ kind: 'answered', success: true, errorCodes: [], hostname: 'www.example.com', ...over });
 const open = { provider: 'turnstile', failMode: 'open' } as const;
@@ -91,16 +90,5 @@ describe('judgeFillTime: the minimum fill time', () => {
     ['the stamp is in the future (the browser clock runs ahead)', String(now + 5_000), 3],
   ])('judges nothing when %s', (_name, stamp, min) => {
     expect(judgeFillTime(stamp, min, now)).toBeUndefined();
-  });
-});
-
-describe('contactsOf: what the duplicate window compares', () => {
-  it('lower-cases emails and keeps only the digits (and a leading +) of phones', () => {
-    const fields = { EMAIL: [{ VALUE: ' Jane@Example.COM ', VALUE_TYPE: 'WORK' }], PHONE: [{ VALUE: '+49 (30) 123-4567', VALUE_TYPE: 'WORK' }] };
-    expect(contactsOf({ fields })).toEqual(['email:jane@example.com', 'phone:+49301234567']);
-  });
-
-  it('has nothing to compare without an email or phone', () => {
-    expect(contactsOf({ fields: { NAME: 'Jane' } })).toEqual([]);
   });
 });

@@ -15,7 +15,8 @@ import type { CaptchaVerifier } from '../../sources/captcha-decision';
 import { judgeFillTime, SHOWN_AT_FIELD } from '../../sources/fill-time';
 import type { RedisClient } from '../../shared/redis-client';
 import { checkCaptcha } from '../spam-captcha';
-import { contactsOf, DuplicateWindow } from '../spam-duplicate-window';
+import { DuplicateWindow } from '../spam-duplicate-window';
+import { leadContacts } from '../../lead/contact-key';
 import { CAPTCHA_TOKEN_HEADER, withoutSpamControls } from '../spam-fields';
 
 const THANKS_PAGE = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>Thank you</title></head>
@@ -137,7 +138,7 @@ export function formsRouter(config: Config, deps: Intake, idempotency: Pick<Idem
           if (bound === 'same') res.setHeader('Idempotent-Replayed', 'true');
         }
         const window = form.duplicateWindowMinutes;
-        const contacts = window === undefined ? [] : contactsOf(mapped.value);
+        const contacts = window === undefined ? [] : leadContacts(mapped.value.fields);
         const earlier = window === undefined ? undefined : await claimContacts(formId, contacts, id, window);
         if (earlier !== undefined) {
           deps.metrics.spam.inc({ source: 'form', reason: 'duplicate_window' });
