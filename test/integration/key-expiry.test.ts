@@ -30,6 +30,7 @@ async function replay(id: string): Promise<void> {
  * - `dlq`, `dlq:<id>`: the dead-letter queue; the operator owns it (`leadgate dlq replay|purge`).
  * - `breaker:<destination>`: the circuit breaker; deleted when the destination resumes.
  * - `oauth:…`: a destination's OAuth token pair; replaced on every refresh, needed for as long as it is configured.
+ * - `contact-index:since`: when the contact index started (a timestamp); `forget` reads it to know whether older data may exist.
  * - `<queue>:<structure>`: BullMQ's own bookkeeping (ids, meta, event stream, job lists and sets).
  * - `<queue>:<jobId>` of a job waiting or completed: BullMQ removes it (removeOnComplete age); a failed
  *   job's hash holds the lead's personal data and must be gone (see the failed-set assertion).
@@ -39,6 +40,7 @@ const OWNED = [
   /^dlq:[^:]+$/,
   /^breaker:[^:]+$/,
   /^oauth:/,
+  /^contact-index:since$/,
   /^(deliver-[^:]+|meta-leads):(id|meta|events|wait|paused|active|delayed|prioritized|completed|failed|stalled|stalled-check|limiter|marker|pc|repeat|de)$/,
 ];
 
