@@ -12,12 +12,14 @@ export interface Site {
 
 /**
  * A customer's website on its own origin: every path is docs/snippet-example.html pointed at the
- * gateway; under /consent/ the snippet is told to wait for consent.
+ * gateway; under /consent/ the snippet is told to wait for consent, under /redirect/ the form is
+ * `with-redirect`.
  */
 export async function startSite(gateway: () => string): Promise<Site> {
   const server: Server = createServer((req, res) => {
     let page = EXAMPLE.replaceAll('https://leads.example.com', gateway());
     if (req.url?.startsWith('/consent/')) page = page.replace('data-days="90"', 'data-days="90" data-consent="required"');
+    if (req.url?.startsWith('/redirect/')) page = page.replaceAll('contact', 'with-redirect');
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(page);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

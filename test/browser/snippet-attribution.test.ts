@@ -24,7 +24,12 @@ describeWithChromium('the browser snippet on a website', () => {
   beforeAll(async () => {
     site = await startSite(() => stack.api.url);
     stack = await startStack('snippet-browser', {
-      overrides: { forms: { contact: { destination: 'main', allowedOrigins: [site.origin], honeypot: 'website' } } },
+      overrides: {
+        forms: {
+          contact: { destination: 'main', allowedOrigins: [site.origin], honeypot: 'website' },
+          'with-redirect': { destination: 'main', allowedOrigins: [site.origin], redirect: { success: `${site.origin}/thanks` } },
+        },
+      },
     });
     browser = await launchChromium();
   });
@@ -124,6 +129,15 @@ describeWithChromium('the browser snippet on a website', () => {
     await page.waitForSelector('[data-leadgate-status="ok"]');
     expect(await page.locator('.lg-error').count()).toBe(0);
     await waitFor(() => stack.sim.leads().find((lead) => JSON.stringify(lead.fields.PHONE ?? '').includes('+49301234567')), 'the corrected lead');
+  });
+
+  it("sends the visitor to the form's redirect.success once the lead is taken", async () => {
+    const page = await context.newPage();
+    await visit(page, '/redirect/c');
+    await page.fill('input[name=name]', 'Redirect Me');
+    await page.fill('input[name=email]', 'redirect.me@example.com');
+    await Promise.all([page.waitForURL(`${site.origin}/thanks`), page.click('button[type=submit]')]);
+    await waitFor(() => leadsOf('redirect.me@example.com')[0], 'the lead in Bitrix24');
   });
 
   it('leaves a plain form post working without JavaScript (303 to the thanks page)', async () => {

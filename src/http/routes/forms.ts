@@ -156,7 +156,8 @@ export function formsRouter(config: Config, deps: Intake, idempotency: Pick<Idem
         res.redirect(303, form.redirect?.success ?? `/v1/forms/${encodeURIComponent(formId)}/thanks`);
         return;
       }
-      res.status(202).json({ id, status });
+      // The snippet follows the form's success page as a plain post would.
+      res.status(202).json({ id, status, ...(form.redirect?.success ? { redirect: form.redirect.success } : {}) });
     },
   );
 
