@@ -1,5 +1,5 @@
 import type { CaptchaReply, CaptchaVerifyRequest } from '../../sources/captcha-decision';
-import { commonReply } from './siteverify-post';
+import { commonReply, siteverifyForm } from './siteverify-post';
 import type { ProviderWire } from './provider-wire';
 
 /**
@@ -9,8 +9,7 @@ import type { ProviderWire } from './provider-wire';
 export const hcaptcha: ProviderWire = {
   defaultUrl: 'https://api.hcaptcha.com/siteverify',
   form(request: CaptchaVerifyRequest): URLSearchParams {
-    const form = new URLSearchParams({ secret: request.secret, response: request.token });
-    if (request.remoteIp) form.set('remoteip', request.remoteIp);
+    const form = siteverifyForm(request);
     if (request.siteKey) form.set('sitekey', request.siteKey);
     return form;
   },

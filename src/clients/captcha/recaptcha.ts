@@ -1,15 +1,11 @@
-import type { CaptchaReply, CaptchaVerifyRequest } from '../../sources/captcha-decision';
-import { commonReply } from './siteverify-post';
+import type { CaptchaReply } from '../../sources/captcha-decision';
+import { commonReply, siteverifyForm } from './siteverify-post';
 import type { ProviderWire } from './provider-wire';
 
 /** Google reCAPTCHA v2 and v3: developers.google.com/recaptcha/docs/verify (v3 adds score and action). */
 export const recaptcha: ProviderWire = {
   defaultUrl: 'https://www.google.com/recaptcha/api/siteverify',
-  form(request: CaptchaVerifyRequest): URLSearchParams {
-    const form = new URLSearchParams({ secret: request.secret, response: request.token });
-    if (request.remoteIp) form.set('remoteip', request.remoteIp);
-    return form;
-  },
+  form: siteverifyForm,
   reply(body: Record<string, unknown>): CaptchaReply {
     return {
       ...commonReply(body),

@@ -1,4 +1,4 @@
-import type { CaptchaReply } from '../../sources/captcha-decision';
+import type { CaptchaReply, CaptchaVerifyRequest } from '../../sources/captcha-decision';
 
 /** A siteverify reply as JSON, or why there is none to read. */
 export type SiteverifyAnswer = { ok: true; body: Record<string, unknown> } | { ok: false; reply: Extract<CaptchaReply, { kind: 'unavailable' }> };
@@ -50,4 +50,11 @@ export function commonReply(body: Record<string, unknown>): Extract<CaptchaReply
     errorCodes: Array.isArray(codes) ? codes.filter((c): c is string => typeof c === 'string') : [],
     ...(typeof body.hostname === 'string' ? { hostname: body.hostname } : {}),
   };
+}
+
+/** The body every provider takes: secret, token and, when known, the visitor's IP. */
+export function siteverifyForm(request: CaptchaVerifyRequest): URLSearchParams {
+  const form = new URLSearchParams({ secret: request.secret, response: request.token });
+  if (request.remoteIp) form.set('remoteip', request.remoteIp);
+  return form;
 }
