@@ -31,6 +31,11 @@ export async function submitLeads(apiUrl: string, n: number, tag: string): Promi
   return ids;
 }
 
+/** The portal's calls for leads: without the CRM-mode read each worker makes when it starts. */
+export function leadCalls(sim: Stack['sim']): ReturnType<Stack['sim']['calls']> {
+  return sim.calls().filter((c) => c.method !== 'crm.settings.mode.get');
+}
+
 /** Live copies of a lead in the simulated portal (deleted ones excluded). */
 export function copiesOf(sim: Stack['sim'], id: string): number {
   return sim.leads().filter((l) => String(l.fields.ORIGIN_ID) === id).length;

@@ -3,7 +3,7 @@ import IORedis from 'ioredis';
 import { deliveryQueueName } from '../../src/queue/jobs';
 import { startLeadgate } from '../../src/runtime/services';
 import { silentLogger } from '../../src/shared/logger';
-import { copiesOf, createInPortal, leadView, submitLeads, takeJobAndDie } from '../helpers/delivery-probes';
+import { copiesOf, createInPortal, leadCalls, leadView, submitLeads, takeJobAndDie } from '../helpers/delivery-probes';
 import { startStack, type Stack } from '../helpers/stack';
 import { sleep, waitFor } from '../helpers/wait-for';
 
@@ -42,12 +42,12 @@ describe('#1 a lead recorded as delivered', () => {
     const redis = new IORedis(stack.config.redis.url);
     await redis.hset(`${stack.prefix}:lead:${id}`, { status: 'delivered', bitrixLeadId: String(bitrixId), unsure: '0' });
     redis.disconnect();
-    const before = stack.sim.calls().length;
+    const before = leadCalls(stack.sim).length;
 
     await startWorker();
     await waitFor(async () => (await jobState(id!)) === 'completed', 'the taken-over job completed', 15_000, 100);
     await sleep(300);
-    expect(stack.sim.calls().slice(before)).toEqual([]);
+    expect(leadCalls(stack.sim).slice(before)).toEqual([]);
     expect(copiesOf(stack.sim, id!)).toBe(1);
     expect(await leadView(stack.api.url, id!)).toMatchObject({ status: 'delivered', bitrixLeadId: bitrixId });
   });
@@ -59,7 +59,7 @@ describe('#1 a job taken over from a dead worker', () => {
     // The dead worker's request committed; its write-ahead mark is not there (lost with a Redis failover).
     await takeJobAndDie(stack);
     const bitrixId = await createInPortal(stack.sim, id!);
-    const before = stack.sim.calls().length;
+    const before = leadCalls(stack.sim).length;
 
     await startWorker();
     const record = await waitFor(async () => {
@@ -70,6 +70,6 @@ describe('#1 a job taken over from a dead worker', () => {
     expect(copiesOf(stack.sim, id!)).toBe(1);
     expect(record).toMatchObject({ bitrixLeadId: bitrixId });
     expect(record.history.map((a) => a.outcome)).toEqual(['reconciled']);
-    expect(stack.sim.calls().slice(before).map((c) => c.method)).toEqual(['crm.lead.list']);
+    expect(leadCalls(stack.sim).slice(before).map((c) => c.method)).toEqual(['crm.lead.list']);
   });
 });
