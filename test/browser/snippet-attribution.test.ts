@@ -51,6 +51,10 @@ describeWithChromium('the browser snippet on a website', () => {
     await page.waitForSelector('form[data-leadgate-ready]');
   }
 
+  async function fill(page: Page, fields: Record<string, string>): Promise<void> {
+    for (const [name, value] of Object.entries(fields)) await page.fill(`[name=${name}]`, value);
+  }
+
   const leadsOf = (email: string) => stack.sim.leads().filter((lead) => JSON.stringify(lead.fields.EMAIL ?? '').includes(email));
 
   it('gives the lead the last campaign in UTM_* and the first touch in the tracking block', async () => {
@@ -59,9 +63,7 @@ describeWithChromium('the browser snippet on a website', () => {
     await visit(page, '/b');
     await visit(page, '/offer?utm_source=newsletter&utm_medium=email&utm_campaign=winter');
     await visit(page, '/c');
-    await page.fill('input[name=name]', 'Jane Roe');
-    await page.fill('input[name=email]', 'jane.roe@example.com');
-    await page.fill('textarea[name=message]', 'Please call me about the winter offer.');
+    await fill(page, { name: 'Jane Roe', email: 'jane.roe@example.com', message: 'Please call me about the winter offer.' });
     await screenshot(page, 'snippet-form.png');
     await page.click('button[type=submit]');
     await page.waitForSelector('[data-leadgate-status="ok"]');
@@ -82,8 +84,7 @@ describeWithChromium('the browser snippet on a website', () => {
   it('makes one lead of a double click, and of a retry after a lost answer', async () => {
     const page = await context.newPage();
     await visit(page, '/c?utm_source=google');
-    await page.fill('input[name=name]', 'Double Click');
-    await page.fill('input[name=email]', 'double.click@example.com');
+    await fill(page, { name: 'Double Click', email: 'double.click@example.com' });
     await page.dblclick('button[type=submit]');
     await page.waitForSelector('[data-leadgate-status="ok"]');
 
@@ -96,8 +97,7 @@ describeWithChromium('the browser snippet on a website', () => {
       }
       return route.continue();
     });
-    await page.fill('input[name=name]', 'Lost Answer');
-    await page.fill('input[name=email]', 'lost.answer@example.com');
+    await fill(page, { name: 'Lost Answer', email: 'lost.answer@example.com' });
     await page.click('button[type=submit]');
     await page.waitForSelector('[data-leadgate-status="ok"]');
     expect(lost).toBe(2);
@@ -111,8 +111,7 @@ describeWithChromium('the browser snippet on a website', () => {
   it('shows a refused field next to its input', async () => {
     const page = await context.newPage();
     await visit(page, '/c');
-    await page.fill('input[name=name]', 'Call Me');
-    await page.fill('input[name=phone]', 'call me maybe');
+    await fill(page, { name: 'Call Me', phone: 'call me maybe' });
     await page.click('button[type=submit]');
     const error = await page.waitForSelector('input[name=phone] + .lg-error');
     expect(await error.textContent()).toMatch(/phone/i);
@@ -124,7 +123,7 @@ describeWithChromium('the browser snippet on a website', () => {
     await screenshot(page, 'snippet-error.png');
 
     // Corrected, the same filled form is accepted and the error goes away.
-    await page.fill('input[name=phone]', '+49 30 1234567');
+    await fill(page, { phone: '+49 30 1234567' });
     await page.click('button[type=submit]');
     await page.waitForSelector('[data-leadgate-status="ok"]');
     expect(await page.locator('.lg-error').count()).toBe(0);
@@ -134,8 +133,7 @@ describeWithChromium('the browser snippet on a website', () => {
   it("sends the visitor to the form's redirect.success once the lead is taken", async () => {
     const page = await context.newPage();
     await visit(page, '/redirect/c');
-    await page.fill('input[name=name]', 'Redirect Me');
-    await page.fill('input[name=email]', 'redirect.me@example.com');
+    await fill(page, { name: 'Redirect Me', email: 'redirect.me@example.com' });
     await Promise.all([page.waitForURL(`${site.origin}/thanks`), page.click('button[type=submit]')]);
     await waitFor(() => leadsOf('redirect.me@example.com')[0], 'the lead in Bitrix24');
   });
@@ -145,8 +143,7 @@ describeWithChromium('the browser snippet on a website', () => {
     try {
       const page = await noScript.newPage();
       await page.goto(`${site.origin}/c?utm_source=print`);
-      await page.fill('input[name=name]', 'No Script');
-      await page.fill('input[name=email]', 'no.script@example.com');
+      await fill(page, { name: 'No Script', email: 'no.script@example.com' });
       await Promise.all([page.waitForURL(`${stack.api.url}/v1/forms/contact/thanks`), page.click('button[type=submit]')]);
       expect(await page.textContent('h1')).toBe('Thank you!');
       const lead = await waitFor(() => leadsOf('no.script@example.com')[0], 'the lead in Bitrix24');
