@@ -1,7 +1,6 @@
 import IORedis from 'ioredis';
 import { createBitrix24Client } from '../../src/clients/bitrix24/create-client';
 import { LeadLedger } from '../../src/queue/lead-ledger';
-import { createRedis } from '../../src/queue/redis-connection';
 import { startPrivateRedis, type PrivateRedis } from '../../src/runtime/private-redis';
 import { PortalDispatcher } from '../../src/worker/portal-dispatcher';
 import { PortalRateLimiter } from '../../src/worker/portal-rate-limiter';
@@ -24,7 +23,8 @@ afterAll(async () => {
 
 describe('#7 leads released while the dispatcher waits for request budget', () => {
   it('never make it send a batch with no commands', async () => {
-    const connection = createRedis({ url: redis.url }, 'worker');
+    // A worker's connection: it waits for Redis rather than failing a command.
+    const connection = new IORedis(redis.url, { maxRetriesPerRequest: null });
     const dispatcher = new PortalDispatcher({
       client: createBitrix24Client('main', { webhookUrl: portal.sim.webhookUrl, timeoutMs: 5000 }, { redis: connection, prefix: portal.prefix }),
       limiter: new PortalRateLimiter(connection, portal.prefix, 'main', { drainPerSecond: 2, limit: 50 }),

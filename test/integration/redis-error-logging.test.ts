@@ -53,6 +53,8 @@ describe('#10 a worker whose Redis goes away', () => {
     const perEmitter = new Map<string, number>();
     for (const line of errors) perEmitter.set(emitter(line), (perEmitter.get(emitter(line)) ?? 0) + 1);
     expect([...perEmitter.values()].every((n) => n === 1)).toBe(true);
+    // The connections themselves speak, not only the BullMQ worker: a worker blocked on Redis says so.
+    expect(errors.some((l) => typeof l.redis === 'string')).toBe(true);
 
     // Stopped once its connections are back: a BullMQ worker closed mid-reconnect may never finish closing.
     await redis.restart();
