@@ -1,4 +1,5 @@
 import { Job, Queue, UnrecoverableError } from 'bullmq';
+import IORedis from 'ioredis';
 import { deliveryQueueName } from '../../src/queue/jobs';
 import { startLeadgate, type RunningLeadgate } from '../../src/runtime/services';
 import { silentLogger } from '../../src/shared/logger';
@@ -63,5 +64,27 @@ describe('#8 a job BullMQ fails outside the processor', () => {
     await deadLettered(id!);
     expect(metricSum(await metricsOf(stack.api.url), 'leadgate_dead_letters')).toBe(1);
     await waitFor(async () => (await failedJobs()) === 0, 'the failed job removed', 5000, 100);
+  });
+
+  // Open bug (found by this spec): the net removes the failed job whenever `rescue` resolves, and
+  // rescue resolves when deadLetterLead returns false because another process holds the claim. A
+  // claimant that dies between SET NX and writing the entry leaves neither the entry nor the job:
+  // the lead is lost. it.failing until the net keeps the job while the lead is not in the DLQ.
+  it.failing('is kept in the failed set while another process holds the claim but never wrote the dead letter', async () => {
+    const [id] = await submitLeads(stack.api.url, 1, 'claimed');
+    const taken = await takeJobAndDie(stack, 30_000);
+    const queue = new Queue(deliveryQueueName('main'), { connection: { url: stack.config.redis.url }, prefix: stack.prefix });
+    const job = (await Job.fromId(queue, taken.id!))!;
+    await job.moveToFailed(new UnrecoverableError('lost its lock'), 'a-worker-that-died');
+    await queue.close();
+    // A process claimed the lead for the dead-letter queue and died before writing the entry.
+    const redis = new IORedis(stack.config.redis.url);
+    await redis.set(`${stack.prefix}:dlq-claim:${id}`, '1', 'EX', 600);
+    redis.disconnect();
+
+    workers = [await startLeadgate({ config: stack.config, role: 'worker', logger: silentLogger })];
+    await sleep(2000);
+    const inDlq = metricSum(await metricsOf(stack.api.url), 'leadgate_dead_letters') === 1;
+    expect(inDlq || (await failedJobs()) === 1).toBe(true);
   });
 });
