@@ -63,6 +63,12 @@ export async function startStack(
     {},
   ) as StackConfig;
   const api = await startLeadgate({ config, role: options.role ?? 'all', logger: silentLogger });
+  // A worker reads the portal's CRM mode as it starts: let that request pass before a spec injects a
+  // fault meant for a lead (or counts the portal's calls).
+  for (const deadline = Date.now() + 5000; (options.role ?? 'all') !== 'api' && Date.now() < deadline; ) {
+    if (sim.calls().some((c) => c.method === 'crm.settings.mode.get')) break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
   const stack: Stack = {
     api,
     sim,
