@@ -43,13 +43,14 @@ export class DeadLetterStore {
   }
 
   /**
-   * True for the one caller that may dead-letter this lead now; false while another holds the claim
-   * or the lead is already here. The claim is dropped with the entry (replay, purge), and expires on
-   * its own should its holder die before writing the entry.
+   * `claimed` for the one caller that may dead-letter this lead now; `stored` when the lead is here
+   * already; `busy` while another caller holds the claim but has not written the entry yet. The claim
+   * is dropped with the entry (replay, purge), and expires on its own should its holder die first.
    */
-  async claim(id: string): Promise<boolean> {
-    if (await this.redis.exists(this.entryKey(id))) return false;
-    return (await this.redis.set(this.claimKey(id), '1', 'EX', CLAIM_TTL_SECONDS, 'NX')) === 'OK';
+  async claim(id: string): Promise<'claimed' | 'stored' | 'busy'> {
+    if (await this.redis.exists(this.entryKey(id))) return 'stored';
+    if ((await this.redis.set(this.claimKey(id), '1', 'EX', CLAIM_TTL_SECONDS, 'NX')) === 'OK') return 'claimed';
+    return (await this.redis.exists(this.entryKey(id))) ? 'stored' : 'busy';
   }
 
   async add(entry: DeadLetter): Promise<void> {

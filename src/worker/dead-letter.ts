@@ -23,11 +23,14 @@ export interface DeadLetterRequest {
 /**
  * The one way a lead enters the dead-letter queue. Several processes may see the same failure (each
  * worker's safety net hears every BullMQ `failed` event): the first to claim the lead records it and
- * counts it, the others do nothing. Returns whether this call dead-lettered the lead.
+ * counts it, the others do nothing. Resolves `true` once the lead is in the dead-letter queue (by this
+ * call or an earlier one), `false` while another process holds the claim without having written it:
+ * whoever must not lose the lead (the failed-job net) keeps its own copy until then.
  */
 export async function deadLetterLead(deps: DeadLetterDeps, request: DeadLetterRequest): Promise<boolean> {
   const { lead, code, reason } = request;
-  if (!(await deps.deadLetters.claim(lead.id))) return false;
+  const claim = await deps.deadLetters.claim(lead.id);
+  if (claim !== 'claimed') return claim === 'stored';
   await deps.ledger.recordFailure(lead.id, { outcome: 'dead', code, message: reason }, { status: 'dead', unsure: request.unsure });
   const record = await deps.ledger.get(lead.id);
   await deps.deadLetters.add({

@@ -201,11 +201,11 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
     eventsConnection: createRedis(config.redis, 'worker', { connectionName: `events:${queueName}` }, logger),
     logger,
     rescue: async (job: Job) => {
-      if (job.name === CHECK_DUPLICATES_JOB) return; // the lead is delivered; the failure was logged by the processor
+      if (job.name === CHECK_DUPLICATES_JOB) return true; // the lead is delivered; the failure was logged by the processor
       const { lead } = readDeliverLeadJob(job.data as DeliverLeadJob);
-      if ((await ledger.deliveryState(lead.id)).deliveredAs !== undefined) return;
+      if ((await ledger.deliveryState(lead.id)).deliveredAs !== undefined) return true;
       const reason = `delivery failed outside the worker's control: ${job.failedReason}`;
-      await deadLetterLead({ ledger, deadLetters, metrics, logger }, { lead, code: 'STALLED', reason, unsure: true });
+      return deadLetterLead({ ledger, deadLetters, metrics, logger }, { lead, code: 'STALLED', reason, unsure: true });
     },
   });
   return { worker, dispatcher, breaker, queue, net };

@@ -16,9 +16,10 @@ export interface FailedJobNetOptions {
   logger: Logger;
   /**
    * Moves what the failed job carried somewhere a person will see it (the dead-letter queue). Must be
-   * safe to call from several processes for the same job; the job is removed only after it resolves.
+   * safe to call from several processes for the same job. Resolves `true` once the job's content is
+   * safe elsewhere (then the job is removed), `false` to keep the job for the next sweep.
    */
-  rescue(job: Job): Promise<void>;
+  rescue(job: Job): Promise<boolean>;
 }
 
 export interface FailedJobNet {
@@ -44,7 +45,8 @@ export function startFailedJobNet(options: FailedJobNetOptions): FailedJobNet {
 
   async function rescueAndRemove(job: Job): Promise<void> {
     if ((await job.getState()) !== 'failed') return;
-    await options.rescue(job);
+    // Another process may be dead-lettering it right now: the job stays until its entry exists.
+    if (!(await options.rescue(job))) return;
     // Another process may have removed it first; that is the same outcome.
     await job.remove().catch(() => undefined);
   }

@@ -118,7 +118,7 @@ export function startMetaFetchWorker(deps: MetaFetchWorkerDeps): MetaFetchWorker
     logger,
     rescue: async (job: Job) => {
       const reason = `reading the lead from Meta failed outside the worker's control: ${job.failedReason}`;
-      await deadLetterFetch({ meta, ledger: deps.ledger, deadLetters: deps.deadLetters, metrics: deps.metrics, logger }, job.data as FetchMetaLeadJob, { message: reason, code: 'STALLED' });
+      return deadLetterFetch({ meta, ledger: deps.ledger, deadLetters: deps.deadLetters, metrics: deps.metrics, logger }, job.data as FetchMetaLeadJob, { message: reason, code: 'STALLED' });
     },
   });
 

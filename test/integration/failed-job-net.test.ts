@@ -66,11 +66,10 @@ describe('#8 a job BullMQ fails outside the processor', () => {
     await waitFor(async () => (await failedJobs()) === 0, 'the failed job removed', 5000, 100);
   });
 
-  // Open bug (found by this spec): the net removes the failed job whenever `rescue` resolves, and
-  // rescue resolves when deadLetterLead returns false because another process holds the claim. A
-  // claimant that dies between SET NX and writing the entry leaves neither the entry nor the job:
-  // the lead is lost. it.failing until the net keeps the job while the lead is not in the DLQ.
-  it.failing('is kept in the failed set while another process holds the claim but never wrote the dead letter', async () => {
+  // A claimant that dies between taking the claim and writing the entry must not take the lead with
+  // it: the job stays in the failed set until the entry exists (or the claim expires and a sweep
+  // dead-letters it).
+  it('is kept in the failed set while another process holds the claim but never wrote the dead letter', async () => {
     const [id] = await submitLeads(stack.api.url, 1, 'claimed');
     const taken = await takeJobAndDie(stack, 30_000);
     const queue = new Queue(deliveryQueueName('main'), { connection: { url: stack.config.redis.url }, prefix: stack.prefix });

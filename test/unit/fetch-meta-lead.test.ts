@@ -30,7 +30,7 @@ function setup(fetchLead: (id: string, token: string) => Promise<GraphLead>, ove
       recordFailure: async (_id, _attempt, state) => void statuses.push(state.status),
       get: async () => undefined,
     },
-    deadLetters: { claim: async () => true, add: async (entry) => void dead.push(entry) },
+    deadLetters: { claim: async () => 'claimed' as const, add: async (entry) => void dead.push(entry) },
     metrics,
     logger: silentLogger,
   });
