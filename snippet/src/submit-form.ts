@@ -47,7 +47,8 @@ export function enhanceForm(form: HTMLFormElement, url: string, touches: () => T
   const text = (name: string, fallback: string) => form.getAttribute('data-' + name) || fallback;
   let key = '';
   let busy = false;
-  setHidden(form, 'lg_shown_at', String(Date.now()));
+  const shownAt = Date.now();
+  setHidden(form, 'lg_shown_at', String(shownAt));
 
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
@@ -59,6 +60,8 @@ export function enhanceForm(form: HTMLFormElement, url: string, touches: () => T
       // Stamped once per key: a retry must send exactly what the first attempt sent.
       key = randomKey();
       const now = Date.now();
+      // Elapsed on the browser's own clock: a clock set wrong cannot make a person look like a bot.
+      setHidden(form, 'lg_fill_ms', String(now - shownAt));
       const { f, l } = touches();
       setHidden(form, 'lg_first_touch', touchField(f, now));
       setHidden(form, 'lg_last_touch', touchField(l, now));

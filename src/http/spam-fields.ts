@@ -1,5 +1,5 @@
 import type { CaptchaProvider } from '../config/form-captcha-config';
-import { SHOWN_AT_FIELD } from '../sources/fill-time';
+import { FILL_MS_FIELD, SHOWN_AT_FIELD } from '../sources/fill-time';
 
 /** The field each provider's widget adds to the form it sits in. */
 export const CAPTCHA_TOKEN_FIELDS: Readonly<Record<CaptchaProvider, string>> = Object.freeze({
@@ -12,7 +12,7 @@ export const CAPTCHA_TOKEN_FIELDS: Readonly<Record<CaptchaProvider, string>> = O
 export const CAPTCHA_TOKEN_HEADER = 'captcha-token';
 
 /** Fields that steer the spam rules: never lead data, never in COMMENTS, never in the fingerprint. */
-const SPAM_CONTROL_FIELDS = new Set<string>([...Object.values(CAPTCHA_TOKEN_FIELDS), SHOWN_AT_FIELD]);
+const SPAM_CONTROL_FIELDS = new Set<string>([...Object.values(CAPTCHA_TOKEN_FIELDS), SHOWN_AT_FIELD, FILL_MS_FIELD]);
 
 /** The submitted fields without the spam-control ones (a null-prototype copy, as the input was). */
 export function withoutSpamControls(fields: Record<string, string>): Record<string, string> {

@@ -76,9 +76,16 @@ describe('usableCaptchaToken: what is worth sending to a provider', () => {
 describe('judgeFillTime: the minimum fill time', () => {
   const now = 1_700_000_100_000;
   it('judges a form sent sooner than minFillSeconds after it was shown as too fast', () => {
-    expect(judgeFillTime(String(now - 1_000), 3, now)).toBe('too_fast');
-    expect(judgeFillTime(String(now - 3_000), 3, now)).toBeUndefined();
-    expect(judgeFillTime(String(now - 60_000), 3, now)).toBeUndefined();
+    expect(judgeFillTime({ shownAt: String(now - 1_000) }, 3, now)).toBe('too_fast');
+    expect(judgeFillTime({ shownAt: String(now - 3_000) }, 3, now)).toBeUndefined();
+    expect(judgeFillTime({ shownAt: String(now - 60_000) }, 3, now)).toBeUndefined();
+  });
+
+  it("trusts the browser's own elapsed time over its clock, which may be set wrong", () => {
+    // The visitor's clock runs 10 s fast: the stamp alone would make 12 s of typing look like 2 s.
+    expect(judgeFillTime({ shownAt: String(now - 2_000), fillMs: '12000' }, 3, now)).toBeUndefined();
+    expect(judgeFillTime({ shownAt: String(now - 60_000), fillMs: '800' }, 3, now)).toBe('too_fast');
+    expect(judgeFillTime({ shownAt: String(now - 1_000), fillMs: 'soon' }, 3, now)).toBe('too_fast');
   });
 
   it.each([
@@ -89,6 +96,6 @@ describe('judgeFillTime: the minimum fill time', () => {
     ['the stamp is absurdly long', '9'.repeat(40), 3],
     ['the stamp is in the future (the browser clock runs ahead)', String(now + 5_000), 3],
   ])('judges nothing when %s', (_name, stamp, min) => {
-    expect(judgeFillTime(stamp, min, now)).toBeUndefined();
+    expect(judgeFillTime({ shownAt: stamp }, min, now)).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@ import { readFormBody } from '../read-form-body';
 import { toSubmittedFields } from '../validate-submission';
 import { ownValue } from '../../lead/own-value';
 import type { CaptchaVerifier } from '../../sources/captcha-decision';
-import { judgeFillTime, SHOWN_AT_FIELD } from '../../sources/fill-time';
+import { FILL_MS_FIELD, judgeFillTime, SHOWN_AT_FIELD } from '../../sources/fill-time';
 import type { RedisClient } from '../../shared/redis-client';
 import { checkCaptcha } from '../spam-captcha';
 import { DuplicateWindow } from '../spam-duplicate-window';
@@ -46,7 +46,7 @@ function queryParams(req: Request): Params {
 /** Answered as accepted with nothing queued: a filled honeypot, or a form sent faster than a human fills it. */
 function droppedAs(form: FormConfig, fields: Record<string, string>): 'honeypot' | 'too_fast' | undefined {
   if (form.honeypot && fields[form.honeypot]?.trim()) return 'honeypot';
-  return judgeFillTime(ownValue(fields, SHOWN_AT_FIELD), form.minFillSeconds, Date.now());
+  return judgeFillTime({ shownAt: ownValue(fields, SHOWN_AT_FIELD), fillMs: ownValue(fields, FILL_MS_FIELD) }, form.minFillSeconds, Date.now());
 }
 
 /** What the spam rules need beside the intake: Redis (duplicate window, passed tokens) and the CAPTCHA verifier. */
