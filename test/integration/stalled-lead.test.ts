@@ -84,11 +84,13 @@ describe('a lead whose workers keep dying', () => {
     let metaApi: RunningLeadgate | undefined;
     try {
       meta.addLead({ id: '222222222222222222', page_id: '1111111111', ad_id: '1', field_data: [{ name: 'email', values: ['metastall@example.com'] }] });
-      meta.slowGraph(5000, 1);
       const doomed = spawnLeadgate(['worker', '--config', file]);
       metaApi = await startLeadgate({ config: buildConfig(raw, {}), role: 'api', logger: silentLogger });
+      // The worker checks its Page token first: only the lead read that follows may be the slow one.
+      await waitFor(() => meta.graphCalls().some((c) => c.path.includes('debug_token')), "the worker's token check", 20_000, 50);
+      meta.slowGraph(5000, 1);
       expect((await meta.sendWebhook(`${metaApi.url}/v1/webhooks/meta`, ['222222222222222222'])).status).toBe(200);
-      await waitFor(() => meta.graphCalls().length > 0, 'the slow Graph read under way', 20_000, 50);
+      await waitFor(() => meta.graphCalls().some((c) => c.path.includes('222222222222222222')), 'the slow Graph read under way', 20_000, 50);
       doomed.kill('SIGKILL');
       await exited(doomed);
       await metaApi.stop();
