@@ -20,12 +20,14 @@ export type {
   Bitrix24Stats,
   BucketSettings,
   HoldSettings,
+  ListFieldItem,
   OAuthAppOptions,
   OriginRecord,
   ProxyBody,
   OAuthTokenPair,
   SimulatedCall,
   SimulatedLead,
+  SimulatedUser,
 } from './types';
 
 /** Leaky-bucket numbers per tariff from the limits page. */
@@ -92,6 +94,10 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
       if (mode !== 'classic' && mode !== 'simple') throw new Error("crmMode must be 'classic' or 'simple'");
       state.crm.mode = mode;
     },
+    setRequiredFields: (codes) => state.portal.setRequiredFields(codes),
+    setListFields: (lists) => state.portal.setListFields(lists),
+    setUsers: (users) => state.portal.setUsers(users),
+    portalSetup: () => ({ requiredFields: state.portal.requiredFields(), listFields: state.portal.listFields(), users: state.portal.users() }),
     crmRecords: (kind) => state.crm.all(kind).map((r) => structuredClone(r)),
     timelineComments: () => state.crm.comments(),
     oauthClientId: () => state.oauth?.app.clientId,
@@ -147,6 +153,9 @@ function resolveSettings(opts: Bitrix24SimulatorOptions) {
     scopes: checkedScopes(opts.scopes ?? ALL_SCOPES),
     ...(opts.onCall ? { onCall: opts.onCall } : {}),
     ...(opts.crmMode ? { crmMode: opts.crmMode } : {}),
+    ...(opts.requiredFields ? { requiredFields: opts.requiredFields } : {}),
+    ...(opts.listFields ? { listFields: opts.listFields } : {}),
+    ...(opts.users ? { users: opts.users } : {}),
   };
 }
 

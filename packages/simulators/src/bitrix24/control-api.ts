@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseFault } from './fault-queue';
 import { sendJson } from './http-reply';
 import { readBody } from './request-params';
-import type { Bitrix24Plan, Bitrix24Simulator, BucketSettings, HoldSettings } from './types';
+import type { Bitrix24Plan, Bitrix24Simulator, BucketSettings, HoldSettings, ListFieldItem, SimulatedUser } from './types';
 
 export type ControlTarget = Omit<Bitrix24Simulator, 'close'> & {
   pendingFaults(): unknown[];
@@ -15,6 +15,8 @@ export type ControlTarget = Omit<Bitrix24Simulator, 'close'> & {
   oauthClientId(): string | undefined;
   scopes(): string[];
   hold(): HoldSettings;
+  /** Required fields, list fields and users as set up. */
+  portalSetup(): { requiredFields: string[]; listFields: Record<string, ListFieldItem[]>; users: unknown[] };
   userId: number;
 };
 
@@ -94,6 +96,34 @@ export async function handleControl(
         if (mode !== 'classic' && mode !== 'simple') throw new BadRequest('body must be {"mode": "classic" | "simple"}');
         sim.setCrmMode(mode);
         return sendJson(res, 200, { ok: true, mode });
+      }
+      case 'GET /_sim/portal':
+        return sendJson(res, 200, sim.portalSetup());
+      case 'POST /_sim/lead-fields': {
+        const input = json();
+        const { required, lists } = (typeof input === 'object' && input !== null ? input : {}) as { required?: unknown; lists?: unknown };
+        if (required === undefined && lists === undefined) throw new BadRequest('body must be {"required"?: ["CODE", …], "lists"?: {"UF_CRM_X": [{"ID", "VALUE"}]}}');
+        // Both are checked before either applies, so a bad body changes nothing.
+        if (required !== undefined && !Array.isArray(required)) throw new BadRequest('"required" must be an array of lead field codes');
+        if (lists !== undefined && (typeof lists !== 'object' || lists === null || Array.isArray(lists))) throw new BadRequest('"lists" must be an object of UF_CRM_… → [{"ID", "VALUE"}]');
+        const before = sim.portalSetup();
+        try {
+          if (lists !== undefined) sim.setListFields(lists as Record<string, ListFieldItem[]>);
+          if (required !== undefined) sim.setRequiredFields(required as string[]);
+        } catch (e) {
+          sim.setListFields(before.listFields);
+          sim.setRequiredFields(before.requiredFields);
+          throw e;
+        }
+        const { requiredFields, listFields } = sim.portalSetup();
+        return sendJson(res, 200, { ok: true, requiredFields, listFields });
+      }
+      case 'POST /_sim/users': {
+        const input = json();
+        const users = typeof input === 'object' && input !== null ? (input as { users?: unknown }).users : undefined;
+        if (!Array.isArray(users)) throw new BadRequest('body must be {"users": [{"ID", "ACTIVE"?, "NAME"?, …}]}');
+        sim.setUsers(users as SimulatedUser[]);
+        return sendJson(res, 200, { ok: true, users: sim.portalSetup().users });
       }
       case 'GET /_sim/deals':
         return sendJson(res, 200, sim.crmRecords('deal'));

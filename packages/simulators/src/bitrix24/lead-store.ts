@@ -31,14 +31,21 @@ export class LeadStore {
   /** The portal's defined custom fields, when fixed by the simulator's options. */
   private readonly definedCustomFields?: ReadonlySet<string>;
 
-  constructor(definedCustomFields?: string[]) {
+  /** Custom fields the portal setup defines (list and required fields), always kept. */
+  private readonly setupCustomFields: () => string[];
+
+  constructor(definedCustomFields?: string[], setupCustomFields: () => string[] = () => []) {
     if (definedCustomFields) this.definedCustomFields = new Set(definedCustomFields);
+    this.setupCustomFields = setupCustomFields;
   }
   private nextMultifieldId = 1;
 
   add(draft: LeadDraft, userId: number, nowMs: number, visibleFrom = 0): StoredLead {
     // Bitrix24 ignores a field it does not have: the value is simply not saved.
-    if (this.definedCustomFields) for (const name of [...draft.custom.keys()]) if (!this.definedCustomFields.has(name)) draft.custom.delete(name);
+    if (this.definedCustomFields) {
+      const setup = new Set(this.setupCustomFields());
+      for (const name of [...draft.custom.keys()]) if (!this.definedCustomFields.has(name) && !setup.has(name)) draft.custom.delete(name);
+    }
     const id = this.nextId++;
     const record = materializeLead(draft, {
       id,
@@ -102,7 +109,7 @@ export class LeadStore {
   }
 
   customFieldNames(): string[] {
-    return [...(this.definedCustomFields ?? this.customFields)];
+    return [...new Set([...(this.definedCustomFields ?? this.customFields), ...this.setupCustomFields()])];
   }
 
   /** Committed, not deleted leads. */

@@ -1,5 +1,6 @@
 import type { CrmEntities } from './crm-entities';
 import type { LeadStore } from './lead-store';
+import type { PortalSetup } from './portal-setup';
 import type { PhpArray, PhpValue } from './php-query';
 
 /** What a REST method produces; list methods add `next`/`total` (batch moves them to result_next/result_total). */
@@ -13,6 +14,8 @@ export interface MethodContext {
   store: LeadStore;
   /** Contacts, companies, deals, timeline comments and the CRM mode. */
   crm: CrmEntities;
+  /** Required fields, list fields, users. */
+  portal: PortalSetup;
   userId: number;
   nowMs: number;
   /** Epoch ms from which what this call stores becomes visible (a slow commit); 0 = at once. */

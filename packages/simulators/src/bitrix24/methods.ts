@@ -9,6 +9,7 @@ import { readParam, type MethodContext, type MethodHandler, type MethodOutcome }
 import { isPhpArray, phpIntval, type PhpArray } from './php-query';
 import { restErrors } from './rest-error';
 import { convertLead } from './simple-mode';
+import { userGet } from './user-methods';
 
 export const BATCH_METHOD = 'batch';
 
@@ -17,6 +18,7 @@ function leadAdd(params: PhpArray, ctx: MethodContext): MethodOutcome {
   // params.REGISTER_SONET_EVENT is accepted; there is no activity stream to notify here.
   if (options !== undefined && !isPhpArray(options)) throw restErrors.crm("Parameter 'params' must be array.");
   const draft = validateLeadFields(readParam(params, 'fields'));
+  ctx.portal.apply(draft);
   const lead = ctx.store.add(draft, ctx.userId, ctx.nowMs, ctx.visibleFrom);
   if (ctx.crm.mode === 'simple') convertLead(lead, ctx.crm, ctx.userId, ctx.nowMs);
   return { result: lead.id };
@@ -88,10 +90,11 @@ export const METHODS: ReadonlyMap<string, MethodHandler> = new Map<string, Metho
   ['crm.lead.get', leadGet],
   ['crm.lead.delete', leadDelete],
   ['crm.lead.list', (params, ctx) => listLeads(params, ctx.store)],
-  ['crm.lead.fields', (_params, ctx) => ({ result: describeLeadFields(ctx.store.customFieldNames()) })],
+  ['crm.lead.fields', (_params, ctx) => ({ result: ctx.portal.describe(describeLeadFields(ctx.store.customFieldNames())) })],
   ['crm.status.list', statusList],
   ['profile', profile],
   ['user.current', userCurrent],
+  ['user.get', userGet],
   ...CRM_METHODS,
 ]);
 

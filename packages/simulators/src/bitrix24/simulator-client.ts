@@ -5,10 +5,12 @@ import type {
   Bitrix24Stats,
   BucketSettings,
   HoldSettings,
+  ListFieldItem,
   OAuthTokenPair,
   OriginRecord,
   SimulatedCall,
   SimulatedLead,
+  SimulatedUser,
 } from './types';
 
 export interface SimulatorInfo {
@@ -81,6 +83,20 @@ export class Bitrix24SimulatorClient {
   /** Holds every request arriving from now on; `{ ms: 0 }` turns it off. */
   async setHold(hold: { ms: number; phase?: HoldSettings['phase'] }): Promise<void> {
     await this.request('POST', '/_sim/hold', hold);
+  }
+
+  /** Replaces the required lead fields and/or the list fields (either may be left out). */
+  async setLeadFields(setup: { required?: string[]; lists?: Record<string, ListFieldItem[]> }): Promise<void> {
+    await this.request('POST', '/_sim/lead-fields', setup);
+  }
+
+  async setUsers(users: SimulatedUser[]): Promise<void> {
+    await this.request('POST', '/_sim/users', { users });
+  }
+
+  /** Required fields, list fields and users as set up. */
+  portalSetup(): Promise<{ requiredFields: string[]; listFields: Record<string, ListFieldItem[]>; users: SimulatedUser[] }> {
+    return this.request('GET', '/_sim/portal');
   }
 
   issueOAuthTokens(): Promise<OAuthTokenPair> {

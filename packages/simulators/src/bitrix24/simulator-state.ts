@@ -6,8 +6,9 @@ import { LeakyBucket } from './leaky-bucket';
 import { LeadStore } from './lead-store';
 import { OAuthTokens, type OAuthAppSettings } from './oauth-tokens';
 import { OperatingLimiter } from './operating-limit';
+import { PortalSetup } from './portal-setup';
 import { Sleeper } from './sleeper';
-import type { BucketSettings, HoldSettings, SimulatedCall } from './types';
+import type { BucketSettings, HoldSettings, ListFieldItem, SimulatedCall, SimulatedUser } from './types';
 
 /** What a webhook created with every permission has; tests narrow it to check scope handling. */
 export const ALL_SCOPES = ['crm', 'user', 'basic'];
@@ -27,6 +28,9 @@ export interface StateSettings {
   customFields?: string[];
   scopes: string[];
   crmMode?: CrmModeName;
+  requiredFields?: string[];
+  listFields?: Record<string, ListFieldItem[]>;
+  users?: SimulatedUser[];
   onCall?: (call: SimulatedCall) => void;
 }
 
@@ -35,6 +39,8 @@ const zeroCounters = () => ({ requests: 0, queryLimitExceeded: 0, operationTimeL
 export class SimulatorState {
   readonly store: LeadStore;
   readonly crm: CrmEntities;
+  /** Required fields, list fields and users: the portal's setup, kept by reset(). */
+  readonly portal: PortalSetup;
   readonly faults = new FaultQueue();
   readonly sleeper = new Sleeper();
   readonly bucket: LeakyBucket;
@@ -56,7 +62,8 @@ export class SimulatorState {
   private readonly onCall?: (call: SimulatedCall) => void;
 
   constructor(settings: StateSettings) {
-    this.store = new LeadStore(settings.customFields);
+    this.portal = new PortalSetup(settings, settings.userId);
+    this.store = new LeadStore(settings.customFields, () => this.portal.customFieldNames());
     this.crm = new CrmEntities(settings.crmMode);
     this.userId = settings.userId;
     this.webhookCode = settings.webhookCode;

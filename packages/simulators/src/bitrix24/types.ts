@@ -50,8 +50,37 @@ export interface Bitrix24SimulatorOptions {
    * name at once into a contact and a deal, the lead ending CONVERTED. Default `classic`.
    */
   crmMode?: 'classic' | 'simple';
+  /**
+   * Lead fields the portal requires on create (standard codes, PHONE/EMAIL…, or UF_CRM_…):
+   * crm.lead.fields says `isRequired: true` and crm.lead.add without a value answers 400
+   * `{"error":"","error_description":"Field \"…\" (CODE) is required."}`. Fields the portal fills
+   * itself (TITLE, STATUS_ID, ASSIGNED_BY_ID…) never refuse an add. Default none.
+   */
+  requiredFields?: string[];
+  /**
+   * List (enumeration) custom fields and their items; crm.lead.fields answers `type: enumeration`
+   * with `items`. crm.lead.add stores an item's ID and silently stores nothing for any other value.
+   */
+  listFields?: Record<string, ListFieldItem[]>;
+  /** The portal's users, for `user.get`. Default: the webhook's own user, active. */
+  users?: SimulatedUser[];
   /** Every call-log entry as it is recorded (in-process observers, e.g. a chaos harness reacting to answers). */
   onCall?: (call: SimulatedCall) => void;
+}
+
+/** One item of a list field: leads store the ID; VALUE is what people see. */
+export interface ListFieldItem {
+  ID: string | number;
+  VALUE: string;
+}
+
+/** A portal user as configured; `user.get` answers ID as a string. ACTIVE false = dismissed. */
+export interface SimulatedUser {
+  ID: number | string;
+  ACTIVE?: boolean;
+  NAME?: string;
+  LAST_NAME?: string;
+  EMAIL?: string;
 }
 
 export interface OAuthAppOptions {
@@ -169,6 +198,12 @@ export interface Bitrix24Simulator {
   setScopes(scopes: string[]): void;
   /** Switches the portal's CRM mode for leads added from now on. */
   setCrmMode(mode: 'classic' | 'simple'): void;
+  /** Replaces the required lead fields (see the option). */
+  setRequiredFields(codes: string[]): void;
+  /** Replaces the list fields and their items (see the option). */
+  setListFields(lists: Record<string, ListFieldItem[]>): void;
+  /** Replaces the portal's users. */
+  setUsers(users: SimulatedUser[]): void;
   /** Deals, contacts and companies as stored (string values), ascending ID. */
   crmRecords(kind: 'deal' | 'contact' | 'company'): Array<Record<string, unknown>>;
   /** Timeline comments (crm.timeline.comment.add), ascending ID. */
