@@ -2,14 +2,17 @@ import type { Config } from '../config/config';
 import { configuredFieldUses } from '../config/field-uses';
 import { createBitrix24Client } from '../clients/bitrix24/create-client';
 import { readCrmMode } from '../clients/bitrix24/crm-lookups';
+import { assignedUsers, assigneeProblems } from './check-assignees';
+import { leadFieldProblems } from './check-fields';
 import { describeRedis } from '../config/redis-config';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
 
 /**
  * `leadgate check`: what a new setup gets wrong, found before the first lead is lost: Redis
  * unreachable, a webhook URL or token the portal refuses, a mapped field the portal does not have
- * (Bitrix24 drops such values without an error), a SOURCE_ID or STATUS_ID it does not know.
- * Returns false when anything failed.
+ * (Bitrix24 drops such values without an error), a SOURCE_ID or STATUS_ID it does not know, a
+ * static value a list field does not offer, a required field nothing fills, an assigned user who
+ * does not exist or was dismissed. Returns false when anything failed.
  */
 export async function runCheck(config: Config, out: (line: string) => void = console.log): Promise<boolean> {
   let ok = true;
@@ -30,6 +33,7 @@ export async function runCheck(config: Config, out: (line: string) => void = con
     }
 
     const { fields, statuses } = configuredFieldUses(config);
+    const assignees = assignedUsers(config);
     for (const [name, target] of Object.entries(config.destinations)) {
       const client = createBitrix24Client(name, target, { redis, prefix: config.redis.prefix });
       let known: Record<string, unknown>;
@@ -50,6 +54,18 @@ export async function runCheck(config: Config, out: (line: string) => void = con
       }
       for (const use of fields.filter((f) => f.destination === name)) {
         if (!(use.code in known)) fail(`destination ${name}: lead field ${use.code} (${use.usedBy}) does not exist on this portal; Bitrix24 would silently drop its value`);
+      }
+      for (const problem of leadFieldProblems(config, name, known)) fail(`destination ${name}: ${problem}`);
+      const users = assignees.get(name);
+      if (users) {
+        try {
+          const { problems, checked, unchecked } = await assigneeProblems(client, users);
+          for (const problem of problems) fail(`destination ${name}: ${problem}`);
+          if (unchecked) out(`⚠ destination ${name}: ${unchecked}`);
+          else if (problems.length === 0) out(`✓ destination ${name}: ${checked} assigned user(s) exist and are active`);
+        } catch (err) {
+          fail(`destination ${name}: user.get: ${(err as Error).message}`);
+        }
       }
       for (const entity of ['SOURCE', 'STATUS'] as const) {
         const wanted = statuses.filter((s) => s.destination === name && s.entity === entity);
