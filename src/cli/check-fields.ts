@@ -101,7 +101,8 @@ export function leadFieldProblems(config: Config, destination: string, portalFie
   const field = (code: string): PortalField | undefined => portalFields[code] as PortalField | undefined;
 
   for (const use of staticValues(config, destination)) {
-    const items = field(use.code)?.items;
+    const spec = field(use.code);
+    const items = spec?.type === 'enumeration' ? spec.items : undefined;
     if (!Array.isArray(items)) continue;
     if (items.some((i) => String(i.ID) === use.value)) continue;
     const offered = items.map((i) => `${i.ID} "${i.VALUE}"`).join(', ');
