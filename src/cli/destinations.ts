@@ -2,8 +2,8 @@ import { Queue } from 'bullmq';
 import type { Config } from '../config/config';
 import { deliveryQueueName } from '../queue/jobs';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
-import { DestinationBreaker, readBreakerState } from '../worker/destination-breaker';
-import { PLAN_BUCKETS, PortalRateLimiter } from '../worker/portal-rate-limiter';
+import { readBreakerState } from '../worker/destination-breaker';
+import { resumeDestination } from '../worker/resume-destination';
 
 /** `leadgate destinations list|resume`: see and lift circuit-breaker pauses. */
 export async function runDestinationsCommand(
@@ -28,8 +28,7 @@ export async function runDestinationsCommand(
     if (!target) throw new Error(`no destination "${command.name}" (have: ${Object.keys(config.destinations).join(', ')})`);
     const queue = new Queue(deliveryQueueName(command.name), { connection: redis, prefix });
     try {
-      await new DestinationBreaker({ redis, prefix, destination: command.name, queue }).close();
-      await new PortalRateLimiter(redis, prefix, command.name, { ...PLAN_BUCKETS[target.plan], ...target.rateLimit }).resume();
+      await resumeDestination({ redis, prefix, name: command.name, target, queue });
     } finally {
       await queue.close();
     }

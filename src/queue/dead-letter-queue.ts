@@ -59,16 +59,20 @@ export class DeadLetterQueue {
 
   async purge(): Promise<number> {
     const ids = await this.store.ids();
-    for (const id of ids) {
-      const entry = await this.store.get(id);
-      if (entry?.refetch) {
-        await this.metaQueue?.remove(entry.refetch.job.notification.leadgenId);
-      } else if (entry) {
-        const old = await this.queue.queueFor(entry.lead.destination).getJob(id);
-        if (old) await old.remove();
-      }
-      await this.store.remove(id);
-    }
+    for (const id of ids) await this.purgeOne(id);
     return ids.length;
+  }
+
+  /** Drops one dead letter and the failed job behind it; false when no such dead letter exists. */
+  async purgeOne(id: string): Promise<boolean> {
+    const entry = await this.store.get(id);
+    if (entry?.refetch) {
+      await this.metaQueue?.remove(entry.refetch.job.notification.leadgenId);
+    } else if (entry) {
+      const old = await this.queue.queueFor(entry.lead.destination).getJob(id);
+      if (old) await old.remove();
+    }
+    await this.store.remove(id);
+    return entry !== undefined;
   }
 }

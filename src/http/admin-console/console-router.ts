@@ -1,0 +1,203 @@
+import express, { Router, type Request } from 'express';
+import helmet from 'helmet';
+import { contactHash, normaliseContact } from '../../lead/contact-key';
+import { AuditLog, type AuditEntry } from '../../queue/audit-log';
+import { contactIndexKey } from '../../queue/contact-index';
+import { ConsoleSessions } from '../../queue/console-sessions';
+import type { LeadRecord } from '../../queue/lead-ledger';
+import { safeEqual } from '../../shared/safe-equal';
+import { HttpError } from '../http-error';
+import { CONSOLE_CSS, CONSOLE_JS } from './assets';
+import type { ConsoleDeps } from './console-deps';
+import { clearSessionCookie, COOKIE, readCookie, requireSession, setSessionCookie, signedIn } from './console-session';
+import { codeOf, deadLettersBody, matches } from './dead-letters-page';
+import { destinationsBody } from './destinations-page';
+import { page } from './layout';
+import { leadBody } from './lead-page';
+import { maskEmail, maskPhone } from './mask';
+import { auditBody, leadsBody, loginBody } from './pages-simple';
+
+/** The dead-letter page filters this many of the oldest entries; the CLI reaches the rest. */
+const DEAD_LETTER_WINDOW = 500;
+const CONTACT_RESULTS = 100;
+/** A signed-in session ends after 8 hours without a request. */
+const SESSION_TTL_SECONDS = 8 * 3600;
+const NOTICES: Record<string, string> = {
+  replayed: 'Replayed: the lead is queued again.',
+  purged: 'Purged: the dead letter and its job are gone.',
+  resumed: 'Resumed: the destination delivers again.',
+};
+const PHONE = /^\+?[0-9 ()./-]{5,40}$/;
+
+/** `https://PORTAL/crm/lead/details/ID/`, the portal taken from the destination's webhook or OAuth endpoint. */
+export function portalHost(destination: { webhookUrl?: string; oauth?: { clientEndpoint: string } } | undefined): string | undefined {
+  const url = destination?.webhookUrl ?? destination?.oauth?.clientEndpoint;
+  return url ? new URL(url).host : undefined;
+}
+
+/**
+ * The operator console under /admin: server-rendered pages, a session cookie after sign-in with the
+ * admin token, CSRF tokens on every action, and an audit entry for each sign-in and action.
+ */
+export function consoleRouter(deps: ConsoleDeps): Router {
+  const { config } = deps;
+  const ttl = SESSION_TTL_SECONDS;
+  const sessions = new ConsoleSessions(deps.redis, config.redis.prefix, ttl);
+  const audit = new AuditLog(deps.redis, config.redis.prefix);
+  const record = (req: Request, entry: Omit<AuditEntry, 'at' | 'actor' | 'ip'>) => audit.record({ actor: 'admin', ip: req.ip, ...entry });
+  const router = Router();
+
+  router.use(
+    helmet.contentSecurityPolicy({
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'none'"], scriptSrc: ["'self'"], styleSrc: ["'self'"], imgSrc: ["'self'"], connectSrc: ["'self'"],
+        formAction: ["'self'"], frameAncestors: ["'none'"], baseUri: ["'none'"],
+      },
+    }),
+  );
+  router.use((req, res, next) => {
+    if (!config.admin.token) throw new HttpError(404, 'admin_disabled', 'the console is disabled: set ADMIN_TOKEN');
+    // Pages show personal data: never from a shared cache, never from the back button after sign-out.
+    res.setHeader('Cache-Control', req.path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-store');
+    next();
+  });
+  router.get('/assets/console.css', (_req, res) => res.type('text/css').send(CONSOLE_CSS));
+  router.get('/assets/console.js', (_req, res) => res.type('text/javascript').send(CONSOLE_JS));
+  router.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 20 }));
+
+  router.get('/login', (_req, res) => {
+    res.send(page({ title: 'Sign in' }, loginBody()));
+  });
+  router.post('/login', deps.loginLimiter, async (req, res) => {
+    const token = (req.body as { token?: unknown } | undefined)?.token;
+    if (typeof token !== 'string' || !safeEqual(token, config.admin.token!)) {
+      await record(req, { action: 'sign-in', outcome: 'refused' });
+      res.status(401).send(page({ title: 'Sign in', notice: { text: 'That token is not this gateway’s admin token.', error: true } }, loginBody()));
+      return;
+    }
+    const { id } = await sessions.create();
+    setSessionCookie(req, res, id, ttl);
+    await record(req, { action: 'sign-in', outcome: 'ok' });
+    res.redirect(303, '/admin/leads');
+  });
+
+  router.use(requireSession(sessions));
+  router.post('/logout', async (req, res) => {
+    const id = readCookie(req, COOKIE);
+    if (id) await sessions.destroy(id);
+    clearSessionCookie(req, res);
+    await record(req, { action: 'sign-out', outcome: 'ok' });
+    res.redirect(303, '/admin/login');
+  });
+
+  const csrf = (res: express.Response) => signedIn(res).session.csrf;
+  // A fixed set of messages: a crafted link cannot make the console say something of its choosing.
+  const notice = (req: Request) => {
+    const text = typeof req.query.done === 'string' ? NOTICES[req.query.done] : undefined;
+    return text ? { text } : undefined;
+  };
+
+  router.get('/', (_req, res) => res.redirect(303, '/admin/leads'));
+
+  router.get('/leads', async (req, res) => {
+    const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
+    if (!q) {
+      res.send(page({ title: 'Leads', section: 'leads', csrf: csrf(res), notice: notice(req) }, leadsBody('')));
+      return;
+    }
+    if (await deps.ledger.get(q)) {
+      res.redirect(303, `/admin/leads/${encodeURIComponent(q)}`);
+      return;
+    }
+    const isEmail = q.includes('@');
+    if (!isEmail && !PHONE.test(q)) {
+      res.status(404).send(page({ title: 'Leads', section: 'leads', csrf: csrf(res), notice: { text: 'No lead with this id.', error: true } }, leadsBody(q)));
+      return;
+    }
+    const ids = (await deps.redis.smembers(contactIndexKey(config.redis.prefix, contactHash(q)))).slice(0, CONTACT_RESULTS);
+    const records = (await Promise.all(ids.map((id) => deps.ledger.get(id)))).filter((r): r is LeadRecord => r !== undefined);
+    records.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
+    const label = isEmail ? maskEmail(normaliseContact(q)) : maskPhone(normaliseContact(q));
+    res.send(page({ title: 'Leads', section: 'leads', csrf: csrf(res) }, leadsBody(q, { label, records })));
+  });
+
+  router.get('/leads/:id', async (req, res) => {
+    const id = String(req.params.id);
+    const [recordFound, deadLetter] = await Promise.all([deps.ledger.get(id), deps.deadLetters.show(id)]);
+    if (!recordFound && !deadLetter) {
+      res.status(404).send(page({ title: 'Lead', section: 'leads', csrf: csrf(res), notice: { text: `No lead ${id} is kept.`, error: true } }, leadsBody(id)));
+      return;
+    }
+    const destination = recordFound?.destination ?? deadLetter!.lead.destination;
+    const lead = deadLetter?.lead ?? (await deps.queuedLead(id, destination).catch(() => undefined));
+    const host = portalHost(config.destinations[destination]);
+    const portalLink = host && recordFound?.bitrixLeadId ? `https://${host}/crm/lead/details/${recordFound.bitrixLeadId}/` : undefined;
+    const pending = recordFound?.status === 'queued' || recordFound?.status === 'retrying';
+    res.send(
+      page(
+        { title: `Lead ${id}`, section: 'leads', csrf: csrf(res), notice: notice(req), ...(pending ? { refreshMs: 3000 } : {}) },
+        leadBody(id, { ...(recordFound ? { record: recordFound } : {}), ...(lead ? { lead } : {}), ...(deadLetter ? { deadLetter } : {}), ...(portalLink ? { portalLink } : {}) }, csrf(res)),
+      ),
+    );
+  });
+
+  router.get('/dead-letters', async (req, res) => {
+    const all = await deps.deadLetters.list(0, DEAD_LETTER_WINDOW);
+    const pick = (name: string) => (typeof req.query[name] === 'string' && req.query[name] ? String(req.query[name]) : undefined);
+    const filter = { destination: pick('destination'), code: pick('code') };
+    const entries = all.filter((e) => matches(e, filter));
+    const codes = [...new Set(all.map(codeOf))].sort();
+    res.send(
+      page(
+        { title: 'Dead letters', section: 'dead-letters', csrf: csrf(res), notice: notice(req) },
+        deadLettersBody({ entries, total: all.length, filter, destinations: Object.keys(config.destinations), codes, csrf: csrf(res) }),
+      ),
+    );
+  });
+
+  router.post('/dead-letters/:id/replay', async (req, res) => {
+    const id = String(req.params.id);
+    const done = await deps.deadLetters.replay(id);
+    await record(req, { action: 'replay', target: id, outcome: done ? 'ok' : 'not_found' });
+    if (!done) throw new HttpError(404, 'not_found', `no dead letter ${id}`);
+    res.redirect(303, `/admin/leads/${encodeURIComponent(id)}?done=replayed`);
+  });
+
+  router.post('/dead-letters/:id/purge', async (req, res) => {
+    const id = String(req.params.id);
+    const done = await deps.deadLetters.purgeOne(id);
+    await record(req, { action: 'purge', target: id, outcome: done ? 'ok' : 'not_found' });
+    if (!done) throw new HttpError(404, 'not_found', `no dead letter ${id}`);
+    res.redirect(303, `/admin/dead-letters?done=purged`);
+  });
+
+  router.get('/destinations', async (req, res) => {
+    const status = await deps.destinationStatus();
+    const rows = await Promise.all(
+      Object.keys(config.destinations).map(async (name) => ({
+        name,
+        portal: portalHost(config.destinations[name]),
+        health: status[name] ?? { open: false },
+        backlog: await deps.backlog(name),
+      })),
+    );
+    res.send(page({ title: 'Destinations', section: 'destinations', csrf: csrf(res), notice: notice(req) }, destinationsBody(rows, csrf(res))));
+  });
+
+  router.post('/destinations/:name/resume', async (req, res) => {
+    const name = String(req.params.name);
+    if (!Object.hasOwn(config.destinations, name)) throw new HttpError(404, 'not_found', `no destination ${name}`);
+    await deps.resumeDestination(name);
+    await record(req, { action: 'resume', target: name, outcome: 'ok' });
+    res.redirect(303, `/admin/destinations?done=resumed`);
+  });
+
+  router.get('/audit', async (_req, res) => {
+    res.send(page({ title: 'Audit log', section: 'audit', csrf: csrf(res) }, auditBody(await audit.recent())));
+  });
+
+  return router;
+}
+
+

@@ -1,0 +1,76 @@
+import type { Lead, LeadFields } from '../../lead/lead';
+import type { DeadLetter } from '../../queue/dead-letter-store';
+import type { LeadRecord } from '../../queue/lead-ledger';
+import { html, type SafeHtml } from './html';
+import { actionButton } from './layout';
+import { statusBadge } from './pages-simple';
+
+export interface LeadView {
+  record?: LeadRecord;
+  /** The lead as queued (from its dead letter or its job), while either is kept. */
+  lead?: Lead;
+  deadLetter?: DeadLetter;
+  /** `https://PORTAL/crm/lead/details/ID/` when the lead was created and the portal is known. */
+  portalLink?: string;
+}
+
+function fieldValue(value: LeadFields[string]): string {
+  return Array.isArray(value) ? value.map((entry) => `${entry.VALUE} (${entry.VALUE_TYPE})`).join(', ') : String(value);
+}
+
+/** One lead in full, personal data included: only signed-in operators reach it. */
+export function leadBody(id: string, view: LeadView, csrf: string): SafeHtml {
+  const { record, lead, deadLetter } = view;
+  const history = record?.history ?? deadLetter?.attempts ?? [];
+  const encoded = encodeURIComponent(id);
+  return html`<h1>Lead <span class="mono">${id}</span> ${record ? statusBadge(record.status) : deadLetter ? statusBadge('dead') : ''}</h1>
+${deadLetter
+  ? html`<section class="card" data-dead-letter>
+<h2>Dead letter</h2>
+<p>${deadLetter.code ? html`<strong>${deadLetter.code}</strong>: ` : ''}${deadLetter.reason} <span class="muted">(${deadLetter.deadAt})</span></p>
+<div class="actions">${actionButton({ action: `/admin/dead-letters/${encoded}/replay`, label: 'Replay', csrf })}${actionButton({ action: `/admin/dead-letters/${encoded}/purge`, label: 'Purge', csrf, style: 'danger', confirm: 'Drop this lead for good?' })}</div>
+</section>`
+  : ''}
+<section class="card">
+<h2>Status</h2>
+${record
+  ? html`<dl>
+<dt>Status</dt><dd data-status="${record.status}">${record.status}</dd>
+<dt>Source</dt><dd>${record.source}${record.externalId ? html` · <span class="mono">${record.externalId}</span>` : ''}</dd>
+<dt>Destination</dt><dd>${record.destination}</dd>
+<dt>Received</dt><dd>${record.receivedAt}</dd>
+<dt>Updated</dt><dd>${record.updatedAt}</dd>
+<dt>Attempts</dt><dd>${record.attempts}</dd>
+${record.bitrixLeadId ? html`<dt>Bitrix24 lead</dt><dd>${view.portalLink ? html`<a href="${view.portalLink}" rel="noreferrer" target="_blank">#${record.bitrixLeadId} in the portal</a>` : `#${record.bitrixLeadId}`}</dd>` : ''}
+${record.assignedTo ? html`<dt>Assigned to</dt><dd>user ${record.assignedTo}</dd>` : ''}
+${record.crm ? html`<dt>CRM outcome</dt><dd class="mono">${JSON.stringify(record.crm)}</dd>` : ''}
+${record.lastError ? html`<dt>Last error</dt><dd>${record.lastError}</dd>` : ''}
+</dl>`
+  : html`<p class="muted">No status record is kept for this lead (it expired, or the id is unknown).</p>`}
+</section>
+${lead ? leadData(lead) : ''}
+<section class="card">
+<h2>Attempts</h2>
+${history.length === 0
+  ? html`<p class="muted">No attempt recorded yet.</p>`
+  : html`<table><thead><tr><th>When</th><th>Outcome</th><th>Code</th><th>Bitrix24 / error text</th></tr></thead>
+<tbody>${history.map((a) => html`<tr><td>${a.at}</td><td>${a.outcome}</td><td class="mono">${a.code ?? ''}</td><td>${a.message ?? ''}</td></tr>`)}</tbody></table>`}
+</section>`;
+}
+
+function leadData(lead: Lead): SafeHtml {
+  const utm = Object.entries(lead.utm).filter(([, v]) => v);
+  const clickIds = Object.entries(lead.tracking.clickIds ?? {});
+  return html`<section class="card">
+<h2>Fields (Bitrix24 codes)</h2>
+<dl>${Object.entries(lead.fields).map(([code, value]) => html`<dt class="mono">${code}</dt><dd>${fieldValue(value)}</dd>`)}</dl>
+${lead.extras.length > 0 ? html`<h2>Extra fields (in ${lead.trackingField})</h2><dl>${lead.extras.map((e) => html`<dt>${e.label}</dt><dd>${e.value}</dd>`)}</dl>` : ''}
+<h2>Attribution</h2>
+<dl>
+<dt>UTM</dt><dd>${utm.length ? utm.map(([k, v]) => `utm_${k}=${v}`).join(', ') : '—'}</dd>
+<dt>Click ids</dt><dd class="mono">${clickIds.length ? clickIds.map(([k, v]) => `${k}=${v}`).join(', ') : '—'}</dd>
+${lead.tracking.pageUrl ? html`<dt>Page</dt><dd>${lead.tracking.pageUrl}</dd>` : ''}
+${lead.tracking.referrer ? html`<dt>Referrer</dt><dd>${lead.tracking.referrer}</dd>` : ''}
+</dl>
+</section>`;
+}

@@ -1,0 +1,28 @@
+import type { Config } from '../config/config';
+import type { ConsoleActions } from '../http/admin-console/console-deps';
+import type { DeadLetterQueue } from '../queue/dead-letter-queue';
+import { readDeliverLeadJob } from '../queue/jobs';
+import type { LeadQueue } from '../queue/lead-queue';
+import type { RedisClient } from '../shared/redis-client';
+import { resumeDestination } from '../worker/resume-destination';
+
+/** The console's actions, built here because resuming a destination is worker code the HTTP layer may not import. */
+export function consoleActions(deps: { config: Config; redis: RedisClient; queue: LeadQueue; deadLetters: DeadLetterQueue }): ConsoleActions {
+  const { config, redis, queue } = deps;
+  return {
+    deadLetters: deps.deadLetters,
+    async queuedLead(id, destination) {
+      if (!Object.hasOwn(config.destinations, destination)) return undefined;
+      const job = await queue.queueFor(destination).getJob(id);
+      return job ? readDeliverLeadJob(job.data).lead : undefined;
+    },
+    async backlog(destination) {
+      return queue.queueFor(destination).getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed');
+    },
+    async resumeDestination(name) {
+      const target = config.destinations[name];
+      if (!target) throw new Error(`no destination ${name}`);
+      await resumeDestination({ redis, prefix: config.redis.prefix, name, target, queue: queue.queueFor(name) });
+    },
+  };
+}
