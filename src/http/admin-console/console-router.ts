@@ -73,7 +73,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const token = (req.body as { token?: unknown } | undefined)?.token;
     if (typeof token !== 'string' || !safeEqual(token, config.admin.token!)) {
       await record(req, { action: 'sign-in', outcome: 'refused' });
-      res.status(401).send(page({ title: 'Sign in', notice: { text: 'That token is not this gateway’s admin token.', error: true } }, loginBody()));
+      res.status(401).send(page({ title: 'Sign in' }, loginBody('That token is not this gateway’s admin token.')));
       return;
     }
     const { id } = await sessions.create();

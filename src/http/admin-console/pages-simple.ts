@@ -2,9 +2,10 @@ import type { AuditEntry } from '../../queue/audit-log';
 import type { LeadRecord } from '../../queue/lead-ledger';
 import { html, type SafeHtml } from './html';
 
-export function loginBody(): SafeHtml {
+export function loginBody(error?: string): SafeHtml {
   return html`<section class="card login">
 <h1>leadgate console</h1>
+${error ? html`<p class="notice error" role="alert">${error}</p>` : ''}
 <form method="post" action="/admin/login">
 <label for="token">Admin token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
