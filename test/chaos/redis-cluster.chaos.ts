@@ -43,7 +43,8 @@ it('forms → queue → worker → portal on Redis Cluster, dead-letter replay i
     await cluster.start();
 
     // The portal refuses the first lead for good: it is dead-lettered, to be replayed below.
-    sim.injectFault({ kind: 'error', count: 1, status: 400, error: '', description: 'Invalid value for field SOURCE_ID' });
+    // Only crm.lead.add: each worker's start-up CRM-mode read must not take the fault instead.
+    sim.injectFault({ kind: 'error', count: 1, status: 400, error: '', description: 'Invalid value for field SOURCE_ID', method: 'crm.lead.add' });
     const refused = await feedLeads({ apiUrl: cluster.apiUrl, count: 1, perSecond: 1, runId: `cluster-dlq-${startedAt.toString(36)}` });
     slotNode = new IORedis(nodeUrl);
     const deadLetters = new DeadLetterStore(slotNode, CHAOS_PREFIX);
