@@ -123,7 +123,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   });
 
   router.get('/leads/:id', async (req, res) => {
-    const id = String(req.params.id);
+    const id = String(req.params.id).slice(0, 200);
     const [recordFound, deadLetter] = await Promise.all([deps.ledger.get(id), deps.deadLetters.show(id)]);
     if (!recordFound && !deadLetter) {
       res.status(404).send(page({ title: 'Lead', section: 'leads', csrf: csrf(res), notice: { text: `No lead ${id} is kept.`, error: true } }, leadsBody(id)));
