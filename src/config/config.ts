@@ -85,6 +85,8 @@ export interface Config {
     keepAliveTimeoutMs: number;
     rateLimit: { windowMs: number; limit: number };
     webhookRateLimit: { windowMs: number; limit: number };
+    /** Who reads /readyz's details and /metrics: a bearer token, a separate port, or (neither) anyone. */
+    operations: { token?: string; port?: number; host?: string };
   };
   worker: { host: string; port: number };
   intake: {

@@ -9,15 +9,13 @@ import type { LeadLedger } from '../queue/lead-ledger';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import type { CaptchaVerifier } from '../sources/captcha-decision';
-import { consoleRouter } from './admin-console/console-router';
-import type { ConsoleActions } from './admin-console/console-deps';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-error';
 import { SharedRateLimitStore } from './shared-rate-limit-store';
 import type { Intake } from './intake';
 import { formsRouter } from './routes/forms';
 import { leadsRouter } from './routes/leads';
-import { operationsRouter, type DestinationStatus, type MetaPageStatus } from './routes/operations';
+import { operationsRouter, type DestinationStatus, type MetaPageStatus, type OperationsDeps } from './routes/operations';
 import { snippetRouter } from './routes/snippet';
 
 export interface AppDeps {
@@ -38,8 +36,14 @@ export interface AppDeps {
   sourceRouters?: Router[];
   /** Verifies forms' CAPTCHA tokens; absent, a form with `captcha` gets no verdict and follows its failMode. */
   captcha?: CaptchaVerifier;
-  /** The operator console at /admin/ (with admin.token set): its actions on queues and destinations. */
-  console?: ConsoleActions;
+}
+
+/** What the API's operations endpoints show, on the public port or on `http.operations.port`. */
+export function operationsDeps(deps: Pick<AppDeps, 'config' | 'redis' | 'metrics' | 'destinationStatus' | 'metaPages' | 'spool'>): OperationsDeps {
+  return {
+    redis: deps.redis, metrics: deps.metrics, role: 'api', token: deps.config.http.operations.token,
+    destinationStatus: deps.destinationStatus, metaPages: deps.metaPages, spool: deps.spool,
+  };
 }
 
 /** Builds the HTTP API without binding a port, so tests run it on port 0 with their own Redis prefix. */
@@ -50,7 +54,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.use(helmet());
 
-  app.use(operationsRouter({ redis: deps.redis, metrics: deps.metrics, role: 'api', destinationStatus: deps.destinationStatus, metaPages: deps.metaPages, spool: deps.spool }));
+  app.use(operationsRouter({ ...operationsDeps(deps), details: config.http.operations.port === undefined }));
   app.use(snippetRouter());
 
   const perIp = (name: string, settings: { windowMs: number; limit: number }) =>
@@ -72,13 +76,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(formsRouter(config, deps.intake, deps.idempotency, { redis: deps.redis, captcha: deps.captcha }));
   for (const router of deps.sourceRouters ?? []) app.use(router);
   app.use(leadsRouter({ ledger: deps.ledger, spool: deps.spool, adminToken: config.admin.token }));
-  if (deps.console && deps.destinationStatus) {
-    app.use('/admin', consoleRouter({
-      ...deps.console, config, redis: deps.redis, ledger: deps.ledger, destinationStatus: deps.destinationStatus,
-      // Guessing the admin token is the one thing sign-in must make slow.
-      loginLimiter: perIp('console-login', { windowMs: 15 * 60_000, limit: 10 }),
-    }));
-  }
 
   app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
   app.use(errorHandler({ logger: deps.logger, metrics: deps.metrics }));

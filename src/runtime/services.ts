@@ -1,14 +1,14 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express, { type Router } from 'express';
+import type { Router } from 'express';
 import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
 import { createCaptchaVerifier } from '../clients/captcha/captcha-verifier';
-import { createApp } from '../http/app';
+import { createApp, operationsDeps } from '../http/app';
 import { createHttpServer } from '../http/http-server';
 import { createIntake } from '../http/intake';
 import { adminForgetRouter } from '../http/routes/admin-forget';
-import { operationsRouter } from '../http/routes/operations';
+import { operationsApp } from '../http/routes/operations';
 import { createSourceRouters } from '../http/source-routers';
 import { DeadLetterQueue } from '../queue/dead-letter-queue';
 import { DeadLetterStore } from '../queue/dead-letter-store';
@@ -24,7 +24,6 @@ import { startDeliveryWorkers, type DeliveryWorkers } from '../worker/delivery-w
 import { readBreakerState, type BreakerState } from '../worker/destination-breaker';
 import { startMetaFetchWorker, type MetaFetchWorker } from '../worker/meta-fetch-worker';
 import { metaPageReaders, openMetaTokenStore } from '../worker/meta-token-store';
-import { consoleActions } from './console-actions';
 import { openIntakeSpool } from './open-intake-spool';
 import type { IntakeSpool } from '../queue/intake-spool/intake-spool';
 
@@ -34,6 +33,8 @@ export interface RunningLeadgate {
   /** Base URL of the HTTP server (API, or the worker's health/metrics server). */
   url: string;
   server: Server;
+  /** Base URL of the API's separate operations server, when `http.operations.port` is set. */
+  operationsUrl?: string;
   metrics: Metrics;
   workers?: DeliveryWorkers;
   /** The `meta-leads` consumer (Graph API reads), when Meta is configured. */
@@ -138,9 +139,9 @@ export async function startLeadgate(options: {
   let port: number;
   let host: string;
   let spool: IntakeSpool | undefined;
+  let operationsServer: Server | undefined;
   if (role === 'worker') {
-    const app = express();
-    app.use(operationsRouter({ redis: workerRedis!, metrics, role, destinationStatus, ...(metaPages ? { metaPages: metaPages.statuses } : {}) }));
+    const app = operationsApp({ redis: workerRedis!, metrics, role, token: config.http.operations.token, destinationStatus, ...(metaPages ? { metaPages: metaPages.statuses } : {}) });
     server = createHttpServer(app, config.http);
     port = config.worker.port;
     host = config.worker.host;
@@ -161,7 +162,6 @@ export async function startLeadgate(options: {
       ...(metaPages ? { metaPages: metaPages.statuses } : {}),
       spool,
       captcha: createCaptchaVerifier(),
-      console: consoleActions({ config, redis: producer, queue, deadLetters: new DeadLetterQueue(deadLetterStore, queue, ledger, metaQueue) }),
       sourceRouters: [
         ...createSourceRouters({
           config,
@@ -178,6 +178,10 @@ export async function startLeadgate(options: {
     server = createHttpServer(app, config.http);
     port = config.http.port;
     host = config.http.host;
+    if (config.http.operations.port !== undefined) {
+      const ops = operationsDeps({ config, redis: producer, metrics, destinationStatus, ...(metaPages ? { metaPages: metaPages.statuses } : {}), spool });
+      operationsServer = createHttpServer(operationsApp({ ...ops, role }), config.http);
+    }
   }
   const workers = workerRedis && workerBull ? startDeliveryWorkers({ config, redis: workerRedis, bullConnection: workerBull, logger, metrics }) : undefined;
   const metaWorker = workerRedis
@@ -194,20 +198,22 @@ export async function startLeadgate(options: {
       })
     : undefined;
   const url = await listen(server, port, host);
+  const operationsUrl = operationsServer ? await listen(operationsServer, config.http.operations.port!, config.http.operations.host ?? host) : undefined;
   const sources = { meta: Boolean(config.sources?.meta?.appSecret), google: Boolean(config.sources?.google), partners: Object.keys(config.sources?.partners ?? {}).length };
-  logger.info({ role, url, destinations: Object.keys(config.destinations), sources }, 'leadgate started');
+  logger.info({ role, url, ...(operationsUrl ? { operationsUrl } : {}), destinations: Object.keys(config.destinations), sources }, 'leadgate started');
 
   let stopping: Promise<void> | undefined;
   return {
     url,
     server,
+    ...(operationsUrl ? { operationsUrl } : {}),
     metrics,
     workers,
     metaWorker,
     stop() {
       stopping ??= (async () => {
         logger.info({ role }, 'shutting down');
-        await closeServer(server);
+        await Promise.all([closeServer(server), operationsServer && closeServer(operationsServer)]);
         await Promise.all([workers?.close(), metaWorker?.close(), spool?.close()]);
         await queue.close();
         await metaQueue.close();

@@ -1,5 +1,6 @@
 import { startStack, postJson, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
+import { buildConfig } from '../../src/config/load-config';
 
 let stack: Stack;
 
@@ -67,5 +68,89 @@ describe('operator endpoints', () => {
     } finally {
       await limited.stop();
     }
+  });
+});
+
+describe('who can read /readyz and /metrics (http.operations)', () => {
+  const token = 'ops-token-0123456789abcdef';
+  const bearer = { authorization: `Bearer ${token}` };
+
+  it('by default, anyone who reaches the public port reads both in full (as before the setting)', async () => {
+    expect(stack.config.http.operations).toEqual({});
+    expect(await (await fetch(`${stack.api.url}/readyz`)).json()).toHaveProperty('destinations');
+    expect((await fetch(`${stack.api.url}/metrics`)).status).toBe(200);
+  });
+
+  it('with a token, /metrics needs it and /readyz shows only its status without it', async () => {
+    const guarded = await startStack('operations-token', { overrides: { http: { operations: { token } } } });
+    try {
+      const refused = await fetch(`${guarded.api.url}/metrics`);
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toMatch(/^Bearer /);
+      expect(await refused.json()).toMatchObject({ error: 'unauthorized' });
+      expect((await fetch(`${guarded.api.url}/metrics`, { headers: { authorization: 'Bearer wrong' } })).status).toBe(401);
+      expect((await fetch(`${guarded.api.url}/metrics`, { headers: { authorization: token } })).status).toBe(401);
+      const scraped = await fetch(`${guarded.api.url}/metrics`, { headers: bearer });
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toMatch(/leadgate_dead_letters 0/);
+
+      // A load balancer's check sends no header: it still learns ready or not, and nothing else.
+      const bare = await fetch(`${guarded.api.url}/readyz`);
+      expect(bare.status).toBe(200);
+      expect(await bare.json()).toEqual({ status: 'ready' });
+      expect(await (await fetch(`${guarded.api.url}/readyz`, { headers: bearer })).json()).toMatchObject({ status: 'ready', redis: 'ok', destinations: { main: { open: false } } });
+      expect(await (await fetch(`${guarded.api.url}/healthz`)).json()).toMatchObject({ status: 'ok' });
+    } finally {
+      await guarded.stop();
+    }
+  });
+
+  it('the token guards a worker\'s own port too', async () => {
+    const worker = await startStack('operations-worker', { role: 'worker', overrides: { http: { operations: { token } } } });
+    try {
+      expect((await fetch(`${worker.api.url}/metrics`)).status).toBe(401);
+      expect((await fetch(`${worker.api.url}/metrics`, { headers: bearer })).status).toBe(200);
+      expect(await (await fetch(`${worker.api.url}/readyz`)).json()).toEqual({ status: 'ready' });
+      const unknown = await fetch(`${worker.api.url}/nope`);
+      expect(unknown.status).toBe(404);
+      expect(await unknown.json()).toMatchObject({ error: 'not_found' });
+    } finally {
+      await worker.stop();
+    }
+  });
+
+  it('with a separate port, the public port keeps only /healthz and the operations port serves all three', async () => {
+    const split = await startStack('operations-port', { overrides: { http: { operations: { port: 0 } } } });
+    try {
+      expect(split.api.operationsUrl).toBeDefined();
+      for (const path of ['/readyz', '/metrics']) {
+        const hidden = await fetch(`${split.api.url}${path}`);
+        expect(hidden.status).toBe(404);
+        expect(await hidden.json()).toMatchObject({ error: 'not_found' });
+      }
+      expect(await (await fetch(`${split.api.url}/healthz`)).json()).toMatchObject({ status: 'ok' });
+      expect(await (await fetch(`${split.api.operationsUrl}/healthz`)).json()).toMatchObject({ status: 'ok' });
+      expect(await (await fetch(`${split.api.operationsUrl}/readyz`)).json()).toMatchObject({ status: 'ready', destinations: { main: { open: false } } });
+      expect(await (await fetch(`${split.api.operationsUrl}/metrics`)).text()).toMatch(/leadgate_leads_received_total|leadgate_dead_letters/);
+      // The operations port serves nothing else: no intake there.
+      expect((await postJson(`${split.api.operationsUrl}/v1/forms/contact`, { email: 'x@example.com' })).status).toBe(404);
+    } finally {
+      await split.stop();
+    }
+  });
+
+  it('with both, the operations port asks for the token as well', async () => {
+    const both = await startStack('operations-both', { overrides: { http: { operations: { port: 0, token } } } });
+    try {
+      expect((await fetch(`${both.api.operationsUrl}/metrics`)).status).toBe(401);
+      expect((await fetch(`${both.api.operationsUrl}/metrics`, { headers: bearer })).status).toBe(200);
+    } finally {
+      await both.stop();
+    }
+  });
+
+  it('refuses a token too short to be a secret', async () => {
+    const config = { redis: { url: 'redis://127.0.0.1:6379' }, destinations: { main: { webhookUrl: stack.sim.webhookUrl } }, forms: {} };
+    expect(() => buildConfig({ ...config, http: { operations: { token: 'short' } } }, {})).toThrow(/operations\/token/);
   });
 });

@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import express, { Router, type Express, type Request } from 'express';
+import { safeEqual } from '../../shared/safe-equal';
 import type { RedisClient } from '../../shared/redis-client';
 import type { IntakeSpool } from '../../queue/intake-spool/intake-spool';
 import type { Metrics } from '../../shared/metrics';
@@ -33,6 +34,53 @@ export interface OperationsDeps {
   metaPages?: () => Promise<Record<string, MetaPageStatus>>;
   /** The API's intake spool: while it holds leads, or Redis is away but the spool takes them, the API is `degraded`, not unready. */
   spool?: Pick<IntakeSpool, 'status'>;
+  /**
+   * `http.operations.token`: /metrics then needs `Authorization: Bearer <token>`, and /readyz shows its details
+   * (destinations, spool, Meta Pages) only with it; without it /readyz answers just `{status}` with the same
+   * HTTP status, so load balancers and probes that send no header still work.
+   */
+  token?: string;
+  /** false: only /healthz (the public port, once `http.operations.port` has moved /readyz and /metrics to their own). */
+  details?: boolean;
+}
+
+async function readiness(deps: OperationsDeps): Promise<{ code: number; body: { status: string } & Record<string, unknown> }> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      deps.redis.ping(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), 1000);
+      }),
+    ]);
+    // A paused destination does not make this process unready (it still takes and keeps leads), but operators see it here.
+    const destinations = deps.destinationStatus ? await deps.destinationStatus() : undefined;
+    const paused = destinations ? Object.entries(destinations).filter(([, d]) => d.open).map(([name]) => name) : [];
+    const spool = deps.spool?.status();
+    const metaPages = deps.metaPages ? await deps.metaPages() : undefined;
+    const metaTrouble = Object.values(metaPages ?? {}).some((page) => page.status !== 'ok' && page.status !== 'unchecked');
+    const degraded = paused.length > 0 || (spool?.leads ?? 0) > 0 || metaTrouble;
+    return {
+      code: 200,
+      body: {
+        status: degraded ? 'degraded' : 'ready', redis: 'ok',
+        ...(destinations ? { destinations } : {}), ...(spool ? { spool } : {}), ...(metaPages ? { meta: { pages: metaPages } } : {}),
+      },
+    };
+  } catch (err) {
+    const spool = deps.spool?.status();
+    // Intake still answers 202 while the spool has room: keep the process in the load balancer.
+    if (spool && spool.bytes < spool.maxBytes) return { code: 200, body: { status: 'degraded', redis: (err as Error).message, spool } };
+    return { code: 503, body: { status: 'not_ready', redis: (err as Error).message, ...(spool ? { spool } : {}) } };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function authorized(req: Request, token: string | undefined): boolean {
+  if (!token) return true;
+  const header = req.headers.authorization ?? '';
+  return header.startsWith('Bearer ') && safeEqual(header.slice(7), token);
 }
 
 export function operationsRouter(deps: OperationsDeps): Router {
@@ -42,42 +90,32 @@ export function operationsRouter(deps: OperationsDeps): Router {
     res.json({ status: 'ok', role: deps.role });
   });
 
-  router.get('/readyz', async (_req, res) => {
-    let timer: NodeJS.Timeout | undefined;
-    try {
-      await Promise.race([
-        deps.redis.ping(),
-        new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error('timeout')), 1000);
-        }),
-      ]);
-      // A paused destination does not make this process unready (it still takes and keeps leads), but operators see it here.
-      const destinations = deps.destinationStatus ? await deps.destinationStatus() : undefined;
-      const paused = destinations ? Object.entries(destinations).filter(([, d]) => d.open).map(([name]) => name) : [];
-      const spool = deps.spool?.status();
-      const metaPages = deps.metaPages ? await deps.metaPages() : undefined;
-      const metaTrouble = Object.values(metaPages ?? {}).some((page) => page.status !== 'ok' && page.status !== 'unchecked');
-      const degraded = paused.length > 0 || (spool?.leads ?? 0) > 0 || metaTrouble;
-      res.json({
-        status: degraded ? 'degraded' : 'ready', redis: 'ok',
-        ...(destinations ? { destinations } : {}), ...(spool ? { spool } : {}), ...(metaPages ? { meta: { pages: metaPages } } : {}),
-      });
-    } catch (err) {
-      const spool = deps.spool?.status();
-      // Intake still answers 202 while the spool has room: keep the process in the load balancer.
-      if (spool && spool.bytes < spool.maxBytes) {
-        res.json({ status: 'degraded', redis: (err as Error).message, spool });
-        return;
-      }
-      res.status(503).json({ status: 'not_ready', redis: (err as Error).message, ...(spool ? { spool } : {}) });
-    } finally {
-      clearTimeout(timer);
-    }
+  if (deps.details === false) return router;
+
+  router.get('/readyz', async (req, res) => {
+    const { code, body } = await readiness(deps);
+    // Without the token: the same status and HTTP code, no details, so a load balancer's check needs no secret.
+    res.status(code).json(authorized(req, deps.token) ? body : { status: body.status });
   });
 
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', async (req, res) => {
+    if (!authorized(req, deps.token)) {
+      res.status(401).set('WWW-Authenticate', 'Bearer realm="leadgate operations"').json({ error: 'unauthorized', message: 'a valid operations bearer token is required (http.operations.token)' });
+      return;
+    }
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
   });
 
   return router;
+}
+
+/** A server of its own for the operations endpoints: the worker's port, or the API's `http.operations.port`. */
+export function operationsApp(deps: OperationsDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(operationsRouter(deps));
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'no such endpoint' });
+  });
+  return app;
 }
