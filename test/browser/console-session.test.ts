@@ -101,3 +101,16 @@ describe('console sign-in and sessions', () => {
     expect(statuses.at(-1)).toBe(429);
   });
 });
+
+describe('a gateway without an admin token', () => {
+  it('has no console: /admin/ answers 404 admin_disabled', async () => {
+    const closed = await startStack('console-disabled', { role: 'api', overrides: { admin: { token: '' } } });
+    try {
+      const answer = await fetch(`${closed.api.url}/admin/login`);
+      expect(answer.status).toBe(404);
+      expect(((await answer.json()) as { error: string }).error).toBe('admin_disabled');
+    } finally {
+      await closed.stop();
+    }
+  });
+});
