@@ -1,3 +1,4 @@
+import { Histogram } from 'prom-client';
 import { Metrics } from '../../src/shared/metrics';
 
 /** Every metric name a process registers, the collected-at-scrape gauges included. */
@@ -10,7 +11,7 @@ export function registeredMetricNames(): Set<string> {
   for (const metric of metrics.registry.getMetricsAsArray()) {
     names.add(metric.name);
     // A histogram is queried through its series.
-    if ((metric as { type?: string }).type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${metric.name}${suffix}`);
+    if (metric instanceof Histogram) for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${metric.name}${suffix}`);
   }
   return names;
 }
