@@ -80,6 +80,9 @@ describe('console sign-in and sessions', () => {
     }
     expect((await post('/admin/destinations/main/resume', cookie, { csrf })).status).toBe(303);
     expect((await post('/admin/destinations/nowhere/resume', cookie, { csrf })).status).toBe(404);
+    // The resume went to the audit log, which expires in its own time.
+    expect(await redis.lrange(`${stack.prefix}:console:audit`, 0, -1)).toEqual(expect.arrayContaining([expect.stringContaining('"action":"resume"')]));
+    expect(await redis.ttl(`${stack.prefix}:console:audit`)).toBeGreaterThan(0);
   });
 
   it('ends the session on sign-out', async () => {

@@ -96,6 +96,10 @@ describeWithChromium('the operator console in a browser', () => {
     expect(listed).not.toContain('jane.console@example.com');
     await screenshot(page, 'console-leads.png');
 
+    // A phone is found in any notation that normalises to the same number.
+    await find('+49 (30) 765-4321');
+    expect(await page.textContent('main')).toContain(id);
+
     await page.click(`a[href="/admin/leads/${id}"]`);
     await waitForStatus('delivered');
     await page.waitForSelector('text=+4930');
