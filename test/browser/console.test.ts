@@ -103,13 +103,12 @@ describeWithChromium('the operator console in a browser', () => {
     await page.click(`a[href="/admin/leads/${id}"]`);
     await waitForStatus('delivered');
     await page.waitForSelector('text=+4930');
-    await screenshot(page, 'console-lead.png');
   });
 
   it('lists dead letters with personal data masked, and replays one until it is delivered', async () => {
     // A code-less 400 is about the lead's data: dead-lettered at once.
     stack.sim.injectFault({ kind: 'error', count: 1, status: 400, error: '', description: 'Invalid value for field STATUS_ID', method: 'crm.lead.add' });
-    const id = await lead({ name: 'Dead Letter', email: 'dead.letter@example.com' });
+    const id = await lead({ name: 'Dana Letter', email: 'dead.letter@example.com', phone: '+49 30 1112233', utm_source: 'google', utm_medium: 'cpc', utm_campaign: 'winter', gclid: 'Cj0KCQ-console' });
     await waitFor(async () => (await status(id)) === 'dead', 'the lead dead-lettered');
 
     await page.goto(`${stack.api.url}/admin/dead-letters?destination=main`);
@@ -123,6 +122,8 @@ describeWithChromium('the operator console in a browser', () => {
     await waitForStatus('delivered');
     expect(stack.sim.leads().filter((l) => l.fields.ORIGIN_ID === id)).toHaveLength(1);
     expect(await page.textContent('main')).toContain('Invalid value for field STATUS_ID');
+    expect(await page.textContent('main')).toContain('utm_campaign=winter');
+    await screenshot(page, 'console-lead.png');
   });
 
   it('purges a dead letter after asking', async () => {
