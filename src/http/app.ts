@@ -9,6 +9,8 @@ import type { LeadLedger } from '../queue/lead-ledger';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import type { CaptchaVerifier } from '../sources/captcha-decision';
+import { consoleRouter } from './admin-console/console-router';
+import type { ConsoleActions } from './admin-console/console-deps';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-error';
 import { SharedRateLimitStore } from './shared-rate-limit-store';
@@ -36,6 +38,8 @@ export interface AppDeps {
   sourceRouters?: Router[];
   /** Verifies forms' CAPTCHA tokens; absent, a form with `captcha` gets no verdict and follows its failMode. */
   captcha?: CaptchaVerifier;
+  /** The operator console at /admin/ (with admin.token set): its actions on queues and destinations. */
+  console?: ConsoleActions;
 }
 
 /** What the API's operations endpoints show, on the public port or on `http.operations.port`. */
@@ -76,6 +80,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(formsRouter(config, deps.intake, deps.idempotency, { redis: deps.redis, captcha: deps.captcha }));
   for (const router of deps.sourceRouters ?? []) app.use(router);
   app.use(leadsRouter({ ledger: deps.ledger, spool: deps.spool, adminToken: config.admin.token }));
+  if (deps.console && deps.destinationStatus) {
+    app.use('/admin', consoleRouter({
+      ...deps.console, config, redis: deps.redis, ledger: deps.ledger, destinationStatus: deps.destinationStatus,
+      // Guessing the admin token is the one thing sign-in must make slow.
+      loginLimiter: perIp('console-login', { windowMs: 15 * 60_000, limit: 10 }),
+    }));
+  }
 
   app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
   app.use(errorHandler({ logger: deps.logger, metrics: deps.metrics }));

@@ -24,6 +24,7 @@ import { startDeliveryWorkers, type DeliveryWorkers } from '../worker/delivery-w
 import { readBreakerState, type BreakerState } from '../worker/destination-breaker';
 import { startMetaFetchWorker, type MetaFetchWorker } from '../worker/meta-fetch-worker';
 import { metaPageReaders, openMetaTokenStore } from '../worker/meta-token-store';
+import { consoleActions } from './console-actions';
 import { openIntakeSpool } from './open-intake-spool';
 import type { IntakeSpool } from '../queue/intake-spool/intake-spool';
 
@@ -162,6 +163,7 @@ export async function startLeadgate(options: {
       ...(metaPages ? { metaPages: metaPages.statuses } : {}),
       spool,
       captcha: createCaptchaVerifier(),
+      console: consoleActions({ config, redis: producer, queue, deadLetters: new DeadLetterQueue(deadLetterStore, queue, ledger, metaQueue) }),
       sourceRouters: [
         ...createSourceRouters({
           config,
