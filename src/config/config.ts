@@ -93,7 +93,8 @@ export interface Config {
     /** Leads Redis cannot take in time go to a local journal and are queued once it answers. */
     spool: { enabled: boolean; directory?: string; maxBytes: number; drainIntervalMs: number };
   };
-  admin: { token?: string };
+  /** sessionTtlSeconds: a console session's idle expiry. */
+  admin: { token?: string; sessionTtlSeconds: number };
   delivery: {
     originatorId: string;
     attempts: number;

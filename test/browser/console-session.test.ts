@@ -10,7 +10,7 @@ let stack: Stack;
 const redis = new IORedis(SHARED_REDIS_URL);
 
 beforeAll(async () => {
-  stack = await startStack('console-session', { role: 'api', overrides: { http: { trustProxy: 'loopback' } } });
+  stack = await startStack('console-session', { role: 'api', overrides: { http: { trustProxy: 'loopback' }, admin: { sessionTtlSeconds: 600 } } });
 });
 afterAll(async () => {
   await stack.stop();
@@ -64,7 +64,9 @@ describe('console sign-in and sessions', () => {
     // Redis holds a hash of the cookie's id, never the id itself.
     const id = decodeURIComponent(plain.cookie.split('=')[1]!);
     expect(keys.some((k) => k.includes(id))).toBe(false);
-    for (const key of keys) expect(await redis.ttl(key)).toBeGreaterThan(0);
+    // admin.sessionTtlSeconds: the idle expiry, restarted by every request.
+    for (const key of keys) expect(await redis.ttl(key)).toBeGreaterThan(500);
+    for (const key of keys) expect(await redis.ttl(key)).toBeLessThanOrEqual(600);
   });
 
   it('refuses an action without the session or without its CSRF token', async () => {

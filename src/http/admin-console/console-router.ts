@@ -20,8 +20,6 @@ import { auditBody, leadsBody, loginBody } from './pages-simple';
 /** The dead-letter page filters this many of the oldest entries; the CLI reaches the rest. */
 const DEAD_LETTER_WINDOW = 500;
 const CONTACT_RESULTS = 100;
-/** A signed-in session ends after 8 hours without a request. */
-const SESSION_TTL_SECONDS = 8 * 3600;
 const NOTICES: Record<string, string> = {
   replayed: 'Replayed: the lead is queued again.',
   purged: 'Purged: the dead letter and its job are gone.',
@@ -41,7 +39,7 @@ export function portalHost(destination: { webhookUrl?: string; oauth?: { clientE
  */
 export function consoleRouter(deps: ConsoleDeps): Router {
   const { config } = deps;
-  const ttl = SESSION_TTL_SECONDS;
+  const ttl = config.admin.sessionTtlSeconds;
   const sessions = new ConsoleSessions(deps.redis, config.redis.prefix, ttl);
   const audit = new AuditLog(deps.redis, config.redis.prefix);
   const record = (req: Request, entry: Omit<AuditEntry, 'at' | 'actor' | 'ip'>) => audit.record({ actor: 'admin', ip: req.ip, ...entry });
