@@ -1,7 +1,8 @@
 /**
  * Posts leads to the API at a steady rate the way a careful client does: every submission has an
- * Idempotency-Key, and a 503, a 409 `idempotency_in_progress` or a network error is retried with the
- * same key until it is answered 202 (or the retry deadline passes). Only 202 answers count as accepted.
+ * Idempotency-Key, and a 503, a 502/504 or a network error is retried with the same key until it is
+ * answered 202 (or the retry deadline passes). Only 202 answers count as accepted; anything else (a
+ * 409 included: a key never blocks its own retry) is a refusal the verdict reports.
  */
 import { CHAOS_FORM } from './leadgate-cluster';
 import { sleep } from '../../helpers/wait-for';
@@ -63,7 +64,7 @@ async function submit(o: FeedOptions, index: number, result: FeedResult): Promis
       result.accepted.add((JSON.parse(text) as { id: string }).id);
       return;
     }
-    if (!isRetryable(status, text)) {
+    if (!isRetryable(status)) {
       result.refused.push({ index, status, body: text.slice(0, 200) });
       return;
     }
@@ -76,7 +77,6 @@ async function submit(o: FeedOptions, index: number, result: FeedResult): Promis
   }
 }
 
-function isRetryable(status: number, text: string): boolean {
-  if (status === 0 || status === 502 || status === 503 || status === 504) return true;
-  return status === 409 && text.includes('idempotency_in_progress');
+function isRetryable(status: number): boolean {
+  return status === 0 || status === 502 || status === 503 || status === 504;
 }
