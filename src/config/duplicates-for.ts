@@ -15,6 +15,10 @@ export function duplicatesFor(config: Config, source: LeadSource): DuplicatesCon
         return config.sources?.meta?.duplicates;
       case 'google':
         return config.sources?.google?.duplicates;
+      case 'webhook':
+        return config.sources?.webhooks && Object.hasOwn(config.sources.webhooks, source.name) ? config.sources.webhooks[source.name]?.duplicates : undefined;
+      default:
+        return undefined;
     }
   })();
   return found && found.action !== 'create' ? found : undefined;

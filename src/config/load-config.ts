@@ -5,6 +5,8 @@ import schema from '../../schemas/config.schema.json';
 import type { Config } from './config';
 import { interpolate } from './interpolate';
 import { redisConfigProblems, redisFromEnv } from './redis-config';
+import { resolveWebhook, type RawWebhookConfig } from './webhook-config';
+import { allowedIpsProblems } from './allowed-ips';
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -17,14 +19,21 @@ export class ConfigError extends Error {
 const ajv = new Ajv({ useDefaults: true, coerceTypes: true, allErrors: true, strict: true, allowUnionTypes: true });
 const validateConfig = ajv.compile(schema);
 
+const escapePointer = (segment: string): string => segment.replace(/~/g, '~0').replace(/\//g, '~1');
+
 function describe(error: ErrorObject): string {
   const path = error.instancePath || '/';
+  if (error.propertyName !== undefined) {
+    // A key that fails propertyNames (a webhook's field path, a name): the path names the key itself.
+    return `${error.instancePath}/${escapePointer(error.propertyName)}: is not an allowed name (${error.message ?? 'invalid'})`;
+  }
   if (error.keyword === 'additionalProperties') {
     return `${path}: unknown property "${(error.params as { additionalProperty: string }).additionalProperty}"`;
   }
   if (error.keyword === 'required') {
     return `${path}: missing required property "${(error.params as { missingProperty: string }).missingProperty}"`;
   }
+  if (error.keyword === 'false schema') return `${path}: is not allowed here (it belongs to another type)`;
   if (error.keyword === 'enum') {
     return `${path}: must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
   }
@@ -105,6 +114,7 @@ function sourceDestinations(config: Config): Array<[path: string, destination: s
     }
   }
   for (const [name, partner] of Object.entries(sources.partners)) named.push([`/sources/partners/${name}/destination`, partner.destination]);
+  for (const [name, hook] of Object.entries(sources.webhooks ?? {})) named.push([`/sources/webhooks/${name}/destination`, hook.destination]);
   return named;
 }
 
@@ -132,13 +142,27 @@ function crossCheck(config: Config): string[] {
   return problems;
 }
 
+/** Presets filled in, each entry's combinations checked: the routes read finished settings. */
+function resolveWebhooks(config: Config): string[] {
+  const problems: string[] = [];
+  const hooks = config.sources?.webhooks;
+  if (!hooks) return problems;
+  for (const [name, raw] of Object.entries(hooks)) {
+    const resolved = resolveWebhook(name, raw as unknown as RawWebhookConfig, problems);
+    problems.push(...allowedIpsProblems(resolved.allowedIps, `/sources/webhooks/${name}/allowedIps`));
+    hooks[name] = resolved;
+  }
+  return problems;
+}
+
 export function buildConfig(raw: unknown, env: NodeJS.ProcessEnv = process.env): Config {
   const data = structuredClone(interpolate(raw, env));
   if (!validateConfig(data)) {
-    throw new ConfigError((validateConfig.errors ?? []).map(describe));
+    // "property name must be valid" and "must match then schema" only repeat the problems found inside.
+    throw new ConfigError((validateConfig.errors ?? []).filter((e) => e.keyword !== 'propertyNames' && e.keyword !== 'if').map(describe));
   }
   const config = data as unknown as Config;
-  const problems = crossCheck(config);
+  const problems = [...resolveWebhooks(config), ...crossCheck(config)];
   if (problems.length > 0) throw new ConfigError(problems);
   return deepFreeze(config);
 }

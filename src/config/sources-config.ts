@@ -5,6 +5,7 @@
 import type { UtmKey } from '../lead/lead';
 import type { DuplicatesConfig } from './duplicates-config';
 import type { AssignConfig, ConsentConfig } from './assign-consent-config';
+import type { WebhookSourceConfig } from './webhook-config';
 
 /** What to do with leads the platform marks as tests (Meta testing tool, Google "send test data"). */
 export type TestLeadPolicy = 'deliver' | 'drop';
@@ -114,4 +115,6 @@ export interface SourcesConfig {
   meta?: MetaSourceConfig;
   google?: GoogleSourceConfig;
   partners: Record<string, PartnerConfig>;
+  /** Configured webhooks (landing-page builders, form tools), presets resolved; the schema defaults it to {}. */
+  webhooks?: Record<string, WebhookSourceConfig>;
 }

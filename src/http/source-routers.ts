@@ -5,6 +5,7 @@ import type { IdempotencyStore } from '../queue/idempotency-store';
 import type { LeadLedger } from '../queue/lead-ledger';
 import type { SeenIds } from '../queue/seen-ids';
 import type { Intake } from './intake';
+import { customWebhookRouter } from './routes/custom-webhook';
 import { googleWebhookRouter } from './routes/google-webhook';
 import { metaWebhookRouter } from './routes/meta-webhook';
 import { partnersRouter } from './routes/partners';
@@ -21,7 +22,7 @@ export interface SourceRouterDeps {
 /**
  * The ad-platform webhooks and the partner API, for createApp's `sourceRouters`. Every route is
  * mounted whatever the config: a source that is not configured answers 404 `source_disabled`
- * (Meta POST, Google), 403 (Meta handshake) or 401 (partners), never a silent success.
+ * (Meta POST, Google, configured webhooks), 403 (Meta handshake) or 401 (partners), never a silent success.
  */
 export function createSourceRouters(deps: SourceRouterDeps): Router[] {
   const { config, intake } = deps;
@@ -29,6 +30,7 @@ export function createSourceRouters(deps: SourceRouterDeps): Router[] {
   return [
     metaWebhookRouter({ meta: sources.meta, seen: deps.seen, intake, metrics: intake.metrics, logger: intake.logger }),
     googleWebhookRouter({ google: sources.google, bodyLimit: config.http.bodyLimit, seen: deps.seen, intake }),
+    customWebhookRouter({ webhooks: sources.webhooks ?? {}, bodyLimit: config.http.bodyLimit, seen: deps.seen, intake }),
     partnersRouter({
       partners: sources.partners,
       bodyLimit: config.http.bodyLimit,

@@ -8,11 +8,11 @@ export type BitrixMultifield = Array<{ VALUE: string; VALUE_TYPE: string }>;
 export type BitrixFieldValue = string | number | BitrixMultifield;
 export type LeadFields = Record<string, BitrixFieldValue>;
 
-export type LeadSourceKind = 'form' | 'meta' | 'google' | 'partner';
+export type LeadSourceKind = 'form' | 'meta' | 'google' | 'partner' | 'webhook' | 'linkedin' | 'tiktok';
 
 export interface LeadSource {
   kind: LeadSourceKind;
-  /** Form id, partner name, Meta page id or Google form id. */
+  /** Form id, partner name, Meta page id, Google form id, webhook name, LinkedIn or TikTok owner. */
   name: string;
   /** The platform's own id for the lead (Meta leadgen_id, Google lead_id, partner reference). */
   externalId?: string;

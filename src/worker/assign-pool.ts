@@ -16,9 +16,11 @@ export function assignPoolFor(config: Config, lead: Pick<Lead, 'source' | 'desti
   const own =
     kind === 'form' ? ownValue(config.forms, name)?.assign
     : kind === 'partner' ? (sources ? ownValue(sources.partners, name)?.assign : undefined)
+    : kind === 'webhook' ? (sources?.webhooks ? ownValue(sources.webhooks, name)?.assign : undefined)
     : kind === 'meta' ? sources?.meta?.assign
-    : sources?.google?.assign;
-  if (own) return { key: kind === 'form' || kind === 'partner' ? `${kind}:${name}` : kind, assign: own };
+    : kind === 'google' ? sources?.google?.assign
+    : undefined;
+  if (own) return { key: kind === 'form' || kind === 'partner' || kind === 'webhook' ? `${kind}:${name}` : kind, assign: own };
   const destination = ownValue(config.destinations, lead.destination)?.assign;
   return destination ? { key: `destination:${lead.destination}`, assign: destination } : undefined;
 }

@@ -12,6 +12,9 @@ export const META_VERIFY = 'hostile-verify-token';
 export const META_PAGE = '1234567890123456789';
 export const GOOGLE_KEY = 'hostile-google-key-0001';
 export const PARTNER = generatePartnerKey();
+/** Configured webhooks (sources.webhooks): a token preset, an HMAC preset and a JSON-in-a-form-field preset. */
+export const HOOK_TOKEN = 'hostile-hook-token-0001';
+export const TYPEFORM_SECRET = 'hostile-typeform-secret';
 
 /** Documented defaults the suite holds the server to (README, schemas/config.schema.json). */
 export const TIMEOUTS = { requestTimeoutMs: 15_000, headersTimeoutMs: 10_000 };
@@ -48,6 +51,11 @@ export async function startHostileStack(name: string, http: Record<string, unkno
         meta: { appSecret: META_SECRET, verifyToken: META_VERIFY, pages: { [META_PAGE]: { accessToken: 'EAAB-hostile' } } },
         google: { keys: [GOOGLE_KEY] },
         partners: { acme: { keyHashes: [PARTNER.hash], phoneCountry: 'DE', fieldMap: { seats: 'UF_CRM_SEATS' } } },
+        webhooks: {
+          tilda: { preset: 'tilda', token: HOOK_TOKEN },
+          typeform: { preset: 'typeform', secret: TYPEFORM_SECRET },
+          unbounce: { preset: 'unbounce', token: HOOK_TOKEN },
+        },
       },
     } as never,
   });

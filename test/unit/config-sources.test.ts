@@ -14,7 +14,7 @@ function problems(fn: () => unknown): string[] {
 
 describe('configuration of sources', () => {
   it('leaves every source off by default', () => {
-    expect(loadConfig({ env: { BITRIX24_WEBHOOK_URL: B24 } }).sources).toEqual({ partners: {} });
+    expect(loadConfig({ env: { BITRIX24_WEBHOOK_URL: B24 } }).sources).toEqual({ partners: {}, webhooks: {} });
   });
 
   it('reads Meta and Google settings from the environment', () => {

@@ -17,6 +17,9 @@ const env = {
   META_VERIFY_TOKEN: 'v',
   META_PAGE_TOKEN: 'p',
   GOOGLE_LEAD_KEY: 'a-long-google-key',
+  TILDA_TOKEN: 'a-long-tilda-token-0001',
+  TYPEFORM_SECRET: 'typeform-secret',
+  QUOTE_SECRET: 'quote-secret',
 };
 
 describe('README configuration examples', () => {

@@ -2,7 +2,7 @@ import { buildSources } from './source-configs';
 
 describe('sources config (config.schema.json#/properties/sources)', () => {
   it('switches a source off by leaving it out, and defaults partners to none', () => {
-    expect(buildSources({})).toEqual({ partners: {} });
+    expect(buildSources({})).toEqual({ partners: {}, webhooks: {} });
   });
 
   it('fills Meta defaults: Graph URL and version, ADVERTISING, deliver test leads, destination main', () => {
