@@ -5,6 +5,8 @@ export interface ConsoleSession {
   /** Synchronizer token: every POST of the console must carry it. */
   csrf: string;
   createdAt: string;
+  /** The named operator (admin.operators) who signed in; absent for the shared admin token. */
+  operator?: string;
 }
 
 /**
@@ -19,9 +21,9 @@ export class ConsoleSessions {
   }
 
   /** Returns the cookie value of the new session. */
-  async create(): Promise<{ id: string; session: ConsoleSession }> {
+  async create(operator?: string): Promise<{ id: string; session: ConsoleSession }> {
     const id = randomBytes(32).toString('base64url');
-    const session: ConsoleSession = { csrf: randomBytes(24).toString('base64url'), createdAt: new Date().toISOString() };
+    const session: ConsoleSession = { csrf: randomBytes(24).toString('base64url'), createdAt: new Date().toISOString(), ...(operator ? { operator } : {}) };
     await this.redis.set(this.key(id), JSON.stringify(session), 'EX', this.ttlSeconds);
     return { id, session };
   }

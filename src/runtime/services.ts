@@ -10,6 +10,7 @@ import { createIntake } from '../http/intake';
 import { adminForgetRouter } from '../http/routes/admin-forget';
 import { operationsApp } from '../http/routes/operations';
 import { createSourceRouters } from '../http/source-routers';
+import { ActivityRecorder } from '../queue/activity';
 import { DeadLetterQueue } from '../queue/dead-letter-queue';
 import { DeadLetterStore } from '../queue/dead-letter-store';
 import { IdempotencyStore } from '../queue/idempotency-store';
@@ -98,6 +99,10 @@ export async function startLeadgate(options: {
   await Promise.all([producer, queueRedis, workerRedis, workerBull].map((r) => (r ? waitForRedis(r, 10_000) : undefined)));
 
   const prefix = config.redis.prefix;
+  // The console's overview counts, from every process into the same Redis hashes, one pipeline a second.
+  const activity = new ActivityRecorder(producer, prefix);
+  metrics.activity = activity;
+  activity.start();
   const ledger = new LeadLedger(producer, prefix, config.delivery.statusRetentionSeconds);
   const queue = new LeadQueue(queueRedis, {
     prefix,
@@ -217,6 +222,7 @@ export async function startLeadgate(options: {
         logger.info({ role }, 'shutting down');
         await Promise.all([closeServer(server), operationsServer && closeServer(operationsServer)]);
         await Promise.all([workers?.close(), metaWorker?.close(), spool?.close()]);
+        await activity.stop();
         await queue.close();
         await metaQueue.close();
         producer.disconnect();

@@ -1,4 +1,41 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration, type LabelValues } from 'prom-client';
+
+/** What the console's overview counts over time, beside the Prometheus counters. */
+export const ACTIVITY_EVENTS = ['received', 'queued', 'delivered', 'retried', 'dead', 'spam'] as const;
+export type ActivityEvent = (typeof ACTIVITY_EVENTS)[number];
+export interface ActivityLabels {
+  /** The source kind: form, meta, google, partner. */
+  source?: string;
+  destination?: string;
+}
+
+/** Where the overview's counts go (Redis, shared by every process); nowhere until the runtime sets one. */
+export interface ActivitySink {
+  count(event: ActivityEvent, labels: ActivityLabels, n?: number): void;
+  latency(destination: string, ms: number): void;
+  /** The portal's operating-limit use as the latest Bitrix24 answer reported it. */
+  portal(destination: string, reading: { operatingSeconds: number; operatingResetAt?: number }): void;
+}
+
+const NO_ACTIVITY: ActivitySink = { count: () => undefined, latency: () => undefined, portal: () => undefined };
+
+/**
+ * A Prometheus counter whose increments are also counted for the console's overview: the routes that
+ * count received, queued and spam leads then feed both with the same call, and cannot drift apart.
+ */
+class ActivityCounter<T extends string> extends Counter<T> {
+  constructor(configuration: CounterConfiguration<T>, event: ActivityEvent, sink: () => ActivitySink) {
+    super(configuration);
+    // prom-client sets `inc` on the instance in its constructor (with or without exemplars): wrap that one.
+    const inc = this.inc.bind(this) as (first?: LabelValues<T> | number, value?: number) => void;
+    this.inc = ((first?: LabelValues<T> | number, value?: number) => {
+      inc(first, value);
+      const labels = (typeof first === 'object' ? first : {}) as ActivityLabels;
+      const n = typeof first === 'number' ? first : (value ?? 1);
+      sink().count(event, { ...(labels.source ? { source: String(labels.source) } : {}), ...(labels.destination ? { destination: String(labels.destination) } : {}) }, n);
+    }) as Counter<T>['inc'];
+  }
+}
 
 /**
  * Every counter leadgate exposes on /metrics, in one registry per process (not prom-client's global
@@ -7,12 +44,19 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly received = new Counter({
-    name: 'leadgate_leads_received_total',
-    help: 'Submissions received, by source kind.',
-    labelNames: ['source'] as const,
-    registers: [this.registry],
-  });
+  /** The overview's time-bucketed counts (the runtime sets a Redis-backed sink); a no-op by default. */
+  activity: ActivitySink = NO_ACTIVITY;
+
+  readonly received = new ActivityCounter(
+    {
+      name: 'leadgate_leads_received_total',
+      help: 'Submissions received, by source kind.',
+      labelNames: ['source'] as const,
+      registers: [this.registry],
+    },
+    'received',
+    () => this.activity,
+  );
 
   readonly rejected = new Counter({
     name: 'leadgate_leads_rejected_total',
@@ -21,12 +65,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly spam = new Counter({
-    name: 'leadgate_leads_spam_total',
-    help: 'Form submissions judged spam, by source and reason: honeypot, too_fast, duplicate_window (answered as accepted, nothing queued), captcha_failed (answered 422).',
-    labelNames: ['source', 'reason'] as const,
-    registers: [this.registry],
-  });
+  readonly spam = new ActivityCounter(
+    {
+      name: 'leadgate_leads_spam_total',
+      help: 'Form submissions judged spam, by source and reason: honeypot, too_fast, duplicate_window (answered as accepted, nothing queued), captcha_failed (answered 422).',
+      labelNames: ['source', 'reason'] as const,
+      registers: [this.registry],
+    },
+    'spam',
+    () => this.activity,
+  );
 
   readonly captchaUnavailable = new Counter({
     name: 'leadgate_captcha_unavailable_total',
@@ -49,12 +97,16 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly queued = new Counter({
-    name: 'leadgate_leads_queued_total',
-    help: 'Leads durably enqueued, by source kind and destination.',
-    labelNames: ['source', 'destination'] as const,
-    registers: [this.registry],
-  });
+  readonly queued = new ActivityCounter(
+    {
+      name: 'leadgate_leads_queued_total',
+      help: 'Leads durably enqueued, by source kind and destination.',
+      labelNames: ['source', 'destination'] as const,
+      registers: [this.registry],
+    },
+    'queued',
+    () => this.activity,
+  );
 
   readonly delivered = new Counter({
     name: 'leadgate_leads_delivered_total',

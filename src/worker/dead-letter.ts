@@ -42,6 +42,7 @@ export async function deadLetterLead(deps: DeadLetterDeps, request: DeadLetterRe
     ...(request.refetch ? { refetch: request.refetch } : {}),
   });
   deps.metrics.deadLettered.inc({ destination: lead.destination, code: code || 'VALIDATION' });
+  deps.metrics.activity.count('dead', { source: lead.source.kind, destination: lead.destination });
   deps.logger.warn({ leadId: lead.id, destination: lead.destination, code, reason }, 'lead dead-lettered');
   return true;
 }

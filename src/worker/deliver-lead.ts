@@ -85,6 +85,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         await deps.ledger.recordCrmOutcome(lead.id, { commentId: prepared.commentId });
         await deps.ledger.recordDelivered(lead.id, prepared.bitrixLeadId, prepared.reconciled);
         metrics.delivered.inc({ destination, how: prepared.reconciled ? 'reconciled' : 'commented' });
+        metrics.activity.count('delivered', { source: lead.source.kind, destination });
         logger.info({ leadId: lead.id, destination, bitrixLeadId: prepared.bitrixLeadId, commentId: prepared.commentId }, 'returning customer: submission added to their open lead');
         return { bitrixLeadId: prepared.bitrixLeadId, reconciled: prepared.reconciled };
       }
@@ -95,7 +96,9 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       if (reconcileFirst) await deps.scheduleDuplicateCheck(lead.id, job.attemptsStarted);
       await deps.ledger.recordDelivered(lead.id, outcome.bitrixLeadId, outcome.reconciled);
       metrics.delivered.inc({ destination, how: outcome.reconciled ? 'reconciled' : 'created' });
+      metrics.activity.count('delivered', { source: lead.source.kind, destination });
       metrics.latency.observe({ destination }, (Date.now() - Date.parse(lead.receivedAt)) / 1000);
+      metrics.activity.latency(destination, Date.now() - Date.parse(lead.receivedAt));
       logger.info({ leadId: lead.id, destination, bitrixLeadId: outcome.bitrixLeadId, reconciled: outcome.reconciled }, 'lead delivered');
       await deps.crm?.afterCreate(lead.id, outcome.bitrixLeadId);
       return { bitrixLeadId: outcome.bitrixLeadId, reconciled: outcome.reconciled };
@@ -118,6 +121,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       }
       await deps.ledger.recordFailure(lead.id, { outcome: 'retry', code: error.code, message: error.message }, { status: 'retrying', unsure });
       metrics.retried.inc({ destination, code: error.code || 'UNKNOWN' });
+      metrics.activity.count('retried', { source: lead.source.kind, destination });
       logger.info({ leadId: lead.id, destination, code: error.code, attempt: job.attemptsMade + 1 }, 'delivery failed, will retry');
       throw error;
     }

@@ -102,6 +102,8 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
       for (let wait = await limiter.acquire(); wait > 0; wait = await limiter.acquire()) await new Promise((r) => setTimeout(r, Math.min(wait, 250)));
     },
     onTime: (time) => {
+      // The console shows how much of the portal's operating limit is used (written with the next activity flush).
+      if (time.operating !== undefined) metrics.activity.portal(destination, { operatingSeconds: time.operating, ...(time.operating_reset_at ? { operatingResetAt: time.operating_reset_at } : {}) });
       // Slow down before the portal blocks the method for ten minutes.
       const pause = operatingPauseMs(time, target.operatingLimitSeconds, Date.now());
       if (pause > 0) {

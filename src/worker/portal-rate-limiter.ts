@@ -54,6 +54,37 @@ export interface RateLimiter {
   resume(): Promise<void>;
 }
 
+/** Requests kept unused below the portal's limit (other integrations on the portal, clock jitter). */
+export function bucketCapacity(bucket: BucketShape, headroom = Math.max(1, Math.floor(bucket.limit * 0.1))): number {
+  return Math.max(1, bucket.limit - headroom);
+}
+
+export interface BucketLevel {
+  /** Requests in the bucket now (it drains at drainPerSecond); the workers send while level + 1 <= capacity. */
+  level: number;
+  capacity: number;
+  limit: number;
+  drainPerSecond: number;
+  /** The portal refused us (or a breaker paused it): nobody sends for this long. */
+  pausedForMs: number;
+}
+
+/** The shared bucket as the workers left it, drained to Redis's clock now: what the console shows. */
+export async function readBucketLevel(redis: RedisClient, prefix: string, destination: string, bucket: BucketShape): Promise<BucketLevel> {
+  const [[seconds, micros], hash] = await Promise.all([redis.time(), redis.hgetall(`${prefix}:bucket:${destination}`)]);
+  const now = Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+  const stored = Number(hash.level ?? 0);
+  const ts = Number(hash.ts ?? now);
+  const level = Math.max(0, stored - ((now - ts) * bucket.drainPerSecond) / 1000);
+  return {
+    level: Math.round(level * 10) / 10,
+    capacity: bucketCapacity(bucket),
+    limit: bucket.limit,
+    drainPerSecond: bucket.drainPerSecond,
+    pausedForMs: Math.max(0, Number(hash.pausedUntil ?? 0) - now),
+  };
+}
+
 export class PortalRateLimiter implements RateLimiter {
   private readonly key: string;
   private readonly capacity: number;
@@ -67,10 +98,10 @@ export class PortalRateLimiter implements RateLimiter {
     prefix: string,
     destination: string,
     private readonly bucket: BucketShape,
-    headroom = Math.max(1, Math.floor(bucket.limit * 0.1)),
+    headroom?: number,
   ) {
     this.key = `${prefix}:bucket:${destination}`;
-    this.capacity = Math.max(1, bucket.limit - headroom);
+    this.capacity = bucketCapacity(bucket, headroom);
   }
 
   async acquire(): Promise<number> {

@@ -70,8 +70,8 @@ describeWithChromium('the operator console in a browser', () => {
 
     await page.fill('input[name=token]', 'admin-secret');
     await page.click('button[type=submit]');
-    await page.waitForSelector('form[role=search]');
-    expect(new URL(page.url()).pathname).toBe('/admin/leads');
+    await page.waitForURL('**/admin/overview');
+    expect(new URL(page.url()).pathname).toBe('/admin/overview');
     const cookie = (await context.cookies()).find((c) => c.name === 'lg_console');
     expect(cookie).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/admin' });
   });

@@ -45,6 +45,25 @@ form.bar input[type=search] { min-width: 340px; }
 .muted { color: var(--muted); }
 .actions { display: flex; gap: 8px; }
 .login { max-width: 380px; margin: 12vh auto; }
+nav.tabs { display: flex; gap: 4px; margin-bottom: 14px; align-items: center; }
+nav.tabs a { padding: 4px 12px; border-radius: 6px; border: 1px solid var(--line); background: #fff; text-decoration: none; }
+nav.tabs a[aria-current] { background: var(--accent); border-color: var(--accent); color: #fff; }
+nav.tabs .spacer { flex: 1; }
+.tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(96px, 1fr)); gap: 8px; margin-bottom: 16px; }
+.tile { background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; display: flex; flex-direction: column; white-space: nowrap; }
+.tile .muted { font-size: 12px; }
+.tile strong { font-size: 18px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(330px, 1fr)); gap: 12px; }
+.chart-card { margin-bottom: 0; }
+svg.chart { width: 100%; height: 106px; display: block; }
+.chart-frame { position: relative; }
+.chart-frame .axis-max { position: absolute; right: 0; top: -18px; font-size: 11px; }
+.chart-frame .axis { display: flex; justify-content: space-between; font-size: 11px; }
+ul.legend { list-style: none; padding: 0; margin: 6px 0 0; display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12.5px; }
+svg.meter { vertical-align: middle; }
+pre.output { background: #1d2330; color: #e6e9ef; padding: 12px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; }
+.secret { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; background: #fff7e0; border: 1px dashed var(--warn); padding: 8px 10px; border-radius: 6px; word-break: break-all; }
+textarea.snippet { width: 100%; min-height: 130px; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
 .login input { width: 100%; margin: 6px 0 14px; }
 `;
 
@@ -59,6 +78,19 @@ document.addEventListener('submit', function (event) {
 });
 var refresh = Number(document.body.getAttribute('data-refresh-ms'));
 if (refresh > 0) setTimeout(function () { window.location.reload(); }, refresh);
+// Live parts (the overview): the server renders them again; a signed-out session reloads into sign-in.
+document.querySelectorAll('[data-live-url]').forEach(function (part) {
+  var url = part.getAttribute('data-live-url');
+  var every = Number(part.getAttribute('data-live-ms')) || 5000;
+  function poll() {
+    fetch(url, { credentials: 'same-origin', headers: { accept: 'text/html' } }).then(function (response) {
+      if (response.redirected || response.status === 401) { window.location.reload(); return; }
+      if (!response.ok) throw new Error('HTTP ' + response.status);
+      return response.text().then(function (text) { part.innerHTML = text; part.setAttribute('data-updated', String(Date.now())); });
+    }).catch(function () { part.setAttribute('data-stale', 'true'); }).then(function () { setTimeout(poll, every); });
+  }
+  setTimeout(poll, every);
+});
 `;
 
 /** Content hashes in the asset URLs: a new release is fetched at once, an unchanged one cached. */

@@ -9,6 +9,13 @@ import type { DestinationStatus } from '../routes/operations';
 /** The breaker's record as /readyz shows it, with the last probe when the worker wrote one. */
 export type DestinationHealth = DestinationStatus & { lastProbeAt?: string; lastProbeError?: string };
 
+/** A portal's request budget and operating-limit use, as the workers share them in Redis. */
+export interface PortalUse {
+  bucket: { level: number; capacity: number; limit: number; drainPerSecond: number; pausedForMs: number };
+  /** The latest Bitrix24 answer's `time.operating` (seconds of the last 10 minutes), when one was seen recently. */
+  operating?: { seconds: number; limitSeconds: number; resetAt?: string; at: string };
+}
+
 /** What the console acts through: queue-level parts, and functions the runtime builds from worker code. */
 export interface ConsoleActions {
   deadLetters: Pick<DeadLetterQueue, 'list' | 'show' | 'replay' | 'purgeOne'>;
@@ -17,6 +24,10 @@ export interface ConsoleActions {
   backlog: (destination: string) => Promise<Record<string, number>>;
   /** Closes the destination's breaker and lifts its rate-limit pause, as `leadgate destinations resume` does. */
   resumeDestination: (name: string) => Promise<void>;
+  portalUse: (destination: string) => Promise<PortalUse>;
+  /** `leadgate check` against Redis and every portal, its lines as the CLI prints them. */
+  runCheck: () => Promise<{ ok: boolean; lines: string[] }>;
+  deadLetterCount: () => Promise<number>;
 }
 
 export interface ConsoleDeps extends ConsoleActions {

@@ -8,11 +8,14 @@ import type { LeadRecord } from '../../queue/lead-ledger';
 import { safeEqual } from '../../shared/safe-equal';
 import { HttpError } from '../http-error';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets';
+import { auditRecorder } from './console-audit';
 import type { ConsoleDeps } from './console-deps';
 import { clearSessionCookie, COOKIE, readCookie, requireSession, setSessionCookie, signedIn } from './console-session';
 import { codeOf, deadLettersBody, matches } from './dead-letters-page';
-import { destinationsBody } from './destinations-page';
+import { destinationsRoutes } from './destinations-routes';
 import { page } from './layout';
+import { overviewRoutes } from './overview-routes';
+import { portalHost } from './portal-host';
 import { leadBody } from './lead-page';
 import { maskEmail, maskPhone } from './mask';
 import { auditBody, leadsBody, loginBody } from './pages-simple';
@@ -23,15 +26,9 @@ const CONTACT_RESULTS = 100;
 const NOTICES: Record<string, string> = {
   replayed: 'Replayed: the lead is queued again.',
   purged: 'Purged: the dead letter and its job are gone.',
-  resumed: 'Resumed: the destination delivers again.',
 };
 const PHONE = /^\+?[0-9 ()./-]{5,40}$/;
 
-/** `https://PORTAL/crm/lead/details/ID/`, the portal taken from the destination's webhook or OAuth endpoint. */
-export function portalHost(destination: { webhookUrl?: string; oauth?: { clientEndpoint: string } } | undefined): string | undefined {
-  const url = destination?.webhookUrl ?? destination?.oauth?.clientEndpoint;
-  return url ? new URL(url).host : undefined;
-}
 
 /**
  * The operator console under /admin: server-rendered pages, a session cookie after sign-in with the
@@ -42,7 +39,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   const ttl = config.admin.sessionTtlSeconds;
   const sessions = new ConsoleSessions(deps.redis, config.redis.prefix, ttl);
   const audit = new AuditLog(deps.redis, config.redis.prefix);
-  const record = (req: Request, entry: Omit<AuditEntry, 'at' | 'actor' | 'ip'>) => audit.record({ actor: 'admin', ip: req.ip, ...entry });
+  const record = auditRecorder(audit);
   const router = Router();
 
   router.use(
@@ -77,7 +74,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const { id } = await sessions.create();
     setSessionCookie(req, res, id, ttl);
     await record(req, { action: 'sign-in', outcome: 'ok' });
-    res.redirect(303, '/admin/leads');
+    res.redirect(303, '/admin/overview');
   });
 
   router.use(requireSession(sessions));
@@ -96,7 +93,9 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     return text ? { text } : undefined;
   };
 
-  router.get('/', (_req, res) => res.redirect(303, '/admin/leads'));
+  router.get('/', (_req, res) => res.redirect(303, '/admin/overview'));
+  router.use(overviewRoutes(deps));
+  router.use(destinationsRoutes(deps));
 
   router.get('/leads', async (req, res) => {
     const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
@@ -168,27 +167,6 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     await record(req, { action: 'purge', target: id, outcome: done ? 'ok' : 'not_found' });
     if (!done) throw new HttpError(404, 'not_found', `no dead letter ${id}`);
     res.redirect(303, `/admin/dead-letters?done=purged`);
-  });
-
-  router.get('/destinations', async (req, res) => {
-    const status = await deps.destinationStatus();
-    const rows = await Promise.all(
-      Object.keys(config.destinations).map(async (name) => ({
-        name,
-        portal: portalHost(config.destinations[name]),
-        health: status[name] ?? { open: false },
-        backlog: await deps.backlog(name),
-      })),
-    );
-    res.send(page({ title: 'Destinations', section: 'destinations', csrf: csrf(res), notice: notice(req) }, destinationsBody(rows, csrf(res))));
-  });
-
-  router.post('/destinations/:name/resume', async (req, res) => {
-    const name = String(req.params.name);
-    if (!Object.hasOwn(config.destinations, name)) throw new HttpError(404, 'not_found', `no destination ${name}`);
-    await deps.resumeDestination(name);
-    await record(req, { action: 'resume', target: name, outcome: 'ok' });
-    res.redirect(303, `/admin/destinations?done=resumed`);
   });
 
   router.get('/audit', async (_req, res) => {

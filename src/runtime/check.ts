@@ -1,0 +1,89 @@
+import type { Config } from '../config/config';
+import { configuredFieldUses } from '../config/field-uses';
+import { createBitrix24Client } from '../clients/bitrix24/create-client';
+import { readCrmMode } from '../clients/bitrix24/crm-lookups';
+import { assignedUsers, assigneeProblems } from './check-assignees';
+import { leadFieldProblems } from './check-fields';
+import { describeRedis } from '../config/redis-config';
+import { createRedis, waitForRedis } from '../queue/redis-connection';
+
+/**
+ * `leadgate check`: what a new setup gets wrong, found before the first lead is lost: Redis
+ * unreachable, a webhook URL or token the portal refuses, a mapped field the portal does not have
+ * (Bitrix24 drops such values without an error), a SOURCE_ID or STATUS_ID it does not know, a
+ * static value a list field does not offer, a required field nothing fills, an assigned user who
+ * does not exist or was dismissed. Returns false when anything failed.
+ */
+export async function runCheck(config: Config, out: (line: string) => void = console.log): Promise<boolean> {
+  let ok = true;
+  const fail = (line: string): void => {
+    ok = false;
+    out(`✗ ${line}`);
+  };
+  // One-shot: no reconnect loop to outlive the check when Redis is down.
+  const redis = createRedis(config.redis, 'worker', { retryStrategy: () => null });
+  try {
+    try {
+      await waitForRedis(redis, 3000);
+      await redis.ping();
+      out(`✓ redis ${describeRedis(config.redis)} answers (prefix ${config.redis.prefix})`);
+    } catch (err) {
+      fail(`redis ${describeRedis(config.redis)}: ${(err as Error).message}`);
+      return false;
+    }
+
+    const { fields, statuses } = configuredFieldUses(config);
+    const assignees = assignedUsers(config);
+    for (const [name, target] of Object.entries(config.destinations)) {
+      const client = createBitrix24Client(name, target, { redis, prefix: config.redis.prefix });
+      let known: Record<string, unknown>;
+      try {
+        known = await client.call<Record<string, unknown>>('crm.lead.fields', {});
+      } catch (err) {
+        fail(`destination ${name}: ${(err as Error).message}`);
+        continue;
+      }
+      out(`✓ destination ${name}: the portal answers crm.lead.fields (${Object.keys(known).length} lead fields)`);
+      try {
+        const mode = await readCrmMode(client);
+        out(`✓ destination ${name}: CRM mode ${mode}`);
+        // leadgate writes leads; such a portal turns each into a contact + deal at once (when it has a first name).
+        if (mode === 'simple') out(`⚠ destination ${name}: simple CRM mode (no leads): every lead with a first name is converted at once into a contact and a deal; leadgate records the deal and contact in the lead's status`);
+      } catch (err) {
+        fail(`destination ${name}: crm.settings.mode.get: ${(err as Error).message}`);
+      }
+      for (const use of fields.filter((f) => f.destination === name)) {
+        if (!(use.code in known)) fail(`destination ${name}: lead field ${use.code} (${use.usedBy}) does not exist on this portal; Bitrix24 would silently drop its value`);
+      }
+      for (const problem of leadFieldProblems(config, name, known)) fail(`destination ${name}: ${problem}`);
+      const users = assignees.get(name);
+      if (users) {
+        try {
+          const { problems, checked, unchecked } = await assigneeProblems(client, users);
+          for (const problem of problems) fail(`destination ${name}: ${problem}`);
+          if (unchecked) out(`⚠ destination ${name}: ${unchecked}`);
+          else if (problems.length === 0) out(`✓ destination ${name}: ${checked} assigned user(s) exist and are active`);
+        } catch (err) {
+          fail(`destination ${name}: user.get: ${(err as Error).message}`);
+        }
+      }
+      for (const entity of ['SOURCE', 'STATUS'] as const) {
+        const wanted = statuses.filter((s) => s.destination === name && s.entity === entity);
+        if (wanted.length === 0) continue;
+        try {
+          const items = await client.call<Array<{ STATUS_ID: string }>>('crm.status.list', { filter: { ENTITY_ID: entity } });
+          const values = new Set(items.map((i) => i.STATUS_ID));
+          for (const use of wanted) {
+            if (!values.has(use.value)) fail(`destination ${name}: ${entity === 'SOURCE' ? 'SOURCE_ID' : 'STATUS_ID'} "${use.value}" (${use.usedBy}) is not one of the portal's: ${[...values].join(', ')}`);
+          }
+        } catch (err) {
+          fail(`destination ${name}: crm.status.list ${entity}: ${(err as Error).message}`);
+        }
+      }
+    }
+    out(ok ? 'all checks passed' : 'some checks failed');
+    return ok;
+  } finally {
+    redis.disconnect();
+  }
+}
