@@ -1,35 +1,40 @@
 /**
- * Intake benchmark: how many form submissions per second one API process acknowledges (202, the job
- * durably in Redis) and at what latency, beside two references measured in the same run:
+ * Intake benchmark: how many form submissions per second leadgate's API acknowledges (202, the job
+ * durably in Redis) and at what latency, beside references measured in the same run:
  *
- *   A. GET /healthz of the same leadgate process (express + helmet + HTTP, nothing else);
- *   B. a bare express() app with express.json() answering 202 to the same POST (no validation, no Redis).
+ *   naive: issue 13's naive gateway (express + helmet + express.json + one ajv schema + BullMQ
+ *          Queue.add, 202 once Redis holds the job), same body, same Redis;
+ *   bare:  a bare express() app with express.json() answering 202 to the same POST (no validation, no Redis).
  *
- * Every server runs in its own child process (bench/intake-server.ts); autocannon drives it from this
- * process, so the load generator and the server never share an event loop. Only 127.0.0.1, bounded by
- * DURATION_S per run. After each leadgate run, once nothing is in flight, the jobs and status records
- * in Redis are counted against the 202s the server sent; then the run's keys are deleted (SCAN by its
- * own prefix, never FLUSHALL).
+ * naive and leadgate run with one process and with N (PROCESSES, default `1,<cores>`; N > 1 is a
+ * node:cluster of N servers on one port, as `leadgate api --processes N`). Every server runs in its own
+ * child process (bench/intake-server.ts); autocannon drives it from this process, so the load generator
+ * and the server never share an event loop. Only 127.0.0.1, bounded by DURATION_S per run. After each
+ * naive and leadgate run, once nothing is in flight, the jobs (and leadgate's status records) in Redis
+ * are counted against the 202s the server sent; then the run's keys are deleted (SCAN by its own
+ * prefix, never FLUSHALL).
  *
- *   npm run bench:intake          (CONNECTIONS=10,50 DURATION_S=10 WARMUP_S=3 LOG_LEVEL=info to change;
+ *   npm run bench:intake          (CONNECTIONS=10,50 PROCESSES=1,2 DURATION_S=10 WARMUP_S=3 LOG_LEVEL=info to change;
  *                                  WAIT_REPLICAS=1 with REDIS_URL a master that has a replica: redis.waitReplicas;
  *                                  INTAKE_CPU_PROF=dir writes a --cpu-prof profile of each server)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
 import { deliveryQueueName } from '../src/queue/jobs';
-import type { ServerCommand, ServerMessage, ServerMode } from './intake-server';
+import { freePort } from '../src/runtime/private-redis';
+import { NAIVE_QUEUE, type ServerCommand, type ServerMessage, type ServerMode } from './intake-server';
 import { machine, percentile, ROOT } from './support';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const CONNECTIONS = (process.env.CONNECTIONS ?? '10,50').split(',').map(Number);
 const DURATION_S = Number(process.env.DURATION_S ?? 10);
 const WARMUP_S = Number(process.env.WARMUP_S ?? 3);
+const PROCESSES = (process.env.PROCESSES ?? `1,${availableParallelism()}`).split(',').map(Number).filter((n, i, all) => n >= 1 && all.indexOf(n) === i);
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'info';
 const CPU_PROF = process.env.INTAKE_CPU_PROF;
 
@@ -53,20 +58,21 @@ const POST_HEADERS = { 'content-type': 'application/json', origin: 'https://www.
 
 interface ServerProcess {
   mode: ServerMode;
+  processes: number;
   url: string;
   pid: number;
   stats(): Promise<Extract<ServerMessage, { type: 'stats' }>>;
   stop(): Promise<void>;
 }
 
-async function startServer(mode: ServerMode, env: Record<string, string> = {}): Promise<ServerProcess> {
+async function startServer(mode: ServerMode, env: Record<string, string> = {}, processes = 1): Promise<ServerProcess> {
   // One profile per thread (tsx's loader runs in a worker thread); the main thread's is the largest file.
   const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', resolve(CPU_PROF, `${mode}-${Date.now()}`)] : [];
   // `node --import tsx` (not the tsx CLI, which runs a second process): one process, an IPC channel to it,
   // and --cpu-prof profiles the server itself. stdout (the server's logs) is discarded.
   const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/intake-server.ts', mode], {
     cwd: ROOT,
-    env: { ...process.env, REDIS_URL, LOG_LEVEL, ...env },
+    env: { ...process.env, REDIS_URL, LOG_LEVEL, PROCESSES: String(processes), ...(processes > 1 ? { PORT: String(await freePort()) } : {}), ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const waiters: Array<(m: ServerMessage) => boolean> = [];
@@ -91,6 +97,7 @@ async function startServer(mode: ServerMode, env: Record<string, string> = {}): 
   const ready = await next('ready');
   return {
     mode,
+    processes,
     url: ready.url,
     pid: ready.pid,
     stats() {
@@ -113,6 +120,8 @@ async function startServer(mode: ServerMode, env: Record<string, string> = {}): 
 
 interface LoadRun {
   target: string;
+  /** Server processes (a node:cluster when more than one). */
+  processes: number;
   connections: number;
   /** As autocannon reports it: DURATION_S, or up to a second more (it stops on its next 1 s tick, loaded until then). */
   seconds: number;
@@ -194,6 +203,7 @@ async function load(
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]));
   return {
     target,
+    processes: server.processes,
     connections,
     seconds: result.duration,
     responses2xx: result['2xx'],
@@ -219,6 +229,8 @@ async function load(
 // Redis: nothing acknowledged lost, then clean up
 
 interface Durability {
+  target: ServerMode;
+  processes: number;
   prefix: string;
   /** 202s the server sent (warm-up included), counted by the server process once nothing was in flight. */
   acknowledged: number;
@@ -231,7 +243,7 @@ interface Durability {
   abandoned: number;
   /** Delivery jobs in the portal's queue (BullMQ job counts, every state). */
   jobs: number;
-  /** Lead status records (`<prefix>:lead:<id>`), written right after each job. */
+  /** Lead status records (`<prefix>:lead:<id>`), written with each job (leadgate only; the naive gateway keeps none). */
   statusRecords: number;
   lost: number;
   keysDeleted: number;
@@ -260,21 +272,20 @@ async function checkAndClean(redis: Redis, server: ServerProcess, prefix: string
   }
   if (stats.inFlight > 0) throw new Error(`${stats.inFlight} requests still in flight`);
   const acknowledged = stats.byStatus['202'] ?? 0;
-  const queue = new Queue(deliveryQueueName('main'), { connection: redis, prefix });
+  const queue = new Queue(server.mode === 'naive' ? NAIVE_QUEUE : deliveryQueueName('main'), { connection: redis, prefix });
   const counts = await queue.getJobCounts();
   await queue.close();
   const jobs = Object.values(counts).reduce((sum, n) => sum + n, 0);
   const { deleted, statusRecords } = await deletePrefix(redis, prefix);
-  return { prefix, acknowledged, received2xx, abandoned: stats.abandoned, jobs, statusRecords, lost: Math.max(0, acknowledged - jobs), keysDeleted: deleted };
+  return { target: server.mode, processes: server.processes, prefix, acknowledged, received2xx, abandoned: stats.abandoned, jobs, statusRecords, lost: Math.max(0, acknowledged - jobs), keysDeleted: deleted };
 }
 
 // ---------------------------------------------------------------------------------------------------
 
 const POST = { method: 'POST' as const, path: '/v1/forms/bench', body: SUBMISSION };
-const HEALTHZ = { method: 'GET' as const, path: '/healthz' };
 
 function line(r: LoadRun): string {
-  return `${r.target} c=${r.connections}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu server ${r.cpu.server}% loadgen ${r.cpu.loadGenerator}% redis ${r.cpu.redis}% other ${r.cpu.other}%`;
+  return `${r.target} ×${r.processes} c=${r.connections}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu server ${r.cpu.server}% loadgen ${r.cpu.loadGenerator}% redis ${r.cpu.redis}% other ${r.cpu.other}%`;
 }
 
 async function main(): Promise<void> {
@@ -284,39 +295,34 @@ async function main(): Promise<void> {
   const durability: Array<Durability & { connections: number }> = [];
   const loadBefore = loadavg()[0]!;
   console.log(`machine: ${machine()}, Redis ${(await redis.info('server')).match(/redis_version:(\S+)/)?.[1]}, load average ${loadBefore.toFixed(2)}`);
-  console.log(`connections ${CONNECTIONS.join(', ')}; ${WARMUP_S} s warm-up + ${DURATION_S} s per run; leadgate LOG_LEVEL=${LOG_LEVEL}`);
+  console.log(`connections ${CONNECTIONS.join(', ')}; processes ${PROCESSES.join(', ')}; ${WARMUP_S} s warm-up + ${DURATION_S} s per run; leadgate LOG_LEVEL=${LOG_LEVEL}`);
+
+  /** One server (warm-up, measured run, then the Redis check for the queueing ones), stopped and cleaned whatever happens. */
+  const measure = async (mode: ServerMode, processes: number, connections: number): Promise<void> => {
+    const prefix = `${runId}-${mode}-p${processes}-c${connections}`;
+    const server = await startServer(mode, { INTAKE_PREFIX: prefix }, processes);
+    try {
+      const warm = await load(server, redis, 'warm-up', POST, connections, WARMUP_S);
+      const r = await load(server, redis, mode, POST, connections, DURATION_S);
+      runs.push(r);
+      console.log(line(r));
+      if (mode === 'bare') return;
+      const d = await checkAndClean(redis, server, prefix, warm.responses2xx + r.responses2xx);
+      durability.push({ connections, ...d });
+      console.log(`  Redis: ${d.acknowledged} acknowledged (202 sent), ${d.received2xx} 202s received, ${d.abandoned} abandoned by the client, ${d.jobs} jobs, ${d.statusRecords} status records, lost ${d.lost}; ${d.keysDeleted} keys deleted`);
+    } finally {
+      await server.stop();
+      await deletePrefix(redis, prefix);
+    }
+  };
 
   try {
     for (const connections of CONNECTIONS) {
-      // B: bare express, same POST.
-      const bare = await startServer('bare');
-      try {
-        await load(bare, redis, 'warm-up', POST, connections, WARMUP_S);
-        const r = await load(bare, redis, 'bare', POST, connections, DURATION_S);
-        runs.push(r);
-        console.log(line(r));
-      } finally {
-        await bare.stop();
-      }
-
-      // A and leadgate: one API process on a fresh prefix.
-      const prefix = `${runId}-c${connections}`;
-      const api = await startServer('leadgate', { INTAKE_PREFIX: prefix });
-      try {
-        await load(api, redis, 'warm-up', HEALTHZ, connections, WARMUP_S);
-        const health = await load(api, redis, 'healthz', HEALTHZ, connections, DURATION_S);
-        runs.push(health);
-        console.log(line(health));
-        const warm = await load(api, redis, 'warm-up', POST, connections, WARMUP_S);
-        const r = await load(api, redis, 'leadgate', POST, connections, DURATION_S);
-        runs.push(r);
-        console.log(line(r));
-        const d = await checkAndClean(redis, api, prefix, warm.responses2xx + r.responses2xx);
-        durability.push({ connections, ...d });
-        console.log(`  Redis: ${d.acknowledged} acknowledged (202 sent), ${d.received2xx} 202s received, ${d.abandoned} abandoned by the client, ${d.jobs} jobs, ${d.statusRecords} status records, lost ${d.lost}; ${d.keysDeleted} keys deleted`);
-      } finally {
-        await api.stop();
-        await deletePrefix(redis, prefix);
+      await measure('bare', 1, connections);
+      // The reference and leadgate back to back at each size, so a change in the machine's load hits both.
+      for (const processes of PROCESSES) {
+        await measure('naive', processes, connections);
+        await measure('leadgate', processes, connections);
       }
     }
   } finally {
@@ -334,6 +340,7 @@ async function main(): Promise<void> {
     durationSeconds: DURATION_S,
     warmupSeconds: WARMUP_S,
     logLevel: LOG_LEVEL,
+    processes: PROCESSES,
     runs,
     durability,
   };
@@ -341,20 +348,22 @@ async function main(): Promise<void> {
   writeFileSync(join(ROOT, 'bench/results/intake-latest.json'), `${JSON.stringify(result, null, 2)}\n`);
 
   const label: Record<string, string> = {
-    healthz: 'A: `GET /healthz`, same leadgate process (reference)',
-    bare: 'B: bare `express()` + `express.json()` → 202 (reference)',
-    leadgate: '**leadgate `POST /v1/forms/bench` → 202, job in Redis**',
+    bare: 'bare `express()` + `express.json()` → 202 (reference)',
+    naive: 'naive gateway: helmet + `express.json` + ajv + BullMQ `Queue.add` → 202 (reference)',
+    leadgate: '**leadgate `POST /v1/forms/bench` → 202**',
   };
-  console.log('\n| run | connections | seconds | requests/s (2xx) | p50 ms | p99 ms | max ms | non-2xx | errors | CPU % of a core: server / autocannon / Redis / rest of machine |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('\n| run | processes | connections | seconds | requests/s (2xx) | × naive | p50 ms | p99 ms | max ms | non-2xx | errors | CPU % of a core: server / autocannon / Redis / rest of machine |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of runs) {
-    console.log(`| ${label[r.target]} | ${r.connections} | ${r.seconds} | ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors + r.timeouts} | ${r.cpu.server} / ${r.cpu.loadGenerator} / ${r.cpu.redis} / ${r.cpu.other} |`);
+    const naive = runs.find((n) => n.target === 'naive' && n.processes === r.processes && n.connections === r.connections);
+    const ratio = r.target === 'leadgate' && naive ? `**${(r.requestsPerSecond / naive.requestsPerSecond).toFixed(2)}**` : '';
+    console.log(`| ${label[r.target]} | ${r.processes} | ${r.connections} | ${r.seconds} | ${r.requestsPerSecond} | ${ratio} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors + r.timeouts} | ${r.cpu.server} / ${r.cpu.loadGenerator} / ${r.cpu.redis} / ${r.cpu.other} |`);
   }
-  console.log('\n| leadgate run (warm-up included) | 202s sent by the server | 202s received by autocannon | requests abandoned by autocannon at stop | jobs in Redis | status records | acknowledged but not in Redis |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- |');
-  for (const d of durability) console.log(`| ${d.connections} connections | ${d.acknowledged} | ${d.received2xx} | ${d.abandoned} | ${d.jobs} | ${d.statusRecords} | ${d.lost} |`);
+  console.log('\n| run (warm-up included) | processes | connections | 202s sent by the server | 202s received by autocannon | requests abandoned by autocannon at stop | jobs in Redis | status records | acknowledged but not in Redis |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const d of durability) console.log(`| ${d.target} | ${d.processes} | ${d.connections} | ${d.acknowledged} | ${d.received2xx} | ${d.abandoned} | ${d.jobs} | ${d.target === 'leadgate' ? d.statusRecords : '–'} | ${d.lost} |`);
   // Every 202 sent is a job; a job without a 202 can only come from a POST the client abandoned mid-request.
-  const failed = durability.some((d) => d.lost > 0 || d.jobs > d.acknowledged + d.abandoned || d.statusRecords !== d.jobs);
+  const failed = durability.some((d) => d.lost > 0 || d.jobs > d.acknowledged + d.abandoned || (d.target === 'leadgate' && d.statusRecords !== d.jobs));
   if (failed) {
     console.error('\nFAILED: Redis does not hold exactly the acknowledged jobs');
     process.exit(1);
