@@ -139,6 +139,11 @@ interface LoadRun {
    * rest of the machine (anything but the server, autocannon and Redis): it should stay near 0.
    */
   cpu: { server: number; loadGenerator: number; redis: number; other: number };
+  /**
+   * Server CPU time per 2xx answer, in µs (all its processes): what a post costs, which a machine shared
+   * with other work changes far less than the rate (the rate falls with the CPU share the server gets).
+   */
+  cpuPerPostUs: number;
   /** autocannon's own histogram (whole milliseconds), kept for comparison. */
   autocannon: { p50: number; p99: number; averageRequestsPerSecond: number };
 }
@@ -215,6 +220,7 @@ async function load(
     errors: result.errors,
     timeouts: result.timeouts,
     statusCodes,
+    cpuPerPostUs: result['2xx'] > 0 ? Math.round((cpuServer * 1000) / result['2xx']) : NaN,
     cpu: {
       server: pct(cpuServer),
       loadGenerator: pct(cpuLoad),
@@ -285,7 +291,7 @@ async function checkAndClean(redis: Redis, server: ServerProcess, prefix: string
 const POST = { method: 'POST' as const, path: '/v1/forms/bench', body: SUBMISSION };
 
 function line(r: LoadRun): string {
-  return `${r.target} ×${r.processes} c=${r.connections}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, cpu server ${r.cpu.server}% loadgen ${r.cpu.loadGenerator}% redis ${r.cpu.redis}% other ${r.cpu.other}%`;
+  return `${r.target} ×${r.processes} c=${r.connections}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, server CPU ${r.cpuPerPostUs} µs/post, cpu server ${r.cpu.server}% loadgen ${r.cpu.loadGenerator}% redis ${r.cpu.redis}% other ${r.cpu.other}%`;
 }
 
 async function main(): Promise<void> {
@@ -352,12 +358,12 @@ async function main(): Promise<void> {
     naive: 'naive gateway: helmet + `express.json` + ajv + BullMQ `Queue.add` → 202 (reference)',
     leadgate: '**leadgate `POST /v1/forms/bench` → 202**',
   };
-  console.log('\n| run | processes | connections | seconds | requests/s (2xx) | × naive | p50 ms | p99 ms | max ms | non-2xx | errors | CPU % of a core: server / autocannon / Redis / rest of machine |');
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log('\n| run | processes | connections | seconds | requests/s (2xx) | × naive | p50 ms | p99 ms | max ms | non-2xx | errors | server CPU µs per 2xx | CPU % of a core: server / autocannon / Redis / rest of machine |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of runs) {
     const naive = runs.find((n) => n.target === 'naive' && n.processes === r.processes && n.connections === r.connections);
     const ratio = r.target === 'leadgate' && naive ? `**${(r.requestsPerSecond / naive.requestsPerSecond).toFixed(2)}**` : '';
-    console.log(`| ${label[r.target]} | ${r.processes} | ${r.connections} | ${r.seconds} | ${r.requestsPerSecond} | ${ratio} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors + r.timeouts} | ${r.cpu.server} / ${r.cpu.loadGenerator} / ${r.cpu.redis} / ${r.cpu.other} |`);
+    console.log(`| ${label[r.target]} | ${r.processes} | ${r.connections} | ${r.seconds} | ${r.requestsPerSecond} | ${ratio} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors + r.timeouts} | ${r.cpuPerPostUs} | ${r.cpu.server} / ${r.cpu.loadGenerator} / ${r.cpu.redis} / ${r.cpu.other} |`);
   }
   console.log('\n| run (warm-up included) | processes | connections | 202s sent by the server | 202s received by autocannon | requests abandoned by autocannon at stop | jobs in Redis | status records | acknowledged but not in Redis |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');

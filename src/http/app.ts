@@ -56,6 +56,9 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.set('trust proxy', config.http.trustProxy);
   app.disable('x-powered-by');
+  // Every answer is about one request (an accepted lead, a status now): a hash of each body for an
+  // ETag would cost every POST and never be used. Routes that can be revalidated set their own (snippet).
+  app.set('etag', false);
   app.use(helmet());
 
   app.use(operationsRouter({ ...operationsDeps(deps), details: config.http.operations.port === undefined }));

@@ -1,8 +1,8 @@
 import type { Lead } from '../lead/lead';
 import type { IntakeSpool } from '../queue/intake-spool/intake-spool';
 import type { FetchMetaLeadJob } from '../queue/jobs';
-import type { LeadLedger } from '../queue/lead-ledger';
-import { QueueUnavailableError, type LeadQueue } from '../queue/lead-queue';
+import type { IntakeWrite } from '../queue/intake-write';
+import { QueueUnavailableError } from '../queue/lead-queue';
 import type { MetaLeadQueue } from '../queue/meta-lead-queue';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
@@ -34,9 +34,9 @@ export interface Intake {
 
 /** The one way every route hands a lead to the queue: durable first (Redis, else the spool), acknowledged second. */
 export function createIntake(deps: {
-  queue: Pick<LeadQueue, 'enqueue' | 'enqueueMany'>;
+  /** Each lead's job, status record and indexes, in one round trip. */
+  queue: Pick<IntakeWrite, 'enqueue' | 'enqueueMany'>;
   metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
-  ledger: Pick<LeadLedger, 'recordQueued'>;
   spool?: Pick<IntakeSpool, 'spoolLeads' | 'spoolMetaJobs'>;
   metrics: Metrics;
   logger: Logger;
@@ -47,22 +47,22 @@ export function createIntake(deps: {
     logger,
     canSpool: spool !== undefined,
     async accept(lead, options = {}) {
-      return durably([lead.id], () => deps.queue.enqueue(lead), () => spool!.spoolLeads([lead], options.seen), async () => recorded(lead));
+      return durably([lead.id], () => deps.queue.enqueue(lead), () => spool!.spoolLeads([lead], options.seen), () => recorded(lead));
     },
     async acceptMany(leads) {
       if (leads.length === 0) return 'queued';
       const ids = leads.map((l) => l.id);
-      return durably(ids, () => deps.queue.enqueueMany(leads), () => spool!.spoolLeads(leads), async () => {
-        for (const lead of leads) await recorded(lead);
+      return durably(ids, () => deps.queue.enqueueMany(leads), () => spool!.spoolLeads(leads), () => {
+        for (const lead of leads) recorded(lead);
       });
     },
     async acceptFetchJobs(jobs) {
       if (jobs.length === 0) return 'queued';
-      return durably(jobs.map((j) => j.leadId), () => deps.metaQueue.enqueueAll(jobs), () => spool!.spoolMetaJobs(jobs), async () => undefined);
+      return durably(jobs.map((j) => j.leadId), () => deps.metaQueue.enqueueAll(jobs), () => spool!.spoolMetaJobs(jobs), () => undefined);
     },
   };
 
-  async function durably(leadIds: string[], enqueue: () => Promise<void>, toSpool: () => Promise<void>, afterQueued: () => Promise<void>): Promise<Accepted> {
+  async function durably(leadIds: string[], enqueue: () => Promise<void>, toSpool: () => Promise<void>, afterQueued: () => void): Promise<Accepted> {
     try {
       await enqueue();
     } catch (err) {
@@ -76,7 +76,7 @@ export function createIntake(deps: {
       logger.info({ leadIds, err: err.message }, 'lead spooled; it is queued once Redis answers');
       return 'spooled';
     }
-    await afterQueued();
+    afterQueued();
     return 'queued';
   }
 
@@ -85,9 +85,7 @@ export function createIntake(deps: {
     return queueUnavailable();
   }
 
-  async function recorded(lead: Lead): Promise<void> {
-    // The job is durable; a failed status write only costs GET /v1/leads/:id its early answer.
-    await deps.ledger.recordQueued(lead).catch((err: Error) => logger.warn({ leadId: lead.id, err: err.message }, 'cannot record lead status'));
+  function recorded(lead: Lead): void {
     deps.metrics.queued.inc({ source: lead.source.kind, destination: lead.destination });
     logger.info({ leadId: lead.id, source: `${lead.source.kind}:${lead.source.name}`, destination: lead.destination }, 'lead queued');
   }

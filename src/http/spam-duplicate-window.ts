@@ -1,4 +1,4 @@
-import { contactHash } from '../lead/contact-key';
+import { normalisedContactHash } from '../lead/contact-key';
 import type { RedisClient } from '../shared/redis-client';
 
 // Every contact key is checked before any is written, so one submission's email and phone point at one lead.
@@ -25,7 +25,7 @@ export class DuplicateWindow {
   constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
   private keys(formId: string, contacts: string[]): string[] {
-    return contacts.map((c) => `${this.prefix}:dupe:${formId}:${contactHash(c)}`);
+    return contacts.map((c) => `${this.prefix}:dupe:${formId}:${normalisedContactHash(c)}`);
   }
 
   /** The id of an earlier lead with one of these contacts, else undefined (and the contacts are now this lead's). */

@@ -15,15 +15,31 @@ export function normaliseContact(raw: string): string {
 
 /** SHA-256 of the normalised contact: what indexes hold, never the value itself. */
 export function contactHash(raw: string): string {
-  return createHash('sha256').update(normaliseContact(raw), 'utf8').digest('hex');
+  return normalisedContactHash(normaliseContact(raw));
 }
 
-/** Every email and phone of a lead, normalised. */
+/** contactHash of a contact already normalised (what leadContacts gives), without normalising it again. */
+export function normalisedContactHash(contact: string): string {
+  return createHash('sha256').update(contact, 'utf8').digest('hex');
+}
+
+/** E.164 as libphonenumber writes it: what a lead's PHONE holds once the number parsed. */
+const E164 = /^\+[1-9]\d{4,15}$/;
+
+/**
+ * Every email and phone of a lead, normalised. A lead's phones were normalised when it was mapped
+ * (LeadFieldsBuilder): one already in E.164 is its own normal form (a valid number formats back to
+ * itself, an invalid one stays as it was), so it is not parsed a second time.
+ */
 export function leadContacts(fields: LeadFields): string[] {
   const out = new Set<string>();
   for (const code of ['EMAIL', 'PHONE']) {
     const value = fields[code];
-    if (Array.isArray(value)) for (const entry of value) if (entry.VALUE.trim()) out.add(normaliseContact(entry.VALUE));
+    if (!Array.isArray(value)) continue;
+    for (const entry of value) {
+      if (!entry.VALUE.trim()) continue;
+      out.add(code === 'PHONE' && E164.test(entry.VALUE) ? entry.VALUE : normaliseContact(entry.VALUE));
+    }
   }
   return [...out];
 }

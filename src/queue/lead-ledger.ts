@@ -1,8 +1,9 @@
 import type { RedisClient } from '../shared/redis-client';
 import { ReplicaWait } from './replica-wait';
 import type { Lead } from '../lead/lead';
-import { contactHash, leadContacts } from '../lead/contact-key';
+import { leadContacts, normalisedContactHash } from '../lead/contact-key';
 import { contactIndexKey, contactIndexSinceKey } from './contact-index';
+import type { IntakeCommands } from './intake-write';
 
 export type LeadStatus = 'queued' | 'retrying' | 'delivered' | 'dead';
 
@@ -51,6 +52,7 @@ const MAX_HISTORY = 50;
  */
 export class LeadLedger {
   private readonly replicas: ReplicaWait;
+  private indexSinceWritten = false;
 
   constructor(
     private readonly redis: RedisClient,
@@ -70,28 +72,41 @@ export class LeadLedger {
     return `${this.prefix}:lead:${id}:attempts`;
   }
 
+  /** The status record of a lead just queued and its contact-index entries, run on its own (a Meta lead fetched by a worker). */
   async recordQueued(lead: Lead): Promise<void> {
-    const key = this.key(lead.id);
     const multi = this.redis.multi();
-    // Who the lead is about, hashed, for `leadgate forget`: kept as long as the status record.
-    const contacts = leadContacts(lead.fields).map(contactHash);
-    for (const hash of contacts) multi.sadd(contactIndexKey(this.prefix, hash), lead.id).expire(contactIndexKey(this.prefix, hash), this.retentionSeconds);
-    multi.set(contactIndexSinceKey(this.prefix), new Date().toISOString(), 'NX');
-    await multi
-      // HSETNX: a fast worker may already have recorded the delivery.
-      .hsetnx(key, 'status', 'queued')
-      .hset(key, {
-        source: `${lead.source.kind}:${lead.source.name}`,
-        ...(lead.source.externalId ? { externalId: lead.source.externalId } : {}),
-        destination: lead.destination,
-        receivedAt: lead.receivedAt,
-        updatedAt: new Date().toISOString(),
-        // The index entries to drop when the person is forgotten after the job itself is gone.
-        ...(contacts.length > 0 ? { contacts: contacts.join(',') } : {}),
-      })
-      .expire(key, this.retentionSeconds)
-      .exec();
+    this.queuedCommands(multi, lead);
+    await multi.exec();
   }
+
+  /**
+   * The commands of `recordQueued`, for the intake's one MULTI (IntakeWrite): the status record,
+   * and who the lead is about, hashed, for `leadgate forget` (kept as long as the status record).
+   */
+  readonly queuedCommands: IntakeCommands = (multi, lead) => {
+    const key = this.key(lead.id);
+    const contacts = leadContacts(lead.fields).map(normalisedContactHash);
+    for (const hash of contacts) multi.sadd(contactIndexKey(this.prefix, hash), lead.id).expire(contactIndexKey(this.prefix, hash), this.retentionSeconds);
+    // Once per process is enough: the key never expires, and NX keeps the first date.
+    if (!this.indexSinceWritten) {
+      multi.set(contactIndexSinceKey(this.prefix), new Date().toISOString(), 'NX');
+      this.indexSinceWritten = true;
+    }
+    const fields = [
+      'source', `${lead.source.kind}:${lead.source.name}`,
+      'destination', lead.destination,
+      'receivedAt', lead.receivedAt,
+      'updatedAt', new Date().toISOString(),
+    ];
+    if (lead.source.externalId) fields.push('externalId', lead.source.externalId);
+    // The index entries to drop when the person is forgotten after the job itself is gone.
+    if (contacts.length > 0) fields.push('contacts', contacts.join(','));
+    multi
+      // HSETNX: the lead may be queued again under its id (a retry) after a worker recorded its delivery.
+      .hsetnx(key, 'status', 'queued')
+      .hset(key, ...fields)
+      .expire(key, this.retentionSeconds);
+  };
 
   /** Replay: the lead is queued again whatever it was before; its history stays. */
   async recordRequeued(id: string): Promise<void> {

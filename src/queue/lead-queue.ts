@@ -68,6 +68,11 @@ export class LeadQueue {
     }
   }
 
+  /** Every destination's queue. */
+  all(): Array<Queue<DeliverLeadJob>> {
+    return [...this.queues.values()];
+  }
+
   queueFor(destination: string): Queue<DeliverLeadJob> {
     const queue = this.queues.get(destination);
     if (!queue) throw new Error(`unknown destination "${destination}"`);

@@ -15,6 +15,7 @@ import { DeadLetterQueue } from '../queue/dead-letter-queue';
 import { DeadLetterStore } from '../queue/dead-letter-store';
 import { IdempotencyStore } from '../queue/idempotency-store';
 import { LeadLedger } from '../queue/lead-ledger';
+import { IntakeWrite } from '../queue/intake-write';
 import { LeadQueue } from '../queue/lead-queue';
 import { MetaLeadQueue } from '../queue/meta-lead-queue';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
@@ -153,8 +154,9 @@ export async function startLeadgate(options: {
     host = config.worker.host;
   } else {
     const seen = new SeenIds(producer, prefix);
-    spool = await openIntakeSpool(config, { queue, metaQueue, ledger, seen, ping: () => producer.ping(), metrics, logger });
-    const intake = createIntake({ queue, metaQueue, ledger, spool, metrics, logger });
+    const write = await IntakeWrite.open({ state: producer, bullmq: queueRedis, queue, commands: [ledger.queuedCommands], prefix, logger, waitReplicas: waitReplicas(config) });
+    spool = await openIntakeSpool(config, { queue: write, metaQueue, seen, ping: () => producer.ping(), metrics, logger });
+    const intake = createIntake({ queue: write, metaQueue, spool, metrics, logger });
     const idempotency = new IdempotencyStore(producer, prefix);
     const app = createApp({
       config,

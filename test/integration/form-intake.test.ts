@@ -135,12 +135,12 @@ describe('POST /v1/forms/:formId', () => {
   });
 
   it('answers a filled honeypot as if accepted, but queues nothing', async () => {
-    const before = stack.sim.leads().length;
     const jobsBefore = await queuedJobs();
     const response = await postJson(formUrl, { email: 'bot@spam.test', website: 'http://spam.test' });
     expect(response.status).toBe(202);
     expect(await queuedJobs()).toBe(jobsBefore);
-    expect(stack.sim.leads().length).toBe(before);
+    // By content, not by count: an earlier test's lead may still be on its way to the portal.
+    expect(stack.sim.leads().filter((l) => JSON.stringify(l.fields.EMAIL ?? '').includes('bot@spam.test'))).toHaveLength(0);
   });
 
   it('answers CORS preflight for allowed origins only', async () => {

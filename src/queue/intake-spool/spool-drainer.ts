@@ -1,7 +1,7 @@
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
-import type { LeadLedger } from '../lead-ledger';
-import { QueueUnavailableError, type LeadQueue } from '../lead-queue';
+import type { IntakeWrite } from '../intake-write';
+import { QueueUnavailableError } from '../lead-queue';
 import type { MetaLeadQueue } from '../meta-lead-queue';
 import type { SeenIds } from '../seen-ids';
 import type { SpoolJournal } from './spool-journal';
@@ -9,9 +9,9 @@ import type { SpoolEntry } from './spool-record';
 
 export interface SpoolDrainerDeps {
   journal: SpoolJournal;
-  queue: Pick<LeadQueue, 'enqueueMany'>;
+  /** Jobs with their status records, as the routes would have written them had Redis answered. */
+  queue: Pick<IntakeWrite, 'enqueueMany'>;
   metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
-  ledger: Pick<LeadLedger, 'recordQueued'>;
   seen: Pick<SeenIds, 'remember'>;
   /** Answers when Redis does: only then is the segment being written closed for draining. */
   ping(): Promise<unknown>;
@@ -89,7 +89,6 @@ export class SpoolDrainer {
     if (leads.length > 0) await this.deps.queue.enqueueMany(leads);
     if (jobs.length > 0) await this.deps.metaQueue.enqueueAll(jobs);
     // The jobs are durable; what follows only restores what the routes would have written had Redis answered.
-    await Promise.all(leads.map((lead) => this.deps.ledger.recordQueued(lead))).catch((err: Error) => logger.warn({ err: err.message }, 'cannot record status of drained leads'));
     const remember = [
       ...entries.flatMap((e) => (e.kind === 'leads' && e.seen ? [e.seen] : [])),
       ...(jobs.length > 0 ? [{ source: 'meta', ids: jobs.map((j) => j.notification.leadgenId) }] : []),

@@ -1,0 +1,128 @@
+import { Job } from 'bullmq';
+import type { ChainableCommander } from 'ioredis';
+import type { Lead } from '../lead/lead';
+import type { Logger } from '../shared/logger';
+import type { RedisClient } from '../shared/redis-client';
+import { DELIVER_LEAD_JOB, deliverLeadJob } from './jobs';
+import { withinWriteTimeout, type LeadQueue } from './lead-queue';
+import { ReplicaWait } from './replica-wait';
+
+/**
+ * What one accepted lead writes beside its delivery job (its status record, the contact index, and
+ * whatever a feature keeps per lead: a search index, counters): commands added to the intake's one
+ * pipeline, after the job, so they cost no round trip of their own. Synchronous, and free of other
+ * side effects: the pipeline may still fail.
+ */
+export type IntakeCommands = (pipeline: ChainableCommander, lead: Lead) => void;
+
+/** BullMQ's own Lua script that `Queue.add` runs for a job without delay or priority. */
+const ADD_STANDARD_JOB = 'addStandardJob:';
+
+interface ScriptDefinition {
+  lua: string;
+  numberOfKeys: number;
+}
+
+/**
+ * The intake's single Redis round trip: every lead of one acknowledgement (a form post, a partner
+ * batch, drained spool entries) becomes one pipeline holding each lead's BullMQ job, added by
+ * BullMQ's own `Job.addJob(transaction)` (as `addBulk` does, on a pipeline too) with
+ * `LeadQueue.jobOptions`, each followed by that lead's `IntakeCommands`. It resolves once every job
+ * is in Redis; a failed job is a failed write (503 or spool), a failed command beside a stored job is
+ * logged and the lead still acknowledged, as when the status record was a write of its own.
+ *
+ * A pipeline, not a MULTI: ioredis recovers from NOSCRIPT (Redis lost its script cache: SCRIPT FLUSH)
+ * by resending a pipelined script as EVAL, but inside a MULTI the error comes back in EXEC's reply and
+ * every later MULTI would fail the same way until the connection is reset.
+ *
+ * It runs on the state connection, not BullMQ's: ioredis copies every script defined on a connection
+ * into each pipeline made on it (BullMQ defines ~60, a fifth of a millisecond per pipeline), so only
+ * the one script this needs is defined here, taken from the definition BullMQ itself loaded.
+ */
+export class IntakeWrite {
+  private readonly replicas: ReplicaWait;
+  private readonly scriptName: string;
+
+  private constructor(
+    private readonly state: RedisClient,
+    private readonly queue: LeadQueue,
+    private readonly commands: IntakeCommands[],
+    script: { name: string; definition: ScriptDefinition },
+    private readonly options: { prefix: string; logger: Logger; enqueueTimeoutMs?: number; waitReplicas?: { replicas: number; timeoutMs: number } },
+  ) {
+    this.scriptName = script.name;
+    // WAIT counts the writes of the connection it is sent on: the one that ran the pipeline.
+    this.replicas = new ReplicaWait(state, { replicas: 0, timeoutMs: 0, ...options.waitReplicas, slotKey: options.prefix });
+  }
+
+  /**
+   * Waits until BullMQ has defined its scripts on the queue's connection (`bullmq` is that
+   * connection), then defines its job script on `state` too.
+   */
+  static async open(deps: {
+    state: RedisClient;
+    bullmq: RedisClient;
+    queue: LeadQueue;
+    commands: IntakeCommands[];
+    prefix: string;
+    logger: Logger;
+    enqueueTimeoutMs?: number;
+    waitReplicas?: { replicas: number; timeoutMs: number };
+  }): Promise<IntakeWrite> {
+    await Promise.all(deps.queue.all().map((q) => q.waitUntilReady()));
+    const scripts = (deps.bullmq as unknown as { scriptsSet: Record<string, ScriptDefinition> }).scriptsSet;
+    const name = Object.keys(scripts).find((n) => n.startsWith(ADD_STANDARD_JOB));
+    if (!name) throw new Error(`BullMQ defined no ${ADD_STANDARD_JOB}<version> script on its connection: is this the bullmq version in package.json?`);
+    const definition = scripts[name]!;
+    if (!(deps.state as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet[name]) {
+      deps.state.defineCommand(name, { lua: definition.lua, numberOfKeys: definition.numberOfKeys });
+    }
+    return new IntakeWrite(deps.state, deps.queue, deps.commands, { name, definition }, deps);
+  }
+
+  /** One lead, one round trip; resolves only once Redis holds it all, else QueueUnavailableError. */
+  async enqueue(lead: Lead): Promise<void> {
+    await this.enqueueMany([lead]);
+  }
+
+  /** In one round trip whatever their destinations; resolves only once Redis holds every job. */
+  async enqueueMany(leads: Lead[]): Promise<void> {
+    if (leads.length === 0) return;
+    const pipeline = this.state.pipeline();
+    // BullMQ's transaction interface: its scripts are run through `runCommand(name, args)`.
+    const transaction = Object.assign(pipeline, {
+      runCommand: (name: string, args: unknown[]) => {
+        (pipeline as unknown as Record<string, (a: unknown[]) => void>)[name === this.scriptName ? name : missing(name)]!(args);
+        return transaction;
+      },
+    });
+    const jobReplies: number[] = [];
+    for (const lead of leads) {
+      const job = new Job(this.queue.queueFor(lead.destination), DELIVER_LEAD_JOB, deliverLeadJob(lead), this.queue.jobOptions(lead), lead.id);
+      jobReplies.push(pipeline.length);
+      // The command is queued synchronously; the promise only hands the transaction back.
+      void job.addJob(transaction as never);
+      for (const add of this.commands) add(pipeline, lead);
+    }
+    await withinWriteTimeout(this.exec(pipeline, jobReplies), this.options.enqueueTimeoutMs);
+  }
+
+  private async exec(pipeline: ChainableCommander, jobReplies: number[]): Promise<void> {
+    const replies = (await pipeline.exec()) ?? [];
+    for (const index of jobReplies) {
+      const [err, reply] = replies[index] ?? [new Error('no reply for the job')];
+      if (err) throw err;
+      // The job script answers the job id, or a negative code for an error of its own.
+      if (typeof reply === 'number' && reply < 0) throw new Error(`BullMQ refused the job (code ${reply})`);
+    }
+    // The jobs are durable: a command beside them that failed when run only costs what it kept (a status
+    // record's early answer, an index entry), never the lead; it is logged, the lead acknowledged.
+    const failed = replies.find(([err], i) => err && !jobReplies.includes(i));
+    if (failed) this.options.logger.warn({ leads: jobReplies.length, err: (failed[0] as Error).message }, 'intake: a command beside the jobs failed');
+    await this.replicas.confirm();
+  }
+}
+
+function missing(name: string): never {
+  throw new Error(`the intake pipeline only runs BullMQ's standard job script, not ${name}: a lead job with delay or priority?`);
+}
