@@ -99,6 +99,7 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
     setUsers: (users) => state.portal.setUsers(users),
     portalSetup: () => ({ requiredFields: state.portal.requiredFields(), listFields: state.portal.listFields(), users: state.portal.users() }),
     crmRecords: (kind) => state.crm.all(kind).map((r) => structuredClone(r)),
+    deletedCrmIds: (kind) => state.crm.deleted(kind),
     timelineComments: () => state.crm.comments(),
     oauthClientId: () => state.oauth?.app.clientId,
     issueOAuthTokens: () => {
@@ -156,6 +157,7 @@ function resolveSettings(opts: Bitrix24SimulatorOptions) {
     ...(opts.requiredFields ? { requiredFields: opts.requiredFields } : {}),
     ...(opts.listFields ? { listFields: opts.listFields } : {}),
     ...(opts.users ? { users: opts.users } : {}),
+    ...(opts.dealCategories ? { dealCategories: opts.dealCategories } : {}),
   };
 }
 

@@ -3,6 +3,8 @@
  * §4, bitrix24-rest.md §2.7). Values come back as strings, like every Bitrix24 read.
  */
 import { CRM_MODE, type CrmRecord, type EntityKind } from './crm-entities';
+import { dealStagePrefix, dealStageSemantic } from './crm-statuses';
+import { describeEntityFields } from './entity-fields';
 import { MULTIFIELD_VALUE_TYPES } from './lead-fields';
 import { validateLeadFields } from './lead-record';
 import { PAGE_SIZE } from './lead-query';
@@ -13,10 +15,10 @@ import { RestError, restErrors } from './rest-error';
 
 const COMMON = ['ASSIGNED_BY_ID', 'SOURCE_ID', 'SOURCE_DESCRIPTION', 'ORIGINATOR_ID', 'ORIGIN_ID', 'COMMENTS', 'OPENED',
   'UTM_SOURCE', 'UTM_MEDIUM', 'UTM_CAMPAIGN', 'UTM_CONTENT', 'UTM_TERM'];
-const SCALARS: Record<EntityKind, ReadonlySet<string>> = {
+export const SCALARS: Record<EntityKind, ReadonlySet<string>> = {
   contact: new Set([...COMMON, 'NAME', 'LAST_NAME', 'SECOND_NAME', 'POST', 'COMPANY_ID', 'LEAD_ID', 'HONORIFIC', 'BIRTHDATE']),
   company: new Set([...COMMON, 'TITLE', 'LEAD_ID']),
-  deal: new Set([...COMMON, 'TITLE', 'CATEGORY_ID', 'STAGE_ID', 'COMPANY_ID', 'CONTACT_ID', 'LEAD_ID', 'OPPORTUNITY', 'CURRENCY_ID', 'IS_MANUAL_OPPORTUNITY']),
+  deal: new Set([...COMMON, 'TITLE', 'CATEGORY_ID', 'STAGE_ID', 'BEGINDATE', 'CLOSEDATE', 'TYPE_ID', 'PROBABILITY', 'COMPANY_ID', 'CONTACT_ID', 'LEAD_ID', 'OPPORTUNITY', 'CURRENCY_ID', 'IS_MANUAL_OPPORTUNITY']),
 };
 const NUMERIC = new Set(['ID', 'ASSIGNED_BY_ID', 'COMPANY_ID', 'CONTACT_ID', 'LEAD_ID', 'CATEGORY_ID', 'CREATED_BY_ID']);
 const HAS_MULTIFIELDS: Record<EntityKind, boolean> = { contact: true, company: true, deal: false };
@@ -71,11 +73,45 @@ function entityAdd(kind: EntityKind): MethodHandler {
   return (params, ctx) => {
     const record = readEntityFields(kind, readParam(params, 'fields'));
     if (kind === 'deal') {
-      record.STAGE_ID ??= 'NEW';
       record.CATEGORY_ID ??= '0';
+      // A pipeline's stages are named C<category>:<stage>; the general pipeline's have no prefix.
+      record.STAGE_ID ??= dealStagePrefix(String(record.CATEGORY_ID)) + 'NEW';
+      record.STAGE_SEMANTIC_ID = dealStageSemantic(String(record.STAGE_ID));
       record.IS_RETURN_CUSTOMER = record.CONTACT_ID !== undefined || record.COMPANY_ID !== undefined ? 'Y' : 'N';
     }
-    return { result: ctx.crm.add(kind, record, ctx.userId, ctx.nowMs) };
+    return { result: ctx.crm.add(kind, record, ctx.userId, ctx.nowMs, ctx.visibleFrom) };
+  };
+}
+
+function readId(params: PhpArray): number {
+  const id = phpIntval(readParam(params, 'id'));
+  if (id <= 0) throw restErrors.crm('ID is not defined or invalid.');
+  return id;
+}
+
+/** `crm.<kind>.get`: the whole record (CONTACT_IDS is write-only and never returned). */
+function entityGet(kind: EntityKind): MethodHandler {
+  return (params, ctx) => {
+    const record = ctx.crm.get(kind, readId(params));
+    if (!record) throw restErrors.crm('Not found');
+    return { result: { ...record } };
+  };
+}
+
+/** `crm.<kind>.delete`: `{"result": true}`; list/get no longer find the record. */
+function entityDelete(kind: EntityKind): MethodHandler {
+  return (params, ctx) => {
+    if (!ctx.crm.delete(kind, readId(params))) throw restErrors.crm('Not found');
+    return { result: true };
+  };
+}
+
+/** `crm.<kind>.fields`: the stock fields, plus the UF_CRM_* fields records of this kind carry. */
+function entityFields(kind: EntityKind): MethodHandler {
+  return (_params, ctx) => {
+    const custom = new Set<string>();
+    for (const r of ctx.crm.all(kind)) for (const name of Object.keys(r)) if (name.startsWith('UF_CRM_')) custom.add(name);
+    return { result: describeEntityFields(kind, custom) };
   };
 }
 
@@ -145,8 +181,13 @@ function commentList(params: PhpArray, ctx: MethodContext): MethodOutcome {
 export const CRM_METHODS: ReadonlyArray<[string, MethodHandler]> = [
   ['crm.settings.mode.get', (_p, ctx) => ({ result: CRM_MODE[ctx.crm.mode] })],
   ['crm.deal.add', entityAdd('deal')],
+  ['crm.deal.get', entityGet('deal')],
+  ['crm.deal.delete', entityDelete('deal')],
+  ['crm.deal.fields', entityFields('deal')],
   ['crm.deal.list', (p, ctx) => listRecords(ctx.crm.all('deal'), p)],
   ['crm.contact.add', entityAdd('contact')],
+  ['crm.contact.get', entityGet('contact')],
+  ['crm.contact.fields', entityFields('contact')],
   ['crm.contact.list', (p, ctx) => listRecords(ctx.crm.all('contact'), p)],
   ['crm.company.add', entityAdd('company')],
   ['crm.company.list', (p, ctx) => listRecords(ctx.crm.all('company'), p)],

@@ -1,4 +1,8 @@
-/** Default lead SOURCE and STATUS reference lists of a fresh portal (crm-lead-add.md). */
+/**
+ * Default lead SOURCE and STATUS reference lists of a fresh portal (crm-lead-add.md), and the deal
+ * stages of each pipeline (ENTITY_ID DEAL_STAGE for the general one, DEAL_STAGE_<n> for pipeline n,
+ * whose stage ids carry the prefix C<n>:).
+ */
 
 export interface CrmStatusItem {
   ID: string;
@@ -8,7 +12,7 @@ export interface CrmStatusItem {
   NAME_INIT: string;
   SORT: string;
   SYSTEM: 'Y' | 'N';
-  CATEGORY_ID: null;
+  CATEGORY_ID: string | null;
   COLOR: string | null;
   SEMANTICS: 'S' | 'F' | null;
   EXTRA?: { SEMANTICS: 'process' | 'success' | 'failure'; COLOR: string };
@@ -37,7 +41,48 @@ const STAGES: Array<[string, string, 'process' | 'success' | 'failure', string]>
   ['CONVERTED', 'Quality lead', 'success', '#7BD500'],
 ];
 
-export const CRM_STATUSES: readonly CrmStatusItem[] = buildStatuses();
+
+
+export function dealStagePrefix(categoryId: string): string {
+  return categoryId === '0' || categoryId === '' ? '' : `C${categoryId}:`;
+}
+
+/** STAGE_SEMANTIC_ID stored on a deal, from the stage id without its pipeline prefix. */
+export function dealStageSemantic(stageId: string): 'P' | 'S' | 'F' {
+  const stage = DEAL_STAGES.find(([id]) => id === stageId.replace(/^C\d+:/, ''));
+  return stage?.[2] === 'success' ? 'S' : stage?.[2] === 'failure' ? 'F' : 'P';
+}
+
+/** The stages of deal pipeline `categoryId` (0 = the general pipeline every portal has). */
+export function dealStages(categoryId: number): CrmStatusItem[] {
+  const prefix = dealStagePrefix(String(categoryId));
+  return DEAL_STAGES.map(([statusId, name, semantics], i) => ({
+    ID: String(1000 + categoryId * 100 + i),
+    ENTITY_ID: categoryId === 0 ? 'DEAL_STAGE' : `DEAL_STAGE_${categoryId}`,
+    STATUS_ID: `${prefix}${statusId}`,
+    NAME: name,
+    NAME_INIT: name,
+    SORT: String((i + 1) * 10),
+    SYSTEM: 'Y',
+    CATEGORY_ID: String(categoryId),
+    COLOR: null,
+    SEMANTICS: semantics === 'success' ? 'S' : semantics === 'failure' ? 'F' : null,
+    EXTRA: { SEMANTICS: semantics, COLOR: '#39A8EF' },
+  }));
+}
+
+const DEAL_STAGES: Array<[string, string, 'process' | 'success' | 'failure']> = [
+  ['NEW', 'New', 'process'],
+  ['PREPARATION', 'Document creation', 'process'],
+  ['PREPAYMENT_INVOICE', 'Invoice', 'process'],
+  ['EXECUTING', 'In progress', 'process'],
+  ['FINAL_INVOICE', 'Final invoice', 'process'],
+  ['WON', 'Deal won', 'success'],
+  ['LOSE', 'Deal lost', 'failure'],
+  ['APOLOGY', 'Analyze failure', 'failure'],
+];
+
+export const CRM_STATUSES: readonly CrmStatusItem[] = [...buildStatuses(), ...dealStages(0)];
 
 export const LEAD_SOURCE_IDS: ReadonlySet<string> = new Set(SOURCES.map(([id]) => id));
 export const LEAD_STATUS_IDS: ReadonlySet<string> = new Set(STAGES.map(([id]) => id));

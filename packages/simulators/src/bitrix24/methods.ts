@@ -1,6 +1,6 @@
 /** REST methods the simulator implements, keyed by lower-case name (Bitrix lower-cases method names). */
 import { CRM_METHODS } from './crm-methods';
-import { CRM_STATUSES } from './crm-statuses';
+import { CRM_STATUSES, dealStages } from './crm-statuses';
 import { describeLeadFields } from './lead-fields';
 import { validateLeadFields } from './lead-record';
 import { listLeads } from './lead-query';
@@ -54,12 +54,13 @@ const STATUS_KINDS: Record<string, ValueKind> = {
 };
 const statusKind = (field: string): ValueKind | null => STATUS_KINDS[field] ?? null;
 
-function statusList(params: PhpArray): MethodOutcome {
+function statusList(params: PhpArray, ctx: MethodContext): MethodOutcome {
   const conditions = parseFilter(readParam(params, 'filter'), statusKind);
   const order = parseOrder(readParam(params, 'order'), statusKind);
   const keys = order.length > 0 ? order : parseOrder({ SORT: 'ASC' }, statusKind);
   const read = (item: object) => (f: string) => (item as Record<string, unknown>)[f];
-  const items = CRM_STATUSES.filter((s) => matches(conditions, read(s)));
+  const all = [...CRM_STATUSES, ...ctx.portal.dealCategories().flatMap((id) => dealStages(id))];
+  const items = all.filter((s) => matches(conditions, read(s)));
   items.sort((a, b) => compareBy(keys, read(a), read(b)) || Number(a.ID) - Number(b.ID));
   return { result: items, total: items.length };
 }

@@ -23,8 +23,16 @@ export class PortalSetup {
   private required = new Set<string>();
   private lists = new Map<string, ListFieldItem[]>();
   private userList: StoredUser[];
+  private categories: number[];
 
-  constructor(opts: { requiredFields?: string[]; listFields?: Record<string, ListFieldItem[]>; users?: SimulatedUser[] }, ownUserId: number) {
+  constructor(
+    opts: { requiredFields?: string[]; listFields?: Record<string, ListFieldItem[]>; users?: SimulatedUser[]; dealCategories?: number[] },
+    ownUserId: number,
+  ) {
+    if (!Array.isArray(opts.dealCategories ?? []) || !(opts.dealCategories ?? []).every((n) => Number.isInteger(n) && n > 0)) {
+      throw new Error('dealCategories must be an array of positive integer pipeline ids (0, the general pipeline, always exists)');
+    }
+    this.categories = [...(opts.dealCategories ?? [])];
     this.setListFields(opts.listFields ?? {});
     this.setRequiredFields(opts.requiredFields ?? []);
     // Without a configured list the portal has one user: the webhook's owner.
@@ -54,6 +62,11 @@ export class PortalSetup {
 
   setUsers(users: SimulatedUser[]): void {
     this.userList = checkedUsers(users);
+  }
+
+  /** Deal pipelines besides the general one (0). */
+  dealCategories(): number[] {
+    return [...this.categories];
   }
 
   users(): StoredUser[] {

@@ -31,6 +31,7 @@ export interface StateSettings {
   requiredFields?: string[];
   listFields?: Record<string, ListFieldItem[]>;
   users?: SimulatedUser[];
+  dealCategories?: number[];
   onCall?: (call: SimulatedCall) => void;
 }
 

@@ -64,6 +64,11 @@ export interface Bitrix24SimulatorOptions {
   listFields?: Record<string, ListFieldItem[]>;
   /** The portal's users, for `user.get`. Default: the webhook's own user, active. */
   users?: SimulatedUser[];
+  /**
+   * Deal pipelines besides the general one (0): crm.status.list then lists DEAL_STAGE_<n> with stage
+   * ids C<n>:NEW…, and a deal added with CATEGORY_ID n starts at C<n>:NEW. Default none.
+   */
+  dealCategories?: number[];
   /** Every call-log entry as it is recorded (in-process observers, e.g. a chaos harness reacting to answers). */
   onCall?: (call: SimulatedCall) => void;
 }
@@ -206,6 +211,8 @@ export interface Bitrix24Simulator {
   setUsers(users: SimulatedUser[]): void;
   /** Deals, contacts and companies as stored (string values), ascending ID. */
   crmRecords(kind: 'deal' | 'contact' | 'company'): Array<Record<string, unknown>>;
+  /** IDs of deals, contacts or companies removed with crm.<kind>.delete, in order. */
+  deletedCrmIds(kind: 'deal' | 'contact' | 'company'): number[];
   /** Timeline comments (crm.timeline.comment.add), ascending ID. */
   timelineComments(): Array<{ ID: string; ENTITY_ID: string; ENTITY_TYPE: string; COMMENT: string }>;
   /** Holds every request from now on (`{ ms: 0 }` turns it off; requests already held keep waiting). */
