@@ -28,6 +28,10 @@ export interface DestinationConfig {
   operatingLimitSeconds: number;
   probeIntervalMs: number;
   assign?: AssignConfig;
+  /** What each lead becomes: a Bitrix24 lead (default), or a contact and a deal made together. */
+  entity: 'lead' | 'deal';
+  /** `entity: deal`: the pipeline (CATEGORY_ID) and stage (STAGE_ID) new deals start in. */
+  deal?: { categoryId?: number; stageId?: string };
 }
 
 export interface FormConfig {

@@ -3,6 +3,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import { parse as parseYaml } from 'yaml';
 import schema from '../../schemas/config.schema.json';
 import type { Config } from './config';
+import { dealDestinationProblems } from './deal-config';
 import { interpolate } from './interpolate';
 import { redisConfigProblems, redisFromEnv } from './redis-config';
 import { resolveWebhook, type RawWebhookConfig } from './webhook-config';
@@ -133,6 +134,7 @@ function crossCheck(config: Config): string[] {
     }
   }
   problems.push(...sourceDestinationProblems(config));
+  problems.push(...dealDestinationProblems(config));
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
     problems.push(`/http/headersTimeoutMs: must not exceed http.requestTimeoutMs (${config.http.requestTimeoutMs})`);
   }

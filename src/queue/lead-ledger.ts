@@ -23,7 +23,10 @@ export interface LeadRecord {
   destination: string;
   receivedAt: string;
   updatedAt: string;
+  /** The Bitrix24 lead; absent on an `entity: deal` destination, where crm.dealId and crm.contactId say what was made. */
   bitrixLeadId?: number;
+  /** `deal` when the destination creates a contact and a deal instead of a lead. */
+  entity?: 'deal';
   /** ASSIGNED_BY_ID chosen for the lead (assignment pools). */
   assignedTo?: number;
   attempts: number;
@@ -133,15 +136,20 @@ export class LeadLedger {
   }
 
   /** A late commit doubled the lead: the first one created is kept, the later copies were deleted. */
-  async recordDuplicatesRemoved(id: string, keptId: number, removedIds: number[]): Promise<void> {
-    await this.append(id, { outcome: 'duplicates_removed', message: `kept ${keptId}, deleted ${removedIds.join(', ')}` }, { bitrixLeadId: String(keptId) });
+  async recordDuplicatesRemoved(id: string, keptId: number, removedIds: number[], deal?: DealMade): Promise<void> {
+    await this.append(id, { outcome: 'duplicates_removed', message: `kept ${keptId}, deleted ${removedIds.join(', ')}` }, { bitrixLeadId: String(keptId), ...dealFields(keptId, deal) });
   }
 
-  async recordDelivered(id: string, bitrixLeadId: number, reconciled: boolean): Promise<void> {
+  /**
+   * `bitrixLeadId` is what was created (on a deal destination the deal, recorded as crm.dealId too,
+   * with its contact): written together with the status, so the record never shows one without the other.
+   */
+  async recordDelivered(id: string, bitrixLeadId: number, reconciled: boolean, deal?: DealMade): Promise<void> {
     await this.append(id, { outcome: reconciled ? 'reconciled' : 'delivered' }, {
       status: 'delivered',
       bitrixLeadId: String(bitrixLeadId),
       unsure: '0',
+      ...dealFields(bitrixLeadId, deal),
     });
   }
 
@@ -201,7 +209,8 @@ export class LeadLedger {
       destination: hash.destination ?? '',
       receivedAt: hash.receivedAt ?? '',
       updatedAt: hash.updatedAt ?? '',
-      ...(hash.bitrixLeadId ? { bitrixLeadId: Number(hash.bitrixLeadId) } : {}),
+      ...(hash.bitrixLeadId && hash.entity !== 'deal' ? { bitrixLeadId: Number(hash.bitrixLeadId) } : {}),
+      ...(hash.entity === 'deal' ? { entity: 'deal' as const } : {}),
       ...(hash.assignedTo ? { assignedTo: Number(hash.assignedTo) } : {}),
       attempts: attempts.filter((a) => a.outcome !== 'throttled' && a.outcome !== 'paused').length,
       ...(hash.lastError ? { lastError: hash.lastError } : {}),
@@ -222,6 +231,16 @@ export class LeadLedger {
       .expire(this.historyKey(id), this.retentionSeconds)
       .exec();
   }
+}
+
+/** A deal destination made a deal (and linked or made its contact). */
+export interface DealMade {
+  contactId?: number;
+}
+
+function dealFields(dealId: number, deal: DealMade | undefined): Record<string, string> {
+  if (!deal) return {};
+  return { entity: 'deal', [CRM_FIELDS.dealId]: String(dealId), ...(deal.contactId !== undefined ? { [CRM_FIELDS.contactId]: String(deal.contactId) } : {}) };
 }
 
 function crmOutcome(hash: Record<string, string>): { crm?: CrmOutcome } {

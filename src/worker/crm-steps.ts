@@ -61,7 +61,7 @@ export function createCrmSteps(deps: {
       if (!policy) return { kind: 'create', fields };
       return resolveReturningCustomer(
         { send: dispatcher.send.bind(dispatcher), client, markUnsure: (ids) => ledger.markUnsure(ids), decide: (id, d) => ledger.decideReturning(id, d) },
-        { lead, fields, policy, reconcileFirst },
+        { lead, fields, policy, reconcileFirst, entity: deps.config.destinations[destination]?.entity ?? 'lead' },
       );
     },
 

@@ -1,4 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { CrmEntity } from '../clients/bitrix24/crm-writer';
 import { toBitrix24Fields } from '../clients/bitrix24/map-lead';
 import {
   DeliveryError,
@@ -24,6 +25,8 @@ import { LeadReleasedError, type PortalDispatcher } from './portal-dispatcher';
 export interface DeliveryProcessorDeps extends DeadLetterDeps {
   destination: string;
   originatorId: string;
+  /** What each lead becomes on this destination (config `entity`); default lead. */
+  entity?: CrmEntity;
   dispatcher: Pick<PortalDispatcher, 'deliver' | 'checkDuplicates'>;
   ledger: Pick<LeadLedger, 'deliveryState' | 'recordDelivered' | 'recordFailure' | 'recordDuplicatesRemoved' | 'get' | 'recordCrmOutcome'>;
   /** Returning customers before the add, what a converting portal made of the lead after it. */
@@ -83,10 +86,10 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       if (prepared.kind === 'commented') {
         // No lead was created for this submission, so there is no copy to look for later.
         await deps.ledger.recordCrmOutcome(lead.id, { commentId: prepared.commentId });
-        await deps.ledger.recordDelivered(lead.id, prepared.bitrixLeadId, prepared.reconciled);
+        await deps.ledger.recordDelivered(lead.id, prepared.bitrixLeadId, prepared.reconciled, prepared.owner === 'deal' ? {} : undefined);
         metrics.delivered.inc({ destination, how: prepared.reconciled ? 'reconciled' : 'commented' });
         metrics.activity.count('delivered', { source: lead.source.kind, destination });
-        logger.info({ leadId: lead.id, destination, bitrixLeadId: prepared.bitrixLeadId, commentId: prepared.commentId }, 'returning customer: submission added to their open lead');
+        logger.info({ leadId: lead.id, destination, [prepared.owner === 'deal' ? 'dealId' : 'bitrixLeadId']: prepared.bitrixLeadId, commentId: prepared.commentId }, `returning customer: submission added to their open ${prepared.owner}`);
         return { bitrixLeadId: prepared.bitrixLeadId, reconciled: prepared.reconciled };
       }
       const outcome = await deps.dispatcher.deliver({ leadId: lead.id, fields: prepared.fields, reconcileFirst });
@@ -94,13 +97,15 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
       // one may: look again later. Scheduled before the delivery is recorded, so a crash in between
       // leaves the lead unsure and the next attempt schedules it again.
       if (reconcileFirst) await deps.scheduleDuplicateCheck(lead.id, job.attemptsStarted);
-      await deps.ledger.recordDelivered(lead.id, outcome.bitrixLeadId, outcome.reconciled);
+      const deal = deps.entity === 'deal' ? { ...(outcome.contactId !== undefined ? { contactId: outcome.contactId } : {}) } : undefined;
+      await deps.ledger.recordDelivered(lead.id, outcome.bitrixLeadId, outcome.reconciled, deal);
       metrics.delivered.inc({ destination, how: outcome.reconciled ? 'reconciled' : 'created' });
       metrics.activity.count('delivered', { source: lead.source.kind, destination });
       metrics.latency.observe({ destination }, (Date.now() - Date.parse(lead.receivedAt)) / 1000);
       metrics.activity.latency(destination, Date.now() - Date.parse(lead.receivedAt));
-      logger.info({ leadId: lead.id, destination, bitrixLeadId: outcome.bitrixLeadId, reconciled: outcome.reconciled }, 'lead delivered');
-      await deps.crm?.afterCreate(lead.id, outcome.bitrixLeadId);
+      logger.info({ leadId: lead.id, destination, [deal ? 'dealId' : 'bitrixLeadId']: outcome.bitrixLeadId, ...deal, reconciled: outcome.reconciled }, 'lead delivered');
+      // A deal destination made the deal itself: there is no conversion to look up.
+      if (!deal) await deps.crm?.afterCreate(lead.id, outcome.bitrixLeadId);
       return { bitrixLeadId: outcome.bitrixLeadId, reconciled: outcome.reconciled };
     } catch (err) {
       if (err instanceof LeadReleasedError) {
@@ -133,7 +138,8 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
     try {
       const check = await deps.dispatcher.checkDuplicates(leadId);
       if (check.keptId !== undefined && check.removedIds.length > 0) {
-        await deps.ledger.recordDuplicatesRemoved(leadId, check.keptId, check.removedIds);
+        const deal = deps.entity === 'deal' ? { ...(check.keptContactId !== undefined ? { contactId: check.keptContactId } : {}) } : undefined;
+        await deps.ledger.recordDuplicatesRemoved(leadId, check.keptId, check.removedIds, deal);
         metrics.duplicatesRemoved.inc({ destination }, check.removedIds.length);
         logger.warn({ leadId, destination, keptId: check.keptId, removedIds: check.removedIds }, 'a late commit doubled the lead; later copies deleted');
       }

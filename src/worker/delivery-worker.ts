@@ -2,6 +2,8 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { RedisClient } from '../shared/redis-client';
 import type { Config, DestinationConfig } from '../config/config';
 import { createBitrix24Client } from '../clients/bitrix24/create-client';
+import { DealWriter } from '../clients/bitrix24/deal-writer';
+import { LeadWriter } from '../clients/bitrix24/lead-writer';
 import { DeadLetterStore } from '../queue/dead-letter-store';
 import {
   CHECK_DUPLICATES_JOB,
@@ -135,8 +137,9 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
     onError: (err) => logger.error({ destination, err: err.message }, 'circuit breaker tick failed'),
   });
   breaker.startProbing();
+  const writer = target.entity === 'deal' ? new DealWriter(client, target.deal) : new LeadWriter(client);
   const dispatcher = new PortalDispatcher({
-    client,
+    writer,
     limiter,
     markUnsure: (ids) => ledger.markUnsure(ids),
     originatorId: delivery.originatorId,
@@ -153,6 +156,7 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
   const processor = createDeliveryProcessor({
     destination,
     originatorId: delivery.originatorId,
+    entity: writer.entity,
     dispatcher,
     ledger,
     crm,

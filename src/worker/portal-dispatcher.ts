@@ -1,10 +1,13 @@
-import type { AddResult, Bitrix24Client, LeadToAdd } from '../clients/bitrix24/bitrix24-client';
+import type { CreatedEntity, CrmWriter } from '../clients/bitrix24/crm-writer';
 import { DeliveryError, DestinationThrottledError, RetryableDeliveryError } from '../clients/delivery-errors';
 import type { LeadFields } from '../lead/lead';
 import type { RateLimiter } from './portal-rate-limiter';
 
 export interface DispatchOutcome {
+  /** The lead's id in Bitrix24, or the deal's on an `entity: deal` destination. */
   bitrixLeadId: number;
+  /** The deal's contact (`entity: deal`). */
+  contactId?: number;
   /** The lead was found already created by an earlier, ambiguous attempt. */
   reconciled: boolean;
   /** The lookup found more than one lead for this ORIGIN_ID: a duplicate check must follow. */
@@ -21,6 +24,7 @@ export interface DispatchRequest {
 /** What a duplicate check found: the lead kept (the first one created) and the later copies removed. */
 export interface DuplicateCheck {
   keptId?: number;
+  keptContactId?: number;
   removedIds: number[];
 }
 
@@ -45,7 +49,8 @@ export class LeadReleasedError extends Error {
 }
 
 export interface PortalDispatcherOptions {
-  client: Pick<Bitrix24Client, 'addLead' | 'addLeads' | 'findLeadsByOrigin' | 'deleteLead'>;
+  /** Creates, finds and removes what each lead becomes on this destination (a lead, or a contact + deal). */
+  writer: CrmWriter;
   limiter: RateLimiter;
   /** Write-ahead marker: called before a request that may create these leads. */
   markUnsure(leadIds: string[]): Promise<void>;
@@ -57,6 +62,11 @@ export interface PortalDispatcherOptions {
   maxHoldMs?: number;
   onRequest?(method: string, leads: number): void;
 }
+
+const outcomeOf = (created: CreatedEntity): Omit<DispatchOutcome, 'reconciled'> => ({
+  bitrixLeadId: created.id,
+  ...(created.contactId !== undefined ? { contactId: created.contactId } : {}),
+});
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const MAX_LOOKUP = 50;
@@ -149,7 +159,8 @@ export class PortalDispatcher {
         if (wait > 0) continue;
         // Released while we waited for budget: sending now would spend a request on nothing.
         if (this.pendingCount === 0) break;
-        const work = this.lookups.length > 0 ? this.lookup(this.lookups.splice(0, MAX_LOOKUP)) : this.add(this.toAdd.splice(0, this.options.maxBatchSize));
+        const perRequest = Math.min(this.options.maxBatchSize, this.options.writer.leadsPerRequest);
+        const work = this.lookups.length > 0 ? this.lookup(this.lookups.splice(0, MAX_LOOKUP)) : this.add(this.toAdd.splice(0, perRequest));
         this.inFlight += 1;
         void work.finally(() => {
           this.inFlight -= 1;
@@ -186,13 +197,13 @@ export class PortalDispatcher {
     for (const p of items) p.reject(error);
   }
 
-  /** One crm.lead.list over the group; unsure leads not found join the leads to add. */
+  /** One look-up by ORIGIN_ID over the group; unsure leads not found join the leads to add. */
   private async lookup(group: Lookup[]): Promise<void> {
-    let found: Map<string, number[]>;
+    let found: Awaited<ReturnType<CrmWriter['findByOrigin']>>;
     try {
-      this.options.onRequest?.('crm.lead.list', group.length);
+      this.options.onRequest?.(this.options.writer.listMethod, group.length);
       const ids = [...new Set(group.map((l) => (l.kind === 'reconcile' ? l.request.leadId : l.leadId)))];
-      found = await this.options.client.findLeadsByOrigin(this.options.originatorId, ids, this.abandon.signal);
+      found = await this.options.writer.findByOrigin(this.options.originatorId, ids, this.abandon.signal);
     } catch (err) {
       await this.failAll(group, err);
       return;
@@ -200,11 +211,13 @@ export class PortalDispatcher {
     const missing: PendingAdd[] = [];
     for (const item of group) {
       if (item.kind === 'reconcile') {
-        const ids = found.get(item.request.leadId) ?? [];
-        if (ids.length > 0) item.resolve({ bitrixLeadId: ids[0]!, reconciled: true, duplicatesSeen: ids.length > 1 });
-        else missing.push({ ...item.request, resolve: item.resolve, reject: item.reject });
+        const match = found.get(item.request.leadId);
+        const [first] = match?.created ?? [];
+        if (first) item.resolve({ ...outcomeOf(first), reconciled: true, duplicatesSeen: match!.created.length > 1 });
+        // Part of an earlier attempt exists (a deal's contact): the add uses it.
+        else missing.push({ ...item.request, fields: { ...item.request.fields, ...match?.reuse }, resolve: item.resolve, reject: item.reject });
       } else {
-        void this.removeLaterCopies(found.get(item.leadId) ?? []).then(item.resolve, (err: unknown) => this.failAll([item], err));
+        void this.removeLaterCopies(found.get(item.leadId)?.created ?? []).then(item.resolve, (err: unknown) => this.failAll([item], err));
       }
     }
     if (missing.length > 0) {
@@ -213,17 +226,18 @@ export class PortalDispatcher {
     }
   }
 
-  /** Keeps the first lead created for an ORIGIN_ID and deletes the rest, one budgeted request each. */
-  private async removeLaterCopies(ids: number[]): Promise<DuplicateCheck> {
-    const [keptId, ...later] = ids;
+  /** Keeps the first one created for an ORIGIN_ID and deletes the rest, one budgeted request each. */
+  private async removeLaterCopies(copies: CreatedEntity[]): Promise<DuplicateCheck> {
+    const [kept, ...later] = copies;
     const removedIds: number[] = [];
-    for (const id of later) {
+    for (const copy of later) {
       while ((await this.waitForBudget()) > 0);
-      this.options.onRequest?.('crm.lead.delete', 1);
-      await this.options.client.deleteLead(id, this.abandon.signal);
-      removedIds.push(id);
+      this.options.onRequest?.(this.options.writer.deleteMethod, 1);
+      await this.options.writer.removeCopy(copy, kept!, this.abandon.signal);
+      removedIds.push(copy.id);
     }
-    return { ...(keptId !== undefined ? { keptId } : {}), removedIds };
+    if (!kept) return { removedIds };
+    return { keptId: kept.id, ...(kept.contactId !== undefined ? { keptContactId: kept.contactId } : {}), removedIds };
   }
 
   private async add(batch: PendingAdd[]): Promise<void> {
@@ -232,20 +246,21 @@ export class PortalDispatcher {
       await this.options.markUnsure(batch.map((p) => p.leadId)).catch((err: Error) => {
         throw new RetryableDeliveryError(`cannot record the attempt in Redis: ${err.message}`, { code: 'REDIS_UNAVAILABLE', ambiguous: false });
       });
-      if (batch.length === 1) {
-        const [only] = batch as [PendingAdd];
-        this.options.onRequest?.('crm.lead.add', 1);
-        const id = await this.options.client.addLead(only.fields, {}, this.abandon.signal);
-        only.resolve({ bitrixLeadId: id, reconciled: false });
-        return;
-      }
-      this.options.onRequest?.('batch', batch.length);
-      const items: LeadToAdd[] = batch.map((p) => ({ key: p.leadId, fields: p.fields }));
-      const results = await this.options.client.addLeads(items, this.abandon.signal);
+      const { writer } = this.options;
+      this.options.onRequest?.(writer.addMethod(batch.length), batch.length);
+      const results = await writer.add(batch.map((p) => ({ key: p.leadId, fields: p.fields })), this.abandon.signal);
+      const notRun: PendingAdd[] = [];
       for (const p of batch) {
-        const result = results.get(p.leadId) as AddResult;
-        if ('leadId' in result) p.resolve({ bitrixLeadId: result.leadId, reconciled: false });
+        const result = results.get(p.leadId);
+        if (!result) p.reject(new RetryableDeliveryError('no result for this lead in the answer', { code: 'ERROR_UNEXPECTED_ANSWER', ambiguous: true }));
+        else if ('created' in result) p.resolve({ ...outcomeOf(result.created), reconciled: false });
+        else if ('notRun' in result) notRun.push(p);
         else p.reject(result.error);
+      }
+      // A halted batch stopped before these: nothing of them ran, so they go out with the next request.
+      if (notRun.length > 0) {
+        this.toAdd.unshift(...notRun);
+        if (!this.pumping) void this.pump();
       }
     } catch (err) {
       await this.failAll(batch, err);

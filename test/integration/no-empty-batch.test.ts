@@ -1,3 +1,4 @@
+import { LeadWriter } from '../../src/clients/bitrix24/lead-writer';
 import IORedis from 'ioredis';
 import { createBitrix24Client } from '../../src/clients/bitrix24/create-client';
 import { LeadLedger } from '../../src/queue/lead-ledger';
@@ -26,7 +27,7 @@ describe('#7 leads released while the dispatcher waits for request budget', () =
     // A worker's connection: it waits for Redis rather than failing a command.
     const connection = new IORedis(redis.url, { maxRetriesPerRequest: null });
     const dispatcher = new PortalDispatcher({
-      client: createBitrix24Client('main', { webhookUrl: portal.sim.webhookUrl, timeoutMs: 5000 }, { redis: connection, prefix: portal.prefix }),
+      writer: new LeadWriter(createBitrix24Client('main', { webhookUrl: portal.sim.webhookUrl, timeoutMs: 5000 }, { redis: connection, prefix: portal.prefix })),
       limiter: new PortalRateLimiter(connection, portal.prefix, 'main', { drainPerSecond: 2, limit: 50 }),
       markUnsure: (ids) => new LeadLedger(connection, portal.prefix, 3600).markUnsure(ids),
       originatorId: 'leadgate',

@@ -107,16 +107,31 @@ export async function openLeads(client: Caller, ids: number[], signal?: AbortSig
   return (rows ?? []).map((r) => Number(r.ID));
 }
 
-/** Ids of the lead's timeline comments whose text contains `marker` (the comment's exactly-once key). */
-export async function findComment(client: Caller, leadId: number, marker: string, signal?: AbortSignal): Promise<number | undefined> {
+/** Of the deals of these contacts (at most 50), the ones still being worked on, oldest first. */
+export async function openDeals(client: Caller, contactIds: number[], signal?: AbortSignal): Promise<number[]> {
+  if (contactIds.length === 0) return [];
+  const rows = await client.call<Array<{ ID: string }>>('crm.deal.list', {
+    filter: { '@CONTACT_ID': contactIds.slice(0, 50), STAGE_SEMANTIC_ID: 'P' },
+    select: ['ID'],
+    order: { ID: 'ASC' },
+    start: -1,
+  }, signal);
+  return (rows ?? []).map((r) => Number(r.ID));
+}
+
+/** What a timeline comment is attached to. */
+export type CommentOwner = 'lead' | 'deal';
+
+/** Ids of the lead's (or deal's) timeline comments whose text contains `marker` (the comment's exactly-once key). */
+export async function findComment(client: Caller, leadId: number, marker: string, signal?: AbortSignal, owner: CommentOwner = 'lead'): Promise<number | undefined> {
   const rows = await client.call<Array<{ ID: string; COMMENT?: string }>>('crm.timeline.comment.list', {
-    filter: { ENTITY_ID: leadId, ENTITY_TYPE: 'lead' },
+    filter: { ENTITY_ID: leadId, ENTITY_TYPE: owner },
     select: ['ID', 'COMMENT'],
   }, signal);
   const hit = (rows ?? []).find((r) => typeof r.COMMENT === 'string' && r.COMMENT.includes(marker));
   return hit ? Number(hit.ID) : undefined;
 }
 
-export async function addLeadComment(client: Caller, leadId: number, comment: string, signal?: AbortSignal): Promise<number> {
-  return Number(await client.call<number | string>('crm.timeline.comment.add', { fields: { ENTITY_ID: leadId, ENTITY_TYPE: 'lead', COMMENT: comment } }, signal));
+export async function addLeadComment(client: Caller, leadId: number, comment: string, signal?: AbortSignal, owner: CommentOwner = 'lead'): Promise<number> {
+  return Number(await client.call<number | string>('crm.timeline.comment.add', { fields: { ENTITY_ID: leadId, ENTITY_TYPE: owner, COMMENT: comment } }, signal));
 }

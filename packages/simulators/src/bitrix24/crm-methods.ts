@@ -187,6 +187,7 @@ export const CRM_METHODS: ReadonlyArray<[string, MethodHandler]> = [
   ['crm.deal.list', (p, ctx) => listRecords(ctx.crm.all('deal'), p)],
   ['crm.contact.add', entityAdd('contact')],
   ['crm.contact.get', entityGet('contact')],
+  ['crm.contact.delete', entityDelete('contact')],
   ['crm.contact.fields', entityFields('contact')],
   ['crm.contact.list', (p, ctx) => listRecords(ctx.crm.all('contact'), p)],
   ['crm.company.add', entityAdd('company')],
