@@ -9,6 +9,7 @@ const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => parse(
 const env = {
   BITRIX24_WEBHOOK_URL: 'https://example.bitrix24.com/rest/1/abc123/',
   B24_MAIN_WEBHOOK: 'https://example.bitrix24.com/rest/1/abc123/',
+  B24_SALES_WEBHOOK: 'https://sales.bitrix24.com/rest/1/def456/',
   ADMIN_TOKEN: 't',
   ACME_CLIENT_SECRET: 's',
   ACME_ACCESS_TOKEN: 'a',
@@ -42,5 +43,6 @@ describe('README configuration examples', () => {
     const config = buildConfig(merged, env);
     expect(config.destinations['client-acme']?.oauth?.clientEndpoint).toBe('https://acme.bitrix24.com/rest/');
     expect(config.forms['acme-landing']?.destination).toBe('client-acme');
+    expect(config.destinations.sales).toMatchObject({ entity: 'deal', deal: { categoryId: 2, stageId: 'C2:NEW' } });
   });
 });
