@@ -95,9 +95,19 @@ function staticValues(config: Config, destination: string): StaticValue[] {
   return out;
 }
 
-/** Problems, one line each, without the "destination X:" prefix. */
-export function leadFieldProblems(config: Config, destination: string, portalFields: Record<string, unknown>): string[] {
+/**
+ * Problems, one line each, without the "destination X:" prefix. `entity` names the schema the fields
+ * come from (a deal destination checks its deal and contact schemas); `fills` says which of its fields
+ * leadgate writes (default: every lead field it can fill).
+ */
+export function leadFieldProblems(
+  config: Config,
+  destination: string,
+  portalFields: Record<string, unknown>,
+  schema: { entity: 'lead' | 'deal' | 'contact'; fills?: Set<string> } = { entity: 'lead' },
+): string[] {
   const problems: string[] = [];
+  const noun = `${schema.entity} field`;
   const field = (code: string): PortalField | undefined => portalFields[code] as PortalField | undefined;
 
   for (const use of staticValues(config, destination)) {
@@ -109,15 +119,15 @@ export function leadFieldProblems(config: Config, destination: string, portalFie
     const label = items.find((i) => i.VALUE.trim().toLowerCase() === use.value.trim().toLowerCase());
     const hint = label ? `; "${use.value}" is the label of item ${label.ID}: set the ID` : '';
     const shown = use.value === 'a date' ? 'a date' : `"${use.value}"`;
-    problems.push(`list field ${use.code} (${use.usedBy}) would get ${shown}, which is not one of its items (${offered || 'none'}); Bitrix24 would silently store nothing${hint}`);
+    problems.push(`${schema.entity === 'lead' ? 'list field' : `list ${noun}`} ${use.code} (${use.usedBy}) would get ${shown}, which is not one of its items (${offered || 'none'}); Bitrix24 would silently store nothing${hint}`);
   }
 
-  const fills = fieldsLeadgateFills(config, destination);
+  const fills = schema.fills ?? fieldsLeadgateFills(config, destination);
   for (const [code, raw] of Object.entries(portalFields)) {
     const spec = raw as PortalField;
     if (spec?.isRequired !== true || spec.isReadOnly === true || fills.has(code) || PORTAL_DEFAULTS.has(code)) continue;
     const title = spec.title && spec.title !== code ? ` "${spec.title}"` : '';
-    problems.push(`the portal requires lead field ${code}${title}, which no form or source maps or sets; Bitrix24 would refuse every lead`);
+    problems.push(`the portal requires ${noun} ${code}${title}, which no form or source maps or sets; Bitrix24 would refuse every ${schema.entity === 'lead' ? 'lead' : 'deal'}`);
   }
   return problems;
 }

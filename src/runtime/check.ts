@@ -3,6 +3,7 @@ import { configuredFieldUses } from '../config/field-uses';
 import { createBitrix24Client } from '../clients/bitrix24/create-client';
 import { readCrmMode } from '../clients/bitrix24/crm-lookups';
 import { assignedUsers, assigneeProblems } from './check-assignees';
+import { checkDealDestination } from './check-deal';
 import { leadFieldProblems } from './check-fields';
 import { describeRedis } from '../config/redis-config';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
@@ -48,14 +49,17 @@ export async function runCheck(config: Config, out: (line: string) => void = con
         const mode = await readCrmMode(client);
         out(`✓ destination ${name}: CRM mode ${mode}`);
         // leadgate writes leads; such a portal turns each into a contact + deal at once (when it has a first name).
-        if (mode === 'simple') out(`⚠ destination ${name}: simple CRM mode (no leads): every lead with a first name is converted at once into a contact and a deal; leadgate records the deal and contact in the lead's status`);
+        if (mode === 'simple' && target.entity !== 'deal') out(`⚠ destination ${name}: simple CRM mode (no leads): every lead with a first name is converted at once into a contact and a deal; leadgate records the deal and contact in the lead's status`);
       } catch (err) {
         fail(`destination ${name}: crm.settings.mode.get: ${(err as Error).message}`);
       }
-      for (const use of fields.filter((f) => f.destination === name)) {
-        if (!(use.code in known)) fail(`destination ${name}: lead field ${use.code} (${use.usedBy}) does not exist on this portal; Bitrix24 would silently drop its value`);
+      if (target.entity === 'deal') await checkDealDestination(client, config, name, target, { ok: (l) => out(`✓ ${l}`), warn: (l) => out(`⚠ ${l}`), fail });
+      else {
+        for (const use of fields.filter((f) => f.destination === name)) {
+          if (!(use.code in known)) fail(`destination ${name}: lead field ${use.code} (${use.usedBy}) does not exist on this portal; Bitrix24 would silently drop its value`);
+        }
+        for (const problem of leadFieldProblems(config, name, known)) fail(`destination ${name}: ${problem}`);
       }
-      for (const problem of leadFieldProblems(config, name, known)) fail(`destination ${name}: ${problem}`);
       const users = assignees.get(name);
       if (users) {
         try {
@@ -67,7 +71,8 @@ export async function runCheck(config: Config, out: (line: string) => void = con
           fail(`destination ${name}: user.get: ${(err as Error).message}`);
         }
       }
-      for (const entity of ['SOURCE', 'STATUS'] as const) {
+      // A lead STATUS_ID has no place on a deal (it goes to the deal's comments): only SOURCE_ID matters there.
+      for (const entity of target.entity === 'deal' ? (['SOURCE'] as const) : (['SOURCE', 'STATUS'] as const)) {
         const wanted = statuses.filter((s) => s.destination === name && s.entity === entity);
         if (wanted.length === 0) continue;
         try {

@@ -63,8 +63,10 @@ describe('#11 a destination with entity: deal', () => {
     expect(view).toMatchObject({ status: 'delivered', entity: 'deal', crm: { dealId: Number(deal!.ID), contactId: Number(contact!.ID) } });
     expect(view.bitrixLeadId).toBeUndefined();
     expect(stack.sim.leads()).toEqual([]);
-    const calls = outerCalls(stack);
-    expect(calls.map((c) => [c.method, c.commands])).toEqual([['batch', 2]]);
+    // Both made by one batch request: no plain crm.contact.add / crm.deal.add ever goes out.
+    const made = stack.sim.calls().filter((c) => c.method === 'crm.contact.add' || c.method === 'crm.deal.add');
+    expect(made.map((c) => [c.method, c.viaBatch])).toEqual([['crm.contact.add', true], ['crm.deal.add', true]]);
+    expect(outerCalls(stack).every((c) => c.method === 'batch')).toBe(true);
   });
 
   it('a returning customer (duplicates: attach) gets only a deal, linked to their existing contact', async () => {
