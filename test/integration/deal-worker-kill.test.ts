@@ -87,7 +87,7 @@ describe('#11 a worker killed between the contact+deal batch and recording it', 
     expect(contacts).toHaveLength(1);
     expect(view).toMatchObject({ entity: 'deal', crm: { dealId: Number(deals[0]!.ID), contactId: Number(contacts[0]!.ID) } });
     expect(view.history.map((a) => a.outcome)).toEqual(['reconciled']);
-  });
+  }, 60_000);
 });
 
 describe('#11 a worker killed while the `update` comment is being added', () => {
@@ -104,5 +104,5 @@ describe('#11 a worker killed while the `update` comment is being added', () => 
     expect(view).toMatchObject({ crm: { commentId: Number(comments[0]!.ID) } });
     expect(view.history.map((a) => a.outcome)).toEqual(['reconciled']);
     expect(sim.leads()).toHaveLength(1);
-  });
+  }, 60_000);
 });
