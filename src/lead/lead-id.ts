@@ -43,6 +43,23 @@ export function deriveLeadId(identity: LeadIdentity): string {
   return `lg_${digest.slice(0, 32)}`;
 }
 
+/** A partner lead sent with an `external_ref`: the same reference from the same partner is the same lead. */
+export function partnerRefLeadId(partner: string, externalRef: string): string {
+  return deriveLeadId({ kind: 'partner', scope: partner, id: `ref:${externalRef}` });
+}
+
+/**
+ * Every id a lead carrying this reference can have (a partner's external_ref, a Google lead_id, a Meta
+ * leadgen_id): ids are derived from references, so a search by reference needs no index of its own.
+ */
+export function leadIdsForReference(reference: string, partners: string[]): string[] {
+  return [
+    ...partners.map((name) => partnerRefLeadId(name, reference)),
+    deriveLeadId({ kind: 'google', scope: '', id: reference }),
+    deriveLeadId({ kind: 'meta', scope: '', id: reference }),
+  ];
+}
+
 export function isLeadId(value: string): boolean {
   return /^lg_(?:[0-9a-z]{6,12}[0-9a-f]{16}|[0-9a-f]{32})$/.test(value);
 }

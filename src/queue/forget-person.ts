@@ -4,6 +4,7 @@ import { contactHash, leadContacts, normaliseContact } from '../lead/contact-key
 import type { RedisClient } from '../shared/redis-client';
 import { contactIndexKey, contactIndexSinceKey } from './contact-index';
 import { DeadLetterStore } from './dead-letter-store';
+import { LeadSearchIndex } from './lead-search-index';
 import { deliveryQueueName, readDeliverLeadJob, type DeliverLeadJob } from './jobs';
 
 /** What `forget` removed, per kind; `leadIds` are the leads found about the person. */
@@ -74,6 +75,7 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
   const ids = new Set(await redis.smembers(contactIndexKey(prefix, hash)));
 
   const deadLetters = new DeadLetterStore(redis, prefix);
+  const search = new LeadSearchIndex(redis, prefix, deps.retentionSeconds);
   // Dead letters never expire (the operator owns them), so they are read, not only looked up.
   for (const id of await deadLetters.ids()) if (isAbout((await deadLetters.get(id))?.lead, contact)) ids.add(id);
 
@@ -92,6 +94,7 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
         // Counted once its last lead is gone: the index key then no longer exists.
         if ((await redis.srem(key, id)) > 0 && (await redis.exists(key)) === 0) report.removed.indexes += 1;
       }
+      await search.remove(id);
       report.removed.statusRecords += await redis.del(`${prefix}:lead:${id}`, `${prefix}:lead:${id}:attempts`);
       if (await deadLetters.get(id)) {
         await deadLetters.remove(id);

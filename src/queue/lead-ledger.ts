@@ -1,9 +1,11 @@
+import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../shared/redis-client';
 import { ReplicaWait } from './replica-wait';
 import type { Lead } from '../lead/lead';
 import { leadContacts, normalisedContactHash } from '../lead/contact-key';
 import { contactIndexKey, contactIndexSinceKey } from './contact-index';
 import type { IntakeCommands } from './intake-write';
+import { defineLeadSearchCommand, indexLeadStatus } from './lead-search-index';
 
 export type LeadStatus = 'queued' | 'retrying' | 'delivered' | 'dead';
 
@@ -65,6 +67,7 @@ export class LeadLedger {
     waitReplicas: { replicas: number; timeoutMs: number } = { replicas: 0, timeoutMs: 0 },
   ) {
     this.replicas = new ReplicaWait(redis, { ...waitReplicas, slotKey: prefix });
+    defineLeadSearchCommand(redis);
   }
 
   private key(id: string): string {
@@ -78,7 +81,7 @@ export class LeadLedger {
   /** The status record of a lead just queued and its contact-index entries, run on its own (a Meta lead fetched by a worker). */
   async recordQueued(lead: Lead): Promise<void> {
     const multi = this.redis.multi();
-    this.queuedCommands(multi, lead);
+    this.queued(multi, lead, 'eval');
     await multi.exec();
   }
 
@@ -86,7 +89,9 @@ export class LeadLedger {
    * The commands of `recordQueued`, for the intake's one MULTI (IntakeWrite): the status record,
    * and who the lead is about, hashed, for `leadgate forget` (kept as long as the status record).
    */
-  readonly queuedCommands: IntakeCommands = (multi, lead) => {
+  readonly queuedCommands: IntakeCommands = (pipeline, lead) => this.queued(pipeline, lead, 'evalsha');
+
+  private queued(multi: ChainableCommander, lead: Lead, script: 'eval' | 'evalsha'): void {
     const key = this.key(lead.id);
     const contacts = leadContacts(lead.fields).map(normalisedContactHash);
     for (const hash of contacts) multi.sadd(contactIndexKey(this.prefix, hash), lead.id).expire(contactIndexKey(this.prefix, hash), this.retentionSeconds);
@@ -109,11 +114,14 @@ export class LeadLedger {
       .hsetnx(key, 'status', 'queued')
       .hset(key, ...fields)
       .expire(key, this.retentionSeconds);
-  };
+    // The console's search index, beside the status record: no round trip of its own.
+    indexLeadStatus(multi, this.prefix, lead.id, this.retentionSeconds, { receivedAt: lead.receivedAt, script });
+  }
 
   /** Replay: the lead is queued again whatever it was before; its history stays. */
   async recordRequeued(id: string): Promise<void> {
-    await this.redis.multi().hset(this.key(id), { status: 'queued', updatedAt: new Date().toISOString() }).expire(this.key(id), this.retentionSeconds).exec();
+    const multi = this.redis.multi().hset(this.key(id), { status: 'queued', updatedAt: new Date().toISOString() }).expire(this.key(id), this.retentionSeconds);
+    await indexLeadStatus(multi, this.prefix, id, this.retentionSeconds).exec();
   }
 
   /** What the worker must know before it sends: delivered already (never send again), or maybe created. */
@@ -222,14 +230,15 @@ export class LeadLedger {
   private async append(id: string, attempt: Omit<DeliveryAttempt, 'at'>, fields: Record<string, string>): Promise<void> {
     const now = new Date().toISOString();
     const entry: DeliveryAttempt = { at: now, ...attempt };
-    await this.redis
+    const multi = this.redis
       .multi()
       .hset(this.key(id), { ...fields, updatedAt: now })
       .rpush(this.historyKey(id), JSON.stringify(entry))
       .ltrim(this.historyKey(id), -MAX_HISTORY, -1)
       .expire(this.key(id), this.retentionSeconds)
-      .expire(this.historyKey(id), this.retentionSeconds)
-      .exec();
+      .expire(this.historyKey(id), this.retentionSeconds);
+    // A status change moves the lead between the search index's status sets, in the same MULTI.
+    await (fields.status ? indexLeadStatus(multi, this.prefix, id, this.retentionSeconds) : multi).exec();
   }
 }
 

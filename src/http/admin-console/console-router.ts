@@ -1,10 +1,7 @@
 import express, { Router, type Request } from 'express';
 import helmet from 'helmet';
-import { contactHash, normaliseContact } from '../../lead/contact-key';
 import { AuditLog, type AuditEntry } from '../../queue/audit-log';
-import { contactIndexKey } from '../../queue/contact-index';
 import { ConsoleSessions } from '../../queue/console-sessions';
-import type { LeadRecord } from '../../queue/lead-ledger';
 import { safeEqual } from '../../shared/safe-equal';
 import { HttpError } from '../http-error';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets';
@@ -17,17 +14,15 @@ import { page } from './layout';
 import { overviewRoutes } from './overview-routes';
 import { portalHost } from './portal-host';
 import { leadBody } from './lead-page';
-import { maskEmail, maskPhone } from './mask';
+import { leadsSearchRouter } from './leads-search';
 import { auditBody, leadsBody, loginBody } from './pages-simple';
 
 /** The dead-letter page filters this many of the oldest entries; the CLI reaches the rest. */
 const DEAD_LETTER_WINDOW = 500;
-const CONTACT_RESULTS = 100;
 const NOTICES: Record<string, string> = {
   replayed: 'Replayed: the lead is queued again.',
   purged: 'Purged: the dead letter and its job are gone.',
 };
-const PHONE = /^\+?[0-9 ()./-]{5,40}$/;
 
 
 /**
@@ -97,27 +92,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.use(overviewRoutes(deps));
   router.use(destinationsRoutes(deps));
 
-  router.get('/leads', async (req, res) => {
-    const q = typeof req.query.q === 'string' ? req.query.q.trim().slice(0, 200) : '';
-    if (!q) {
-      res.send(page({ title: 'Leads', section: 'leads', csrf: csrf(res), notice: notice(req) }, leadsBody('')));
-      return;
-    }
-    if (await deps.ledger.get(q)) {
-      res.redirect(303, `/admin/leads/${encodeURIComponent(q)}`);
-      return;
-    }
-    const isEmail = q.includes('@');
-    if (!isEmail && !PHONE.test(q)) {
-      res.status(404).send(page({ title: 'Leads', section: 'leads', csrf: csrf(res), notice: { text: 'No lead with this id.', error: true } }, leadsBody(q)));
-      return;
-    }
-    const ids = (await deps.redis.smembers(contactIndexKey(config.redis.prefix, contactHash(q)))).slice(0, CONTACT_RESULTS);
-    const records = (await Promise.all(ids.map((id) => deps.ledger.get(id)))).filter((r): r is LeadRecord => r !== undefined);
-    records.sort((a, b) => b.receivedAt.localeCompare(a.receivedAt));
-    const label = isEmail ? maskEmail(normaliseContact(q)) : maskPhone(normaliseContact(q));
-    res.send(page({ title: 'Leads', section: 'leads', csrf: csrf(res) }, leadsBody(q, { label, records })));
-  });
+  router.use(leadsSearchRouter(deps));
 
   router.get('/leads/:id', async (req, res) => {
     const id = String(req.params.id).slice(0, 200);

@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { RedisClient } from '../../shared/redis-client';
 import type { Lead } from '../../lead/lead';
-import { deriveLeadId, isLeadId, newLeadId } from '../../lead/lead-id';
+import { deriveLeadId, isLeadId, newLeadId, partnerRefLeadId } from '../../lead/lead-id';
 import type { IdempotencyStore, IdentityBinding } from '../../queue/idempotency-store';
 import type { LeadLedger, LeadRecord } from '../../queue/lead-ledger';
 import type { FieldError } from '../../lead/field-errors';
@@ -48,7 +48,7 @@ type IdOf = (externalRef: string | undefined) => string;
 function idFrom(name: string, key: string | undefined, index?: number): IdOf {
   return (externalRef) => {
     // The prefixes keep the kinds of identity apart: a key can never pass for an external_ref.
-    if (externalRef) return deriveLeadId({ kind: 'partner', scope: name, id: `ref:${externalRef}` });
+    if (externalRef) return partnerRefLeadId(name, externalRef);
     if (key === undefined) return newLeadId();
     return deriveLeadId({ kind: 'partner', scope: name, id: index === undefined ? `key:${key}` : `batch:${index}:${key}` });
   };
