@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { ROOT } from './support';
 
-const BENCHES = ['bench/delivery.ts', 'bench/intake.ts', 'bench/json-parse.ts'];
+const BENCHES = ['bench/delivery.ts', 'bench/intake.ts', 'bench/json-parse.ts', 'bench/console-search.ts'];
 
 for (const file of BENCHES) {
   console.log(`\n=== ${file}`);

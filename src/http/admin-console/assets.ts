@@ -36,6 +36,8 @@ input, select { font: inherit; padding: 6px 8px; border: 1px solid var(--line); 
 form.inline { display: inline; margin: 0; }
 form.bar { display: flex; gap: 8px; align-items: center; margin-bottom: 14px; flex-wrap: wrap; }
 form.bar input[type=search] { min-width: 340px; }
+form.search input[type=search] { flex: 1 1 100%; }
+nav.pager { display: flex; gap: 18px; margin-top: 12px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; background: #e8ebf1; }
 .badge.delivered, .badge.closed { background: #dcf3e5; color: var(--ok); }
 .badge.dead, .badge.open { background: #fde4e1; color: var(--bad); }
