@@ -1,9 +1,10 @@
 import type { ChainableCommander } from 'ioredis';
 import type { LeadSourceKind } from '../lead/lead';
 import type { RedisClient } from '../shared/redis-client';
-import type { LeadStatus } from './lead-ledger';
 import { walkSortedSets, type WalkCursor, type WalkPage } from './sorted-set-walk';
 
+/** The ledger's statuses (LeadStatus; spelled out here because the ledger writes this index). */
+export type LeadStatus = 'queued' | 'retrying' | 'delivered' | 'dead';
 export const LEAD_STATUSES: readonly LeadStatus[] = ['queued', 'retrying', 'delivered', 'dead'];
 
 /**
