@@ -49,12 +49,14 @@ export function partnerRefLeadId(partner: string, externalRef: string): string {
 }
 
 /**
- * Every id a lead carrying this reference can have (a partner's external_ref, a Google lead_id, a Meta
- * leadgen_id): ids are derived from references, so a search by reference needs no index of its own.
+ * Every id a lead carrying this reference can have (a partner's external_ref, a configured webhook's
+ * id, a Google lead_id, a Meta leadgen_id): ids are derived from references, so a search by reference
+ * needs no index of its own.
  */
-export function leadIdsForReference(reference: string, partners: string[]): string[] {
+export function leadIdsForReference(reference: string, scopes: { partners: string[]; webhooks: string[] }): string[] {
   return [
-    ...partners.map((name) => partnerRefLeadId(name, reference)),
+    ...scopes.partners.map((name) => partnerRefLeadId(name, reference)),
+    ...scopes.webhooks.map((name) => deriveLeadId({ kind: 'webhook', scope: name, id: reference })),
     deriveLeadId({ kind: 'google', scope: '', id: reference }),
     deriveLeadId({ kind: 'meta', scope: '', id: reference }),
   ];

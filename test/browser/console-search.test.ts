@@ -36,7 +36,7 @@ describeWithChromium('searching leads in the console', () => {
     await page.goto(`${stack.api.url}/admin/login`);
     await page.fill('input[name=token]', 'admin-secret');
     await page.click('button[type=submit]');
-    await page.waitForSelector('form[role=search]');
+    await page.waitForSelector('form[action="/admin/logout"]');
   });
   afterAll(async () => {
     await browser?.close();

@@ -14,8 +14,8 @@ import { maskEmail, maskName, maskPhone } from './mask';
 import { statusBadge } from './pages-simple';
 
 export const PAGE_SIZE = 50;
-const KINDS: readonly LeadSourceKind[] = ['form', 'meta', 'google', 'partner'];
-const KIND_LABELS: Record<LeadSourceKind, string> = { form: 'website forms', meta: 'Meta', google: 'Google', partner: 'partners' };
+const KIND_LABELS: Record<LeadSourceKind, string> = { form: 'website forms', meta: 'Meta', google: 'Google', partner: 'partners', webhook: 'webhooks', linkedin: 'LinkedIn', tiktok: 'TikTok' };
+const KINDS = Object.keys(KIND_LABELS) as LeadSourceKind[];
 /** Contacts and references find few leads: at most this many are read and filtered in memory. */
 const MAX_CANDIDATES = 1000;
 const PHONE = /^\+?[0-9 ()./-]{5,40}$/;
@@ -125,7 +125,7 @@ export function leadsSearchRouter(deps: ConsoleDeps): Router {
     const isPhone = !isEmail && PHONE.test(q);
     const ids = new Set<string>([q]);
     if (isEmail || isPhone) for (const id of await deps.redis.smembers(contactIndexKey(config.redis.prefix, contactHash(q)))) ids.add(id);
-    for (const id of leadIdsForReference(q, Object.keys(config.sources?.partners ?? {}))) ids.add(id);
+    for (const id of leadIdsForReference(q, { partners: Object.keys(config.sources?.partners ?? {}), webhooks: Object.keys(config.sources?.webhooks ?? {}) })) ids.add(id);
     const found = (await records([...ids].slice(0, MAX_CANDIDATES)))
       .filter((r) => recordMatches(r, filter))
       .map((r) => ({ r, at: Date.parse(r.receivedAt) }))
