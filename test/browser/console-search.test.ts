@@ -80,6 +80,10 @@ describeWithChromium('searching leads in the console', () => {
     expect(await row.textContent()).toContain('r***@example.com');
     await screenshot(page, 'console-leads-reference.png');
 
+    // Taken in through the intake's one pipeline, it is in the search index too: the newest delivered partner lead.
+    await page.goto(`${stack.api.url}/admin/leads?kind=partner&status=delivered`);
+    expect(await page.locator('tr[data-lead-id]').first().getAttribute('data-lead-id')).toBe(id);
+
     await search('CRM-0000');
     expect(await page.textContent('.notice.error')).toContain('No lead matches');
   });
