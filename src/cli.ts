@@ -52,7 +52,9 @@ async function main(argv: string[]): Promise<void> {
     .option('--plan <plan>', 'standard (2/s, 50) or enterprise (5/s, 250)', 'standard')
     .option('--oauth-client-id <id>', 'also act as the portal of an OAuth application with this client_id (prints its token pair)')
     .option('--oauth-client-secret <secret>', 'client_secret of that application', 'sim-client-secret')
-    .action((opts: { port: number; plan: string; oauthClientId?: string; oauthClientSecret?: string }) => runBitrix24Simulator(opts));
+    .option('--bucket-level <level>', 'start with the request counter here ("full": other traffic has just spent it)')
+    .option('--other-apps <perSecond>', "other integrations' steady load on the same request counter (requests/s)")
+    .action((opts: { port: number; plan: string; oauthClientId?: string; oauthClientSecret?: string; bucketLevel?: string; otherApps?: string }) => runBitrix24Simulator(opts));
   sim
     .command('meta')
     .description('Meta simulator: Graph API lead endpoint (with its errors) and a webhook sender that signs like Meta')

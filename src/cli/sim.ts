@@ -2,11 +2,20 @@ import type { Bitrix24Plan } from '../config/config';
 import { loadSimulators } from './load-simulators';
 
 /** `leadgate sim bitrix24`: the simulator alone, driven over its /_sim/ control API. */
-export async function runBitrix24Simulator(opts: { port: number; plan: string; host?: string; oauthClientId?: string; oauthClientSecret?: string }): Promise<void> {
+export async function runBitrix24Simulator(opts: {
+  port: number;
+  plan: string;
+  host?: string;
+  oauthClientId?: string;
+  oauthClientSecret?: string;
+  bucketLevel?: string;
+  otherApps?: string;
+}): Promise<void> {
   if (opts.plan !== 'standard' && opts.plan !== 'enterprise') throw new Error('--plan must be standard or enterprise');
+  const busy = parseBucketLoad(opts.bucketLevel, opts.otherApps);
   const oauth = opts.oauthClientId ? { clientId: opts.oauthClientId, clientSecret: opts.oauthClientSecret ?? 'sim-client-secret' } : undefined;
   const { startBitrix24Simulator } = await loadSimulators();
-  const sim = await startBitrix24Simulator({ port: opts.port, host: opts.host ?? '127.0.0.1', plan: opts.plan as Bitrix24Plan, ...(oauth ? { oauth } : {}) });
+  const sim = await startBitrix24Simulator({ port: opts.port, host: opts.host ?? '127.0.0.1', plan: opts.plan as Bitrix24Plan, ...(oauth ? { oauth } : {}), ...busy });
   console.log(`Bitrix24 simulator (${opts.plan} plan) listening on ${sim.url}`);
   console.log(`  webhook URL:  ${sim.webhookUrl}`);
   if (oauth) {
@@ -24,11 +33,26 @@ export async function runBitrix24Simulator(opts: { port: number; plan: string; h
   console.log(`  proxy error:  curl -X POST ${sim.url}/_sim/faults -H 'content-type: application/json' -d '{"kind":"proxy","count":1,"status":403,"body":"html"}'`);
   console.log(`  hold all:     curl -X POST ${sim.url}/_sim/hold -H 'content-type: application/json' -d '{"ms":10000}'`);
   console.log(`  duplicates:   curl ${sim.url}/_sim/origins`);
+  console.log(`  busy portal:  curl -X POST ${sim.url}/_sim/bucket -H 'content-type: application/json' -d '{"level":"full","otherAppsPerSecond":0.5}'`);
   const stop = (): void => {
     void sim.close().then(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+}
+
+/** `--bucket-level full|N` and `--other-apps RATE`: a portal other traffic is already using. */
+export function parseBucketLoad(level: string | undefined, otherApps: string | undefined): { bucketLevel?: number | 'full'; otherAppsPerSecond?: number } {
+  const out: { bucketLevel?: number | 'full'; otherAppsPerSecond?: number } = {};
+  if (level !== undefined) {
+    if (level !== 'full' && !/^\d+(\.\d+)?$/.test(level)) throw new Error(`--bucket-level must be "full" or a number, got "${level}"`);
+    out.bucketLevel = level === 'full' ? 'full' : Number(level);
+  }
+  if (otherApps !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(otherApps)) throw new Error(`--other-apps must be requests per second, got "${otherApps}"`);
+    out.otherAppsPerSecond = Number(otherApps);
+  }
+  return out;
 }
 
 export const DEFAULT_META_SIM_PAGE = '1234567890';

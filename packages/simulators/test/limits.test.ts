@@ -141,3 +141,60 @@ describe('Bitrix24 simulator: limits over HTTP', () => {
     expect(s.stats().operationTimeLimit).toBe(2);
   });
 });
+
+describe('Bitrix24 simulator: a portal other traffic is already using', () => {
+  let sim: Bitrix24Simulator | undefined;
+  afterEach(async () => {
+    await sim?.close();
+    sim = undefined;
+  });
+
+  it("bucketLevel 'full' puts the counter at limit + 1: the first request is refused and one is admitted after one drain step", () => {
+    let now = 0;
+    const bucket = new LeakyBucket({ drainPerSecond: 2, limit: 5 }, () => now);
+    bucket.setLevel('full');
+    expect(bucket.currentLevel()).toBe(6);
+    expect(bucket.tryTake()).toBe(false);
+    now += 499;
+    expect(bucket.tryTake()).toBe(false);
+    now += 1; // one drain step (1/2 s) → 5, at the limit: admitted
+    expect(bucket.tryTake()).toBe(true);
+    expect(bucket.tryTake()).toBe(false);
+  });
+
+  it('starts full when asked, over HTTP, and the refusal is the portal’s own QUERY_LIMIT_EXCEEDED', async () => {
+    const s = (sim = await startBitrix24Simulator({ bucket: { drainPerSecond: 2, limit: 5 }, bucketLevel: 'full' }));
+    const res = await callJson(s.webhookUrl, 'crm.lead.add', lead({ TITLE: 'busy' }));
+    expect(res.status).toBe(503);
+    expect(res.body).toEqual(QUERY_LIMIT);
+    expect(s.leads()).toHaveLength(0);
+  });
+
+  it("other apps' load fills the same counter and is refused like anyone's once it is above the limit", async () => {
+    const s = (sim = await startBitrix24Simulator({ bucket: { drainPerSecond: 0, limit: 2 } }));
+    const control = await fetch(`${s.url}/_sim/bucket`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ otherAppsPerSecond: 100 }) });
+    expect(control.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 200));
+    const { otherApps, bucketLevel, requests } = s.stats();
+    // Nothing drains: three admitted (0, 1, 2 → 3), every later one refused and not counted.
+    expect(bucketLevel).toBe(3);
+    expect(otherApps.requestsPerSecond).toBe(100);
+    expect(otherApps.requests).toBeGreaterThan(5);
+    expect(otherApps.refused).toBe(otherApps.requests - 3);
+    // Not leadgate's requests: the portal's own counters and call log do not show them.
+    expect(requests).toBe(0);
+    expect((await callJson(s.webhookUrl, 'profile')).status).toBe(503);
+    s.setBucketLoad({ otherAppsPerSecond: 0 });
+    expect(s.stats().otherApps.requestsPerSecond).toBe(0);
+  });
+
+  it('rejects a bad /_sim/bucket body with 400 and changes nothing', async () => {
+    const s = (sim = await startBitrix24Simulator());
+    const post = (body: unknown) => fetch(`${s.url}/_sim/bucket`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await post({ level: 'half' })).status).toBe(400);
+    expect((await post({ level: 10, otherAppsPerSecond: -1 })).status).toBe(400);
+    expect(s.stats().bucketLevel).toBe(0);
+    const ok = await post({ level: 'full' });
+    expect(await ok.json()).toMatchObject({ ok: true, level: expect.closeTo(51, 0) });
+  });
+});

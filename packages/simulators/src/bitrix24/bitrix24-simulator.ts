@@ -10,7 +10,7 @@ import { proxyErrorHtml, sendEmpty, sendHtml, sendJson } from './http-reply';
 import { handleOAuthToken } from './oauth-endpoint';
 import { handleRest } from './rest-endpoint';
 import { ALL_SCOPES, SimulatorState } from './simulator-state';
-import type { Bitrix24Plan, Bitrix24Simulator, Bitrix24SimulatorOptions, BucketSettings, HoldSettings } from './types';
+import type { Bitrix24Plan, Bitrix24Simulator, Bitrix24SimulatorOptions, BucketLoad, BucketSettings, HoldSettings } from './types';
 
 export type {
   Bitrix24Fault,
@@ -18,6 +18,7 @@ export type {
   Bitrix24Simulator,
   Bitrix24SimulatorOptions,
   Bitrix24Stats,
+  BucketLoad,
   BucketSettings,
   HoldSettings,
   ListFieldItem,
@@ -38,6 +39,7 @@ export const PLAN_BUCKETS: Readonly<Record<Bitrix24Plan, BucketSettings>> = {
 
 export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}): Promise<Bitrix24Simulator> {
   const state = new SimulatorState(resolveSettings(opts));
+  applyBucketLoad(state, { ...(opts.bucketLevel !== undefined ? { level: opts.bucketLevel } : {}), ...(opts.otherAppsPerSecond !== undefined ? { otherAppsPerSecond: opts.otherAppsPerSecond } : {}) });
   const server = createServer((req, res) => {
     route(state, sim, req, res, url).catch(() => {
       if (!res.headersSent) sendJson(res, 500, { error: 'INTERNAL_SERVER_ERROR', error_description: 'Internal server error' });
@@ -74,6 +76,7 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
       uncommittedLeads: state.store.uncommitted,
       inFlight: state.inFlight,
       bucketLevel: state.bucket.currentLevel(),
+      otherApps: { requestsPerSecond: state.otherApps.load(), requests: state.otherApps.requests, refused: state.otherApps.refused },
     }),
     injectFault: (f) => state.faults.add(parseFault(f)),
     pendingFaults: () => state.faults.list(),
@@ -82,6 +85,7 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
     },
     setPlan: (plan) => state.setBucket(typeof plan === 'string' ? PLAN_BUCKETS[plan] : plan),
     bucketSettings: () => ({ ...state.bucketSettings }),
+    setBucketLoad: (load) => applyBucketLoad(state, load),
     setScopes: (scopes) => {
       state.scopes = new Set(checkedScopes(scopes));
     },
@@ -115,6 +119,7 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
         // Keep-alive sockets and delayed answers would otherwise hold close() open.
         server.closeAllConnections();
         state.sleeper.wakeAll();
+        state.otherApps.stop();
       });
       return closing;
     },
@@ -167,6 +172,19 @@ function checkedOAuth(o: NonNullable<Bitrix24SimulatorOptions['oauth']>) {
   const accessTokenTtlSeconds = o.accessTokenTtlSeconds ?? 3600;
   if (!(accessTokenTtlSeconds > 0)) throw new Error('oauth.accessTokenTtlSeconds must be > 0');
   return { clientId: o.clientId, clientSecret: o.clientSecret, accessTokenTtlSeconds };
+}
+
+/** Both parts are checked before either applies, so a bad value changes nothing. */
+export function applyBucketLoad(state: SimulatorState, load: BucketLoad): void {
+  const { level, otherAppsPerSecond } = load;
+  if (level !== undefined && level !== 'full' && !(typeof level === 'number' && level >= 0 && Number.isFinite(level))) {
+    throw new Error('level must be "full" or a non-negative number');
+  }
+  if (otherAppsPerSecond !== undefined && !(typeof otherAppsPerSecond === 'number' && otherAppsPerSecond >= 0 && otherAppsPerSecond <= 1000)) {
+    throw new Error('otherAppsPerSecond must be a number from 0 to 1000');
+  }
+  if (level !== undefined) state.bucket.setLevel(level);
+  if (otherAppsPerSecond !== undefined) state.otherApps.setLoad(otherAppsPerSecond);
 }
 
 function oauthOf(state: SimulatorState) {

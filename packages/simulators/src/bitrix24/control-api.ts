@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseFault } from './fault-queue';
 import { sendJson } from './http-reply';
 import { readBody } from './request-params';
-import type { Bitrix24Plan, Bitrix24Simulator, BucketSettings, HoldSettings, ListFieldItem, SimulatedUser } from './types';
+import type { Bitrix24Plan, Bitrix24Simulator, BucketLoad, BucketSettings, HoldSettings, ListFieldItem, SimulatedUser } from './types';
 
 export type ControlTarget = Omit<Bitrix24Simulator, 'close'> & {
   pendingFaults(): unknown[];
@@ -132,6 +132,13 @@ export async function handleControl(
       case 'POST /_sim/hold':
         sim.setHold(json() as HoldSettings);
         return sendJson(res, 200, { ok: true, hold: sim.hold() });
+      case 'POST /_sim/bucket': {
+        const input = json();
+        if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new BadRequest('body must be {"level"?: "full" | number, "otherAppsPerSecond"?: number}');
+        sim.setBucketLoad(input as BucketLoad);
+        const stats = sim.stats();
+        return sendJson(res, 200, { ok: true, level: stats.bucketLevel, otherAppsPerSecond: stats.otherApps.requestsPerSecond });
+      }
       case 'POST /_sim/plan':
         sim.setPlan(parsePlan(json()));
         return sendJson(res, 200, { ok: true, bucket: sim.bucketSettings() });

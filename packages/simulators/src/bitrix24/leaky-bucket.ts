@@ -37,7 +37,16 @@ export class LeakyBucket {
   }
 
   reset(): void {
-    this.level = 0;
+    this.setLevel(0);
+  }
+
+  /**
+   * Puts the counter where other traffic (another app, an earlier process) left it. 'full' is the
+   * highest it ever reaches, limit + 1 (a request is admitted at the limit): the next request is
+   * refused, and one is admitted again after exactly one drain step (1/drainPerSecond s).
+   */
+  setLevel(level: number | 'full'): void {
+    this.level = level === 'full' ? this.settings.limit + 1 : Math.max(0, level);
     this.updatedAt = this.now();
   }
 

@@ -3,6 +3,7 @@ import type {
   Bitrix24Fault,
   Bitrix24Plan,
   Bitrix24Stats,
+  BucketLoad,
   BucketSettings,
   HoldSettings,
   ListFieldItem,
@@ -74,6 +75,11 @@ export class Bitrix24SimulatorClient {
 
   async setPlan(plan: Bitrix24Plan | BucketSettings): Promise<void> {
     await this.request('POST', '/_sim/plan', typeof plan === 'string' ? { plan } : plan);
+  }
+
+  /** Sets the request counter ('full': the next request is refused) and/or other apps' steady load. */
+  async setBucketLoad(load: BucketLoad): Promise<void> {
+    await this.request('POST', '/_sim/bucket', load);
   }
 
   async setScopes(scopes: string[]): Promise<void> {

@@ -6,6 +6,7 @@ import { LeakyBucket } from './leaky-bucket';
 import { LeadStore } from './lead-store';
 import { OAuthTokens, type OAuthAppSettings } from './oauth-tokens';
 import { OperatingLimiter } from './operating-limit';
+import { OtherApps } from './other-apps';
 import { PortalSetup } from './portal-setup';
 import { Sleeper } from './sleeper';
 import type { BucketSettings, HoldSettings, ListFieldItem, SimulatedCall, SimulatedUser } from './types';
@@ -46,6 +47,8 @@ export class SimulatorState {
   readonly sleeper = new Sleeper();
   readonly bucket: LeakyBucket;
   readonly operating: OperatingLimiter;
+  /** Other integrations sharing the portal's request counter. */
+  readonly otherApps: OtherApps;
   readonly userId: number;
   readonly processingMs: number;
   readonly chargeBatchAs: 'batch' | 'commands';
@@ -72,6 +75,7 @@ export class SimulatorState {
     this.chargeBatchAs = settings.chargeBatchAs;
     this.bucketSettings = { ...settings.bucket };
     this.bucket = new LeakyBucket(this.bucketSettings);
+    this.otherApps = new OtherApps(this.bucket);
     this.operating = new OperatingLimiter(settings.operatingLimitSeconds);
     if (settings.oauth) this.oauth = new OAuthTokens(settings.oauth);
     this.scopes = new Set(settings.scopes);
@@ -116,6 +120,7 @@ export class SimulatorState {
     this.crm.reset();
     this.faults.clear();
     this.bucket.reset();
+    this.otherApps.resetCounters();
     this.operating.reset();
     this.callLog = [];
     this.counters = zeroCounters();

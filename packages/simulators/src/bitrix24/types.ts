@@ -16,6 +16,13 @@ export interface Bitrix24SimulatorOptions {
   plan?: Bitrix24Plan;
   /** Overrides the plan numbers. */
   bucket?: BucketSettings;
+  /**
+   * The request counter at start (default 0): a portal other traffic has already used. 'full' = the
+   * limit + 1, the most it reaches: the first request is refused, one is admitted after one drain step.
+   */
+  bucketLevel?: number | 'full';
+  /** Other integrations' steady load on the same counter, in requests per second (default 0). */
+  otherAppsPerSecond?: number;
   /** Default 1. */
   userId?: number;
   /** Default 'leadgatesim'. */
@@ -179,6 +186,14 @@ export interface Bitrix24Stats {
   /** `/rest/` requests that arrived and are not answered yet. */
   inFlight: number;
   bucketLevel: number;
+  /** Requests other integrations made on the counter (and how many of them it refused). */
+  otherApps: { requestsPerSecond: number; requests: number; refused: number };
+}
+
+/** Where other traffic has put the portal's request counter; either part may be left out. */
+export interface BucketLoad {
+  level?: number | 'full';
+  otherAppsPerSecond?: number;
 }
 
 export interface Bitrix24Simulator {
@@ -199,6 +214,8 @@ export interface Bitrix24Simulator {
   injectFault(f: Bitrix24Fault): void;
   setWebhookCode(code: string): void;
   setPlan(plan: Bitrix24Plan | BucketSettings): void;
+  /** Sets the request counter (another app just spent the bucket) and/or other apps' steady load. */
+  setBucketLoad(load: BucketLoad): void;
   /** Scopes granted to the webhook and the app; applies to requests arriving from now on. */
   setScopes(scopes: string[]): void;
   /** Switches the portal's CRM mode for leads added from now on. */
