@@ -43,6 +43,13 @@ export class DestinationThrottledError extends DeliveryError {
 }
 
 /**
+ * QUERY_LIMIT_EXCEEDED: the portal's request counter was above its limit and the request was refused
+ * before anything ran, so sending the same request again duplicates nothing. The worker keeps the
+ * leads and sends again once the bucket has drained one request.
+ */
+export class QueryLimitExceededError extends DestinationThrottledError {}
+
+/**
  * The destination cannot take any lead until an operator acts (its OAuth refresh token or client was
  * rejected): pause the destination and keep its leads; retrying each lead cannot help, dead-lettering
  * them would lose the queue. `reason` says what to do, in words fit for logs, metrics and /readyz.

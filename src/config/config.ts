@@ -6,6 +6,14 @@ import type { SourcesConfig } from './sources-config';
 
 export type Bitrix24Plan = 'standard' | 'enterprise';
 
+/**
+ * What leadgate assumes about a portal's request bucket it has no record of. `empty`: nothing else
+ * uses the portal, so the first burst goes at once (a busy portal refuses once, then the mirror
+ * knows). `full`: other apps may be using it, so pace from the first request (one drain step before
+ * it, never a refusal).
+ */
+export type ColdStart = 'empty' | 'full';
+
 /** An OAuth application's credentials; the token pair only seeds Redis (see the schema's description). */
 export interface DestinationOAuthConfig {
   clientId: string;
@@ -24,6 +32,8 @@ export interface DestinationConfig {
   oauth?: DestinationOAuthConfig;
   plan: Bitrix24Plan;
   rateLimit?: { drainPerSecond?: number; limit?: number };
+  /** Overrides delivery.coldStart for this portal. */
+  coldStart?: ColdStart;
   timeoutMs: number;
   operatingLimitSeconds: number;
   probeIntervalMs: number;
@@ -103,7 +113,10 @@ export interface Config {
     originatorId: string;
     attempts: number;
     backoff: { baseDelayMs: number; maxDelayMs: number };
-    concurrency: number;
+    /** Leads held per destination; 'auto' derives it from the portal's drain rate (deliveryConcurrency). */
+    concurrency: number | 'auto';
+    /** What the rate-limit mirror assumes about a portal it has no record of. */
+    coldStart: ColdStart;
     maxBatchSize: number;
     shutdownTimeoutMs: number;
     lockDurationMs: number;

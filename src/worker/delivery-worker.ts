@@ -29,7 +29,7 @@ import { DestinationBreaker } from './destination-breaker';
 import { startFailedJobNet, type FailedJobNet } from './failed-job-net';
 import { operatingPauseMs } from './operating-budget';
 import { PortalDispatcher } from './portal-dispatcher';
-import { PLAN_BUCKETS, PortalRateLimiter } from './portal-rate-limiter';
+import { PLAN_BUCKETS, PortalRateLimiter, type BucketShape } from './portal-rate-limiter';
 import { retryDelay } from './retry-delay';
 
 export interface DeliveryWorkers {
@@ -65,6 +65,16 @@ interface DestinationWorker {
   net: FailedJobNet;
 }
 
+/**
+ * Leads one process holds for a destination. `auto`: one second of the portal's ceiling (drain ×
+ * batch) plus the batch being filled while the others are in flight, so every batch under load can
+ * leave full while memory and what a takeover must wait for stay bounded (standard 150, enterprise 300).
+ */
+export function deliveryConcurrency(delivery: Pick<Config['delivery'], 'concurrency' | 'maxBatchSize'>, bucket: BucketShape): number {
+  if (delivery.concurrency !== 'auto') return delivery.concurrency;
+  return Math.min(1000, delivery.maxBatchSize * (Math.ceil(bucket.drainPerSecond) + 1));
+}
+
 /** One BullMQ worker per destination, each with its own portal dispatcher and shared limiter. */
 export function startDeliveryWorkers(deps: DeliveryWorkerDeps): DeliveryWorkers {
   const { config, logger } = deps;
@@ -95,7 +105,9 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
   const delivery = config.delivery;
   const ledger = new LeadLedger(redis, prefix, delivery.statusRetentionSeconds, { replicas: config.redis.waitReplicas, timeoutMs: config.redis.waitReplicasTimeoutMs });
   const deadLetters = new DeadLetterStore(redis, prefix);
-  const limiter = new PortalRateLimiter(redis, prefix, destination, { ...PLAN_BUCKETS[target.plan], ...target.rateLimit });
+  const bucket = { ...PLAN_BUCKETS[target.plan], ...target.rateLimit };
+  const limiter = new PortalRateLimiter(redis, prefix, destination, bucket, { coldStart: target.coldStart ?? delivery.coldStart });
+  const concurrency = deliveryConcurrency(delivery, bucket);
   const client = createBitrix24Client(destination, target, {
     redis,
     prefix,
@@ -144,6 +156,7 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
     markUnsure: (ids) => ledger.markUnsure(ids),
     originatorId: delivery.originatorId,
     maxBatchSize: delivery.maxBatchSize,
+    holdLimit: concurrency,
     onRequest: (method, leads) => {
       metrics.requests.inc({ destination, method });
       metrics.batchSize.observe({ destination }, leads);
@@ -187,7 +200,7 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
   worker = new Worker<DeliverLeadJob | CheckDuplicatesJobV1, DeliveryReceipt | undefined>(queueName, processor, {
     connection: bullConnection,
     prefix,
-    concurrency: delivery.concurrency,
+    concurrency,
     // A crashed worker's leads are taken over after this; a taken-over job always looks before adding.
     lockDuration: delivery.lockDurationMs,
     stalledInterval: delivery.lockDurationMs,

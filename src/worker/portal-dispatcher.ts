@@ -1,5 +1,5 @@
 import type { CreatedEntity, CrmWriter } from '../clients/bitrix24/crm-writer';
-import { DeliveryError, DestinationThrottledError, RetryableDeliveryError } from '../clients/delivery-errors';
+import { DeliveryError, DestinationThrottledError, QueryLimitExceededError, RetryableDeliveryError } from '../clients/delivery-errors';
 import type { LeadFields } from '../lead/lead';
 import type { RateLimiter } from './portal-rate-limiter';
 
@@ -60,6 +60,16 @@ export interface PortalDispatcherOptions {
   maxInFlight?: number;
   /** Longer waits than this hand the leads back to the queue instead of holding them in memory. */
   maxHoldMs?: number;
+  /**
+   * The most leads the worker hands this dispatcher at once (its queue concurrency): once they are
+   * all here, no more can arrive before a request finishes, so a part-full batch goes at once.
+   */
+  holdLimit?: number;
+  /**
+   * Under load a part-full batch waits up to this long for more leads (default: the bucket's drain
+   * step, the time the next request has to wait anyway). An idle system sends a lone lead at once.
+   */
+  fillWaitMs?: number;
   onRequest?(method: string, leads: number): void;
 }
 
@@ -70,6 +80,8 @@ const outcomeOf = (created: CreatedEntity): Omit<DispatchOutcome, 'reconciled'> 
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const MAX_LOOKUP = 50;
+/** No lead for this long: the queue has none ready, so a part-full batch stops waiting for more. */
+const ARRIVAL_GAP_MS = 25;
 
 /**
  * Sends one portal's leads as fast as its leaky bucket allows and no faster. Leads wait here while
@@ -85,16 +97,33 @@ export class PortalDispatcher {
   private released = false;
   private readonly maxInFlight: number;
   private readonly maxHoldMs: number;
+  private readonly holdLimit: number;
+  private readonly fillWaitMs: number;
+  /** Leads carried by requests in flight. */
+  private inFlightLeads = 0;
+  private lastArrivalAt = 0;
+  private lastSentAt = 0;
+  /** Since the last request went out, the budget was not there at once: the portal is the bottleneck. */
+  private waitedForBudget = false;
+  /** When a part-full batch started waiting for more leads. */
+  private fillSince: number | undefined;
+  private fillTimer: NodeJS.Timeout | undefined;
+  /** QUERY_LIMIT_EXCEEDED answers in a row: each doubles the wait after the first one drain step. */
+  private refusalStreak = 0;
+  private lastRefusalAt = 0;
   /** Aborted at a forced shutdown: requests still in flight are abandoned (their leads stay marked unsure). */
   private readonly abandon = new AbortController();
 
   constructor(private readonly options: PortalDispatcherOptions) {
     this.maxInFlight = options.maxInFlight ?? 2;
     this.maxHoldMs = options.maxHoldMs ?? 5000;
+    this.holdLimit = options.holdLimit ?? Infinity;
+    this.fillWaitMs = options.fillWaitMs ?? options.limiter.drainStepMs;
   }
 
   deliver(request: DispatchRequest): Promise<DispatchOutcome> {
     return this.enqueue<DispatchOutcome>((resolve, reject) => {
+      this.lastArrivalAt = Date.now();
       if (request.reconcileFirst) this.lookups.push({ kind: 'reconcile', request, resolve, reject });
       else this.toAdd.push({ ...request, resolve, reject });
     });
@@ -123,15 +152,25 @@ export class PortalDispatcher {
   async send<T>(method: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     for (;;) {
       if (this.released) throw new LeadReleasedError();
-      if ((await this.waitForBudget()) === 0) break;
+      if ((await this.waitForBudget()) > 0) continue;
+      this.options.onRequest?.(method, 1);
+      try {
+        const result = await call(this.abandon.signal);
+        this.refusalStreak = 0;
+        return result;
+      } catch (err) {
+        // Refused before it ran: the same request again once the bucket has room duplicates nothing.
+        if (!(err instanceof QueryLimitExceededError)) throw err;
+        const wait = await this.noteRefusal();
+        if (wait > this.maxHoldMs) throw this.throttled(err, wait);
+      }
     }
-    this.options.onRequest?.(method, 1);
-    return call(this.abandon.signal);
   }
 
   /** Shutdown: hands back every lead not yet sent; requests already in flight finish normally. */
   release(): void {
     this.released = true;
+    clearTimeout(this.fillTimer);
     this.rejectAll(new LeadReleasedError());
   }
 
@@ -149,6 +188,17 @@ export class PortalDispatcher {
     this.pumping = true;
     try {
       while (this.pendingCount > 0 && this.inFlight < this.maxInFlight) {
+        const fillFor = this.lookups.length === 0 ? this.fillDelayMs() : 0;
+        if (fillFor > 0) {
+          if (!this.fillTimer) {
+            this.fillTimer = setTimeout(() => {
+              this.fillTimer = undefined;
+              if (!this.pumping) void this.pump();
+            }, fillFor);
+            this.fillTimer.unref();
+          }
+          break;
+        }
         let wait: number;
         try {
           wait = await this.waitForBudget();
@@ -156,11 +206,16 @@ export class PortalDispatcher {
           this.rejectAll(err as DeliveryError);
           break;
         }
-        if (wait > 0) continue;
+        if (wait > 0) {
+          this.waitedForBudget = true;
+          continue;
+        }
         // Released while we waited for budget: sending now would spend a request on nothing.
         if (this.pendingCount === 0) break;
-        const perRequest = Math.min(this.options.maxBatchSize, this.options.writer.leadsPerRequest);
-        const work = this.lookups.length > 0 ? this.lookup(this.lookups.splice(0, MAX_LOOKUP)) : this.add(this.toAdd.splice(0, perRequest));
+        const work = this.lookups.length > 0 ? this.lookup(this.lookups.splice(0, MAX_LOOKUP)) : this.add(this.toAdd.splice(0, this.perRequest));
+        this.lastSentAt = Date.now();
+        this.waitedForBudget = false;
+        this.fillSince = undefined;
         this.inFlight += 1;
         void work.finally(() => {
           this.inFlight -= 1;
@@ -170,6 +225,66 @@ export class PortalDispatcher {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * How long a part-full batch should still wait for leads (0: send now). Waiting spends nothing:
+   * the bucket keeps draining meanwhile, and the budget saved goes out with the next full batches.
+   * It waits only under load (a request went out within the last fill window, or the budget was not
+   * there at once), while leads keep arriving and more can arrive, and at most one fill window.
+   * An idle system's lone lead goes at once.
+   */
+  private fillDelayMs(): number {
+    const pending = this.toAdd.length;
+    if (pending === 0 || pending >= this.perRequest) return 0;
+    const now = Date.now();
+    if (!this.waitedForBudget && now - this.lastSentAt >= this.fillWaitMs) return 0;
+    if (pending + this.inFlightLeads >= this.holdLimit) return 0;
+    this.fillSince ??= now;
+    const streamPausedIn = ARRIVAL_GAP_MS - (now - this.lastArrivalAt);
+    const dueIn = this.fillWaitMs - (now - this.fillSince);
+    return Math.max(0, Math.min(streamPausedIn, dueIn));
+  }
+
+  /** Leads one add request carries: the batch size, or fewer when the writer packs several commands per lead. */
+  private get perRequest(): number {
+    return Math.min(this.options.maxBatchSize, this.options.writer.leadsPerRequest);
+  }
+
+  /** Records a QUERY_LIMIT_EXCEEDED answer in the mirror; returns the wait before the next request. */
+  private async noteRefusal(): Promise<number> {
+    const step = this.options.limiter.drainStepMs;
+    // Requests sent together and refused together are one refusal, not a streak.
+    if (this.refusalStreak === 0 || Date.now() - this.lastRefusalAt >= step) this.refusalStreak += 1;
+    this.lastRefusalAt = Date.now();
+    // The first refusal waits exactly one drain step; more in a row mean someone else is using the
+    // portal too, so back off (1, 2, 4, … steps) until the wait is too long to hold the leads.
+    const extra = step * (2 ** Math.min(this.refusalStreak - 1, 10) - 1);
+    try {
+      return await this.options.limiter.refused(extra);
+    } catch {
+      return step + extra;
+    }
+  }
+
+  private throttled(err: QueryLimitExceededError, waitMs: number): QueryLimitExceededError {
+    return new QueryLimitExceededError(err.message, { code: err.code, ...(err.status !== undefined ? { status: err.status } : {}), retryAfterMs: waitMs });
+  }
+
+  /**
+   * After a refusal the request's leads stay here for the next request (true), unless the wait is
+   * too long to hold them or the process is shutting down: then they are failed or handed back.
+   */
+  private async keepAfterRefusal(items: Array<{ reject(e: DeliveryError | LeadReleasedError): void }>, err: QueryLimitExceededError): Promise<boolean> {
+    const wait = await this.noteRefusal();
+    if (this.released) {
+      for (const p of items) p.reject(new LeadReleasedError());
+      return false;
+    }
+    if (wait <= this.maxHoldMs) return true;
+    const error = this.throttled(err, wait);
+    for (const p of items) p.reject(error);
+    return false;
   }
 
   /** 0 once a request may be sent; otherwise sleeps a little and returns how long the bucket asked to wait. */
@@ -193,20 +308,26 @@ export class PortalDispatcher {
   /** A whole request failed: every lead it carried gets the same error; a throttle pauses the bucket. */
   private async failAll(items: Array<{ reject(e: DeliveryError): void }>, err: unknown): Promise<void> {
     const error = err instanceof DeliveryError ? err : new RetryableDeliveryError(`unexpected: ${(err as Error).message}`, { ambiguous: true });
-    if (error instanceof DestinationThrottledError) await this.options.limiter.pause(error.retryAfterMs, { bucketFull: error.code === 'QUERY_LIMIT_EXCEEDED' }).catch(() => undefined);
+    // A QUERY_LIMIT_EXCEEDED refusal has already set the mirror (noteRefusal); other throttles pause it.
+    if (error instanceof DestinationThrottledError && !(error instanceof QueryLimitExceededError)) await this.options.limiter.pause(error.retryAfterMs).catch(() => undefined);
     for (const p of items) p.reject(error);
   }
 
   /** One look-up by ORIGIN_ID over the group; unsure leads not found join the leads to add. */
   private async lookup(group: Lookup[]): Promise<void> {
     let found: Awaited<ReturnType<CrmWriter['findByOrigin']>>;
+    this.inFlightLeads += group.length;
     try {
       this.options.onRequest?.(this.options.writer.listMethod, group.length);
       const ids = [...new Set(group.map((l) => (l.kind === 'reconcile' ? l.request.leadId : l.leadId)))];
       found = await this.options.writer.findByOrigin(this.options.originatorId, ids, this.abandon.signal);
+      this.refusalStreak = 0;
     } catch (err) {
-      await this.failAll(group, err);
+      if (err instanceof QueryLimitExceededError && (await this.keepAfterRefusal(group, err))) this.requeue(() => this.lookups.unshift(...group));
+      else await this.failAll(group, err);
       return;
+    } finally {
+      this.inFlightLeads -= group.length;
     }
     const missing: PendingAdd[] = [];
     for (const item of group) {
@@ -220,10 +341,13 @@ export class PortalDispatcher {
         void this.removeLaterCopies(found.get(item.leadId)?.created ?? []).then(item.resolve, (err: unknown) => this.failAll([item], err));
       }
     }
-    if (missing.length > 0) {
-      this.toAdd.unshift(...missing);
-      if (!this.pumping) void this.pump();
-    }
+    if (missing.length > 0) this.requeue(() => this.toAdd.unshift(...missing));
+  }
+
+  /** Puts work back at the head of its line (it was there first) and makes sure the pump runs. */
+  private requeue(putBack: () => void): void {
+    putBack();
+    if (!this.pumping) void this.pump();
   }
 
   /** Keeps the first one created for an ORIGIN_ID and deletes the rest, one budgeted request each. */
@@ -242,6 +366,7 @@ export class PortalDispatcher {
 
   private async add(batch: PendingAdd[]): Promise<void> {
     if (batch.length === 0) return;
+    this.inFlightLeads += batch.length;
     try {
       await this.options.markUnsure(batch.map((p) => p.leadId)).catch((err: Error) => {
         throw new RetryableDeliveryError(`cannot record the attempt in Redis: ${err.message}`, { code: 'REDIS_UNAVAILABLE', ambiguous: false });
@@ -249,6 +374,7 @@ export class PortalDispatcher {
       const { writer } = this.options;
       this.options.onRequest?.(writer.addMethod(batch.length), batch.length);
       const results = await writer.add(batch.map((p) => ({ key: p.leadId, fields: p.fields })), this.abandon.signal);
+      this.refusalStreak = 0;
       const notRun: PendingAdd[] = [];
       for (const p of batch) {
         const result = results.get(p.leadId);
@@ -263,7 +389,11 @@ export class PortalDispatcher {
         if (!this.pumping) void this.pump();
       }
     } catch (err) {
-      await this.failAll(batch, err);
+      // Refused before anything ran: the same leads go in the next request, after one drain step.
+      if (err instanceof QueryLimitExceededError && (await this.keepAfterRefusal(batch, err))) this.requeue(() => this.toAdd.unshift(...batch));
+      else await this.failAll(batch, err);
+    } finally {
+      this.inFlightLeads -= batch.length;
     }
   }
 }

@@ -1,9 +1,11 @@
+import type { ColdStart } from '../config/config';
 import type { RedisClient } from '../shared/redis-client';
 
 /**
  * Mirrors a portal's leaky bucket in Redis so every worker process on every host draws on one budget.
  * Redis's own clock is used, so hosts with drifting clocks still agree. Returns 0 when a request may
- * go now, else how many ms to wait.
+ * go now, else how many ms to wait. A mirror with no level yet (first use, or an hour unused) starts
+ * at ARGV[3]: empty, or full when the portal may be busy with other traffic we cannot see.
  */
 const ACQUIRE = `
 local t = redis.call('TIME')
@@ -12,7 +14,7 @@ local drain = tonumber(ARGV[1])
 local capacity = tonumber(ARGV[2])
 local paused = tonumber(redis.call('HGET', KEYS[1], 'pausedUntil') or '0')
 if paused > now then return paused - now end
-local level = tonumber(redis.call('HGET', KEYS[1], 'level') or '0')
+local level = tonumber(redis.call('HGET', KEYS[1], 'level') or ARGV[3])
 local ts = tonumber(redis.call('HGET', KEYS[1], 'ts') or tostring(now))
 level = math.max(0, level - (now - ts) * drain / 1000)
 if level + 1 <= capacity then
@@ -37,6 +39,28 @@ redis.call('PEXPIRE', KEYS[1], 3600000)
 return untilMs - now
 `;
 
+/**
+ * The portal refused a request (QUERY_LIMIT_EXCEEDED): its real bucket is above its limit, whatever
+ * the mirror believed (other apps, an earlier process). The mirror becomes full as of now, so the
+ * next request waits exactly one drain step, by which time the real counter is back at its limit
+ * (a refused request is not counted). ARGV[3] adds a pause on top, for refusals in a row. Setting,
+ * not adding: two requests refused together still mean one full bucket.
+ */
+const REFUSED = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local step = tonumber(ARGV[1])
+redis.call('HSET', KEYS[1], 'level', ARGV[2], 'ts', tostring(now))
+local paused = tonumber(redis.call('HGET', KEYS[1], 'pausedUntil') or '0')
+local extra = tonumber(ARGV[3])
+if extra > 0 and now + extra > paused then
+  paused = now + extra
+  redis.call('HSET', KEYS[1], 'pausedUntil', tostring(paused))
+end
+redis.call('PEXPIRE', KEYS[1], 3600000)
+return math.max(step, paused - now)
+`;
+
 export interface BucketShape {
   drainPerSecond: number;
   limit: number;
@@ -49,6 +73,13 @@ export const PLAN_BUCKETS: Record<'standard' | 'enterprise', BucketShape> = {
 
 export interface RateLimiter {
   acquire(): Promise<number>;
+  /**
+   * The portal refused a request for its rate limit: the mirror turns full and the wait (ms) before
+   * the next request is returned, one drain step plus `extraPauseMs`.
+   */
+  refused(extraPauseMs?: number): Promise<number>;
+  /** How long the bucket takes to drain one request (ms). */
+  readonly drainStepMs: number;
   pause(ms: number, options?: { bucketFull?: boolean }): Promise<void>;
   /** Lifts a pause at once (the destination's circuit breaker closed). */
   resume(): Promise<void>;
@@ -88,6 +119,8 @@ export async function readBucketLevel(redis: RedisClient, prefix: string, destin
 export class PortalRateLimiter implements RateLimiter {
   private readonly key: string;
   private readonly capacity: number;
+  private readonly coldLevel: number;
+  readonly drainStepMs: number;
 
   /**
    * `headroom` requests are kept unused below the portal's limit: requests from other integrations
@@ -98,14 +131,22 @@ export class PortalRateLimiter implements RateLimiter {
     prefix: string,
     destination: string,
     private readonly bucket: BucketShape,
-    headroom?: number,
+    options: { coldStart?: ColdStart; headroom?: number } = {},
   ) {
     this.key = `${prefix}:bucket:${destination}`;
-    this.capacity = bucketCapacity(bucket, headroom);
+    this.capacity = bucketCapacity(bucket, options.headroom);
+    this.coldLevel = options.coldStart === 'full' ? this.capacity : 0;
+    // A bucket that never drains (drain 0) never frees a request: treat a step as a minute.
+    this.drainStepMs = bucket.drainPerSecond > 0 ? Math.ceil(1000 / bucket.drainPerSecond) : 60_000;
   }
 
   async acquire(): Promise<number> {
-    const wait = await this.redis.eval(ACQUIRE, 1, this.key, this.bucket.drainPerSecond, this.capacity);
+    const wait = await this.redis.eval(ACQUIRE, 1, this.key, this.bucket.drainPerSecond, this.capacity, this.coldLevel);
+    return Number(wait);
+  }
+
+  async refused(extraPauseMs = 0): Promise<number> {
+    const wait = await this.redis.eval(REFUSED, 1, this.key, this.drainStepMs, this.capacity, Math.max(0, Math.round(extraPauseMs)));
     return Number(wait);
   }
 

@@ -2,6 +2,7 @@ import {
   DestinationThrottledError,
   DestinationUnavailableError,
   PermanentDeliveryError,
+  QueryLimitExceededError,
   RetryableDeliveryError,
   type DeliveryError,
 } from '../delivery-errors';
@@ -44,7 +45,10 @@ const REFUSED_RETRYABLE_CODES = new Set(['method_confirm_waiting']);
 /** The request may have run: a retry must first look for the lead. */
 const AMBIGUOUS_CODES = new Set(['internal_server_error', 'error_unexpected_answer', 'error_core']);
 
-/** Default pause after QUERY_LIMIT_EXCEEDED: Bitrix24 sends no Retry-After; one drain step plus margin. */
+/**
+ * Pause after QUERY_LIMIT_EXCEEDED for a caller without a bucket mirror (Bitrix24 sends no Retry-After).
+ * The delivery worker does not use it: its mirror turns full and waits exactly one drain step.
+ */
 export const QUERY_LIMIT_PAUSE_MS = 2000;
 const OPERATION_LIMIT_MIN_PAUSE_MS = 10_000;
 
@@ -69,7 +73,7 @@ export function classifyBitrix24Error(
   const message = `Bitrix24 ${status}${code ? ` ${code}` : ''}: ${description || 'no description'}`;
 
   if (lower === 'query_limit_exceeded') {
-    return new DestinationThrottledError(message, { code, status, retryAfterMs: QUERY_LIMIT_PAUSE_MS });
+    return new QueryLimitExceededError(message, { code, status, retryAfterMs: QUERY_LIMIT_PAUSE_MS });
   }
   if (lower === 'operation_time_limit') {
     const now = context.now ?? Date.now();

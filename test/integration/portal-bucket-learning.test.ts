@@ -1,0 +1,116 @@
+import IORedis from 'ioredis';
+import { startLeadgate, type RunningLeadgate } from '../../src/runtime/services';
+import { silentLogger } from '../../src/shared/logger';
+import { PortalRateLimiter } from '../../src/worker/portal-rate-limiter';
+import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
+import { postJson, startStack, type Stack } from '../helpers/stack';
+import { waitFor } from '../helpers/wait-for';
+
+/**
+ * Issue 15: leadgate's mirror of a portal's leaky bucket learns the portal's real state (other apps,
+ * an earlier process) instead of assuming it is empty, and batches under load leave full.
+ */
+
+async function submit(stack: Stack, n: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (let start = 0; start < n; start += 20) {
+    const chunk = await Promise.all(
+      Array.from({ length: Math.min(20, n - start) }, async (_, k) => {
+        const response = await postJson(`${stack.api.url}/v1/forms/contact`, { email: `bucket${start + k}@example.com` });
+        expect(response.status).toBe(202);
+        return ((await response.json()) as { id: string }).id;
+      }),
+    );
+    ids.push(...chunk);
+  }
+  return ids;
+}
+
+function leadsPerOrigin(stack: Stack): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const lead of stack.sim.leads()) counts.set(String(lead.fields.ORIGIN_ID), (counts.get(String(lead.fields.ORIGIN_ID)) ?? 0) + 1);
+  return counts;
+}
+
+describe('the Redis mirror of a portal bucket', () => {
+  const redis = new IORedis(SHARED_REDIS_URL);
+  const prefix = uniquePrefix('bucket-mirror');
+  const shape = { drainPerSecond: 2, limit: 50 };
+  afterAll(async () => {
+    redis.disconnect();
+    await dropPrefix(prefix);
+  });
+
+  it('after a refusal is full: the next request waits one drain step, however empty it believed the bucket', async () => {
+    const limiter = new PortalRateLimiter(redis, prefix, 'refused', shape);
+    expect(await limiter.acquire()).toBe(0);
+    expect(limiter.drainStepMs).toBe(500);
+    const wait = await limiter.refused();
+    expect(wait).toBe(500);
+    const next = await limiter.acquire();
+    expect(next).toBeGreaterThan(300);
+    expect(next).toBeLessThanOrEqual(500);
+    // Refusals in a row add a pause on top of the step.
+    expect(await limiter.refused(1000)).toBe(1000);
+  });
+
+  it('starts empty or full for a portal it has no record of, as configured', async () => {
+    expect(await new PortalRateLimiter(redis, prefix, 'cold-empty', shape, { coldStart: 'empty' }).acquire()).toBe(0);
+    const full = await new PortalRateLimiter(redis, prefix, 'cold-full', shape, { coldStart: 'full' }).acquire();
+    expect(full).toBeGreaterThan(300);
+    expect(full).toBeLessThanOrEqual(500);
+  });
+});
+
+describe('delivery to a portal other traffic has just filled', () => {
+  let stack: Stack | undefined;
+  let worker: RunningLeadgate | undefined;
+  afterEach(async () => {
+    await worker?.stop();
+    worker = undefined;
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('a refused lead stays in the worker and goes again after one drain step, with no attempt spent', async () => {
+    // 1 request/s: one drain step is a second, far longer than the lead takes to reach the worker.
+    const bucket = { drainPerSecond: 1, limit: 8 };
+    const s = (stack = await startStack('bucket-refusal', { sim: { bucket }, destination: { rateLimit: bucket } }));
+    s.sim.setBucketLoad({ level: 'full' });
+    const before = s.sim.calls().length;
+    const [id] = await submit(s, 1);
+    await waitFor(() => leadsPerOrigin(s).get(id!) === 1, 'the lead in Bitrix24', 10_000);
+    const calls = s.sim.calls().slice(before).filter((c) => c.method === 'crm.lead.add');
+    expect(calls.map((c) => [c.status, c.error])).toEqual([
+      [503, 'QUERY_LIMIT_EXCEEDED'],
+      [200, undefined],
+    ]);
+    const gap = calls[1]!.at - calls[0]!.at;
+    // One drain step, not the old fixed 2 s pause plus the queue's rate limit.
+    expect(gap).toBeGreaterThanOrEqual(990);
+    expect(gap).toBeLessThan(1900);
+    expect(s.sim.stats().queryLimitExceeded).toBe(1);
+    const record = (await (await fetch(`${s.api.url}/v1/leads/${id}`, { headers: { authorization: 'Bearer admin-secret' } })).json()) as {
+      status: string;
+      history: Array<{ outcome: string }>;
+    };
+    expect(record.status).toBe('delivered');
+    expect(record.history.map((h) => h.outcome)).not.toContain('throttled');
+  });
+
+  it('with coldStart full a worker starting against a full bucket is never refused, and batches under load carry 50', async () => {
+    const s = (stack = await startStack('bucket-cold-full', { role: 'api', sim: { bucketLevel: 'full' }, overrides: { delivery: { coldStart: 'full' }, http: { rateLimit: { windowMs: 60_000, limit: 10_000 } } } }));
+    const ids = await submit(s, 260);
+    worker = await startLeadgate({ config: s.config, role: 'worker', logger: silentLogger });
+    await waitFor(() => leadsPerOrigin(s).size >= ids.length, `${ids.length} leads in Bitrix24`, 30_000, 100);
+    const counts = leadsPerOrigin(s);
+    expect(ids.every((id) => counts.get(id) === 1)).toBe(true);
+    expect(s.sim.stats().queryLimitExceeded).toBe(0);
+    const sizes = s.sim
+      .calls()
+      .filter((c) => !c.viaBatch && (c.method === 'batch' || c.method === 'crm.lead.add'))
+      .map((c) => (c.method === 'batch' ? c.commands : 1));
+    // The leads held (auto: 50 × (2/s + 1)) wait for the bucket; every batch but the remainder is full.
+    expect(sizes).toEqual([50, 50, 50, 50, 50, 10]);
+  });
+});
