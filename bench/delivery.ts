@@ -3,7 +3,12 @@
  * lead takes from the intake POST to existing in the CRM on an idle system. Every figure is measured
  * in this run beside its reference: batched vs one lead per request, leadgate vs a bare crm.lead.add.
  *
+ * Then (issue 15) many portals from one worker process, and a lead arriving at a busy portal
+ * (bench/many-portals.ts).
+ *
  *   npm run bench:delivery            (LEADS=3000 WINDOW_S=60 LATENCY_N=200 to change the sizes)
+ *   PORTALS=10s,20s,3e PORTAL_SECONDS=40 BUSY_N=60   the many-portals scenarios (s = standard, e = enterprise)
+ *   ONLY=portals                      only the many-portals and busy-portal runs
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,12 +22,57 @@ import { startLeadgate } from '../src/runtime/services';
 import { silentLogger } from '../src/shared/logger';
 import { PLAN_BUCKETS, PortalRateLimiter } from '../src/worker/portal-rate-limiter';
 import type { SimulatedCall } from '@leadgate/simulators';
+import { busyPortal, manyPortals, type BusyPortalResult, type ManyPortalsResult } from './many-portals';
 import { dropPrefix, machine, percentile, ROOT, sleep, startSimProcess, type SimProcess } from './support';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LEADS = Number(process.env.LEADS ?? 3000);
 const WINDOW_S = Number(process.env.WINDOW_S ?? 60);
 const LATENCY_N = Number(process.env.LATENCY_N ?? 200);
+const PORTALS = (process.env.PORTALS ?? '10s,20s,3e').split(',').filter(Boolean);
+const PORTAL_SECONDS = Number(process.env.PORTAL_SECONDS ?? 40);
+const BUSY_N = Number(process.env.BUSY_N ?? 60);
+const ONLY_PORTALS = process.env.ONLY === 'portals';
+
+/** "10s" → ten standard portals, "3e" → three enterprise, "2s1e" → both. */
+function parsePortals(spec: string): Array<'standard' | 'enterprise'> {
+  const plans: Array<'standard' | 'enterprise'> = [];
+  for (const [, n, kind] of spec.matchAll(/(\d+)([se])/g)) {
+    const plan = kind === 's' ? 'standard' : 'enterprise';
+    plans.push(...Array.from({ length: Number(n) }, () => plan));
+  }
+  if (plans.length === 0) throw new Error(`PORTALS entry "${spec}" names no portals (e.g. 10s, 3e, 2s1e)`);
+  return plans;
+}
+
+async function portalRuns(): Promise<{ many: ManyPortalsResult[]; busy: BusyPortalResult[] }> {
+  const many: ManyPortalsResult[] = [];
+  for (const spec of PORTALS) {
+    const plans = parsePortals(spec);
+    console.log(`many portals: ${spec} from one worker process, ${PORTAL_SECONDS} s of work each at the ceiling…`);
+    const result = await manyPortals(REDIS_URL, plans, PORTAL_SECONDS);
+    const { perPortal, ...summary } = result;
+    console.log(summary);
+    many.push(result);
+  }
+  console.log(`busy portal: ${BUSY_N} leads each arriving while the bucket is full, and ${BUSY_N} at an idle portal…`);
+  const busy = await busyPortal(REDIS_URL, BUSY_N);
+  console.log(busy);
+  console.log('\n| portals | leads | seconds | leads/s | ceiling | % of ceiling | lowest portal % | max refusals/portal | full batches | duplicates | lost | worker CPU % of a core |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of many) {
+    console.log(`| ${r.scenario} | ${r.delivered}/${r.queued} | ${r.seconds} | ${r.leadsPerSecond} | ${r.ceiling} | ${r.percentOfCeiling} | ${r.minPortalPercent} | ${r.maxRefusalsPerPortal} | ${r.fullBatchShare}% | ${r.duplicates} | ${r.lost} | ${r.workerCpuPercent} |`);
+  }
+  for (const r of many) {
+    console.log(`\n${r.scenario}, per portal:\n| portal | plan | leads | seconds | leads/s | % of ceiling | refusals | batches (full) | mean batch |`);
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const p of r.perPortal) console.log(`| ${p.name} | ${p.plan} | ${p.delivered}/${p.queued} | ${p.seconds} | ${p.leadsPerSecond} | ${p.percentOfCeiling} | ${p.refusals} | ${p.batches} (${p.fullBatches}) | ${p.meanBatch} |`);
+  }
+  console.log('\n| wait from intake POST to lead in Bitrix24 | n | p50 ms | p95 ms | p99 ms | max ms | refusals |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- |');
+  for (const b of busy) console.log(`| ${b.what} | ${b.n} | ${b.p50} | ${b.p95} | ${b.p99} | ${b.max} | ${b.refusals} |`);
+  return { many, busy };
+}
 
 function config(webhookUrl: string, prefix: string, maxBatchSize: number): Config {
   return buildConfig(
@@ -194,6 +244,13 @@ async function latency(sim: SimProcess, n: number): Promise<LatencyResult[]> {
 }
 
 async function main(): Promise<void> {
+  if (ONLY_PORTALS) {
+    console.log(`machine: ${machine()}`);
+    const portals = await portalRuns();
+    mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+    writeFileSync(join(ROOT, 'bench/results/delivery-portals-latest.json'), `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), ...portals }, null, 2)}\n`);
+    process.exit(0);
+  }
   const sim = await startSimProcess('standard');
   try {
     console.log(`machine: ${machine()}`);
@@ -229,6 +286,8 @@ async function main(): Promise<void> {
   } finally {
     await sim.stop();
   }
+  const portals = await portalRuns();
+  writeFileSync(join(ROOT, 'bench/results/delivery-portals-latest.json'), `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), ...portals }, null, 2)}\n`);
   process.exit(0);
 }
 

@@ -19,7 +19,8 @@ export interface SimProcess {
  */
 export async function startSimProcess(plan: 'standard' | 'enterprise' = 'standard'): Promise<SimProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/cli.ts', 'sim', 'bitrix24', '--port', String(port), '--plan', plan], {
+  // tsx's loader in this one process (not the tsx CLI, which forks a second one per simulator).
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sim', 'bitrix24', '--port', String(port), '--plan', plan], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -73,10 +73,16 @@ describe('delivery to a portal other traffic has just filled', () => {
   });
 
   it('a refused lead stays in the worker and goes again after one drain step, with no attempt spent', async () => {
-    // 1 request/s: one drain step is a second, far longer than the lead takes to reach the worker.
+    // 1 request/s: one drain step is a second. Other apps keep the bucket full until leadgate's first
+    // lead request is refused, then stop: from there the portal admits one request a step later.
     const bucket = { drainPerSecond: 1, limit: 8 };
-    const s = (stack = await startStack('bucket-refusal', { sim: { bucket }, destination: { rateLimit: bucket } }));
-    s.sim.setBucketLoad({ level: 'full' });
+    let sim: Stack['sim'] | undefined;
+    const onCall = (call: { method: string; status: number }): void => {
+      if (call.method === 'crm.lead.add' && call.status === 503) sim?.setBucketLoad({ otherAppsPerSecond: 0 });
+    };
+    const s = (stack = await startStack('bucket-refusal', { sim: { bucket, onCall }, destination: { rateLimit: bucket } }));
+    sim = s.sim;
+    s.sim.setBucketLoad({ level: 'full', otherAppsPerSecond: 20 });
     const before = s.sim.calls().length;
     const [id] = await submit(s, 1);
     await waitFor(() => leadsPerOrigin(s).get(id!) === 1, 'the lead in Bitrix24', 10_000);

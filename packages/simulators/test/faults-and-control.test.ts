@@ -156,7 +156,7 @@ describe('Bitrix24 simulator: control API and client', () => {
     await client.reset();
     expect(await client.leads()).toEqual([]);
     expect(await client.calls()).toEqual([]);
-    expect(await client.stats()).toEqual({ requests: 0, queryLimitExceeded: 0, operationTimeLimit: 0, tokenRefreshes: 0, leadsCreated: 0, leadsDeleted: 0, uncommittedLeads: 0, inFlight: 0, bucketLevel: 0 });
+    expect(await client.stats()).toEqual({ requests: 0, queryLimitExceeded: 0, operationTimeLimit: 0, tokenRefreshes: 0, leadsCreated: 0, leadsDeleted: 0, uncommittedLeads: 0, inFlight: 0, bucketLevel: 0, otherApps: { requestsPerSecond: 0, requests: 0, refused: 0 } });
     const res = await callJson<number>(sim.webhookUrl, 'crm.lead.add', lead({ TITLE: 'fresh' }));
     expect(res.body.result).toBe(1);
     expect((await client.info()).bucket).toEqual({ drainPerSecond: 0, limit: 1 });
