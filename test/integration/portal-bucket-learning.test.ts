@@ -116,7 +116,9 @@ describe('delivery to a portal other traffic has just filled', () => {
       .calls()
       .filter((c) => !c.viaBatch && (c.method === 'batch' || c.method === 'crm.lead.add'))
       .map((c) => (c.method === 'batch' ? c.commands : 1));
-    // The leads held (auto: 50 × (2/s + 1)) wait for the bucket; every batch but the remainder is full.
-    expect(sizes).toEqual([50, 50, 50, 50, 50, 10]);
+    // The leads held (auto: 50 × (2/s + 1)) wait for the bucket: every batch under load is full. The
+    // remainder trickles in as the last jobs are taken (on a loaded machine it may leave in two parts).
+    expect(sizes.slice(0, 5)).toEqual([50, 50, 50, 50, 50]);
+    expect(sizes.slice(5).reduce((sum: number, n) => sum + (n ?? 0), 0)).toBe(10);
   });
 });
