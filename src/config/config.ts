@@ -3,6 +3,7 @@ import type { AssignConfig, FormConsentConfig } from './assign-consent-config';
 import type { FormCaptchaConfig } from './form-captcha-config';
 import type { DuplicatesConfig } from './duplicates-config';
 import type { SourcesConfig } from './sources-config';
+import type { ConversionsConfig } from './conversions-config';
 
 export type Bitrix24Plan = 'standard' | 'enterprise';
 
@@ -130,6 +131,8 @@ export interface Config {
   acceptAnyForm: boolean;
   /** Ad-platform webhooks and partner API; the schema defaults it to `{ partners: {} }`. */
   sources?: SourcesConfig;
+  /** Bitrix24 stage changes reported back to Meta and Google; off when absent. */
+  conversions?: ConversionsConfig;
 }
 
 /** The form settings used for any form id when no config file declares forms. */

@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import schema from '../../schemas/config.schema.json';
 import type { Config } from './config';
 import { dealDestinationProblems } from './deal-config';
+import { conversionsConfigProblems } from './conversions-config';
 import { interpolate } from './interpolate';
 import { redisConfigProblems, redisFromEnv } from './redis-config';
 import { resolveWebhook, type RawWebhookConfig } from './webhook-config';
@@ -135,6 +136,7 @@ function crossCheck(config: Config): string[] {
   }
   problems.push(...sourceDestinationProblems(config));
   problems.push(...dealDestinationProblems(config));
+  problems.push(...conversionsConfigProblems(config.conversions, Object.keys(config.destinations)));
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
     problems.push(`/http/headersTimeoutMs: must not exceed http.requestTimeoutMs (${config.http.requestTimeoutMs})`);
   }

@@ -3,6 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
+import type { ConversionStore } from '../queue/conversion-store';
 import type { IdempotencyStore } from '../queue/idempotency-store';
 import type { IntakeSpool } from '../queue/intake-spool/intake-spool';
 import type { LeadLedger } from '../queue/lead-ledger';
@@ -38,6 +39,8 @@ export interface AppDeps {
   sourceRouters?: Router[];
   /** Verifies forms' CAPTCHA tokens; absent, a form with `captcha` gets no verdict and follows its failMode. */
   captcha?: CaptchaVerifier;
+  /** Each lead's conversion events (Meta, Google), shown by GET /v1/leads/:id when the loop is configured. */
+  conversions?: Pick<ConversionStore, 'list'>;
   /** The operator console at /admin/ (with admin.token set): its actions on queues and destinations. */
   console?: ConsoleActions;
 }
@@ -82,7 +85,7 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(formsRouter(config, deps.intake, deps.idempotency, { redis: deps.redis, captcha: deps.captcha }));
   for (const router of deps.sourceRouters ?? []) app.use(router);
-  app.use(leadsRouter({ ledger: deps.ledger, spool: deps.spool, adminToken: config.admin.token }));
+  app.use(leadsRouter({ ledger: deps.ledger, spool: deps.spool, adminToken: config.admin.token, ...(deps.conversions ? { conversions: deps.conversions } : {}) }));
   if (deps.console && deps.destinationStatus) {
     app.use('/admin', consoleRouter({
       ...deps.console, config, redis: deps.redis, ledger: deps.ledger, destinationStatus: deps.destinationStatus,

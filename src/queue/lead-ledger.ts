@@ -3,6 +3,7 @@ import type { RedisClient } from '../shared/redis-client';
 import { ReplicaWait } from './replica-wait';
 import type { Lead } from '../lead/lead';
 import { leadContacts, normalisedContactHash } from '../lead/contact-key';
+import { conversionIdentity, type ConversionIdentity } from '../lead/conversion-identity';
 import { contactIndexKey, contactIndexSinceKey } from './contact-index';
 import type { IntakeCommands } from './intake-write';
 import { defineLeadSearchCommand, indexLeadStatus } from './lead-search-index';
@@ -109,6 +110,9 @@ export class LeadLedger {
     if (lead.source.externalId) fields.push('externalId', lead.source.externalId);
     // The index entries to drop when the person is forgotten after the job itself is gone.
     if (contacts.length > 0) fields.push('contacts', contacts.join(','));
+    // What Meta and Google need to hear of this lead again when Bitrix24 reports its progress.
+    const identity = conversionIdentity(lead);
+    if (identity) fields.push('conversionIds', JSON.stringify(identity));
     multi
       // HSETNX: the lead may be queued again under its id (a retry) after a worker recorded its delivery.
       .hsetnx(key, 'status', 'queued')
@@ -200,6 +204,13 @@ export class LeadLedger {
     const replies = (await this.redis.multi().hsetnx(key, 'returning', decision).hget(key, 'returning').expire(key, this.retentionSeconds).exec()) ?? [];
     const stored = replies[1]?.[1];
     return typeof stored === 'string' ? stored : decision;
+  }
+
+  /** The Meta lead id and Google click a conversion of this lead is reported with (see conversionIdentity). */
+  async conversionIdentity(id: string): Promise<{ identity?: ConversionIdentity; receivedAt: string } | undefined> {
+    const [status, receivedAt, raw] = await this.redis.hmget(this.key(id), 'status', 'receivedAt', 'conversionIds');
+    if (!status) return undefined;
+    return { receivedAt: receivedAt ?? '', ...(raw ? { identity: JSON.parse(raw) as ConversionIdentity } : {}) };
   }
 
   async get(id: string): Promise<LeadRecord | undefined> {

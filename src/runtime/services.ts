@@ -8,9 +8,12 @@ import { createApp, operationsDeps } from '../http/app';
 import { createHttpServer } from '../http/http-server';
 import { createIntake } from '../http/intake';
 import { adminForgetRouter } from '../http/routes/admin-forget';
+import { bitrix24EventsRouter } from '../http/routes/bitrix24-events';
 import { operationsApp } from '../http/routes/operations';
 import { createSourceRouters } from '../http/source-routers';
 import { ActivityRecorder } from '../queue/activity';
+import { ConversionQueues } from '../queue/conversion-queues';
+import { ConversionStore } from '../queue/conversion-store';
 import { DeadLetterQueue } from '../queue/dead-letter-queue';
 import { DeadLetterStore } from '../queue/dead-letter-store';
 import { IdempotencyStore } from '../queue/idempotency-store';
@@ -22,7 +25,9 @@ import { createRedis, waitForRedis } from '../queue/redis-connection';
 import { SeenIds } from '../queue/seen-ids';
 import type { Logger } from '../shared/logger';
 import { Metrics } from '../shared/metrics';
+import { startConversionWorkers, type ConversionWorkers } from '../worker/conversion-workers';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../worker/delivery-worker';
+import { conversionMetrics } from '../shared/conversion-metrics';
 import { readBreakerState, type BreakerState } from '../worker/destination-breaker';
 import { startMetaFetchWorker, type MetaFetchWorker } from '../worker/meta-fetch-worker';
 import { metaPageReaders, openMetaTokenStore } from '../worker/meta-token-store';
@@ -42,6 +47,8 @@ export interface RunningLeadgate {
   workers?: DeliveryWorkers;
   /** The `meta-leads` consumer (Graph API reads), when Meta is configured. */
   metaWorker?: MetaFetchWorker;
+  /** The conversion loop's consumers, when `conversions` is configured. */
+  conversionWorkers?: ConversionWorkers;
   stop(): Promise<void>;
 }
 
@@ -125,6 +132,12 @@ export async function startLeadgate(options: {
       ),
     );
   const deadLetterStore = new DeadLetterStore(producer, prefix);
+  // The conversion loop (Bitrix24 stage changes → Meta and Google), when configured.
+  const conversionStore = config.conversions ? new ConversionStore(producer, prefix, config.conversions.retentionDays) : undefined;
+  const conversionQueues = config.conversions
+    ? new ConversionQueues(queueRedis, { prefix, attempts: config.delivery.attempts, completedRetentionSeconds: config.delivery.deliveredRetentionSeconds })
+    : undefined;
+  if (conversionStore) conversionMetrics(metrics).observeDeadLetters(() => conversionStore.deadLetterCount(), metrics);
   metrics.observeBacklog(async () => ({
     jobs: Object.fromEntries(
       await Promise.all(
@@ -168,6 +181,7 @@ export async function startLeadgate(options: {
       logger,
       destinationStatus,
       ...(metaPages ? { metaPages: metaPages.statuses } : {}),
+      ...(conversionStore ? { conversions: conversionStore } : {}),
       spool,
       captcha: createCaptchaVerifier(),
       console: consoleActions({ config, redis: producer, queue, deadLetters: new DeadLetterQueue(deadLetterStore, queue, ledger, metaQueue) }),
@@ -181,6 +195,7 @@ export async function startLeadgate(options: {
           idempotency,
         }),
         ...(options.sourceRouters?.({ config, intake, redis: producer }) ?? []),
+        ...(conversionQueues ? [bitrix24EventsRouter({ conversions: config.conversions, queues: conversionQueues, metrics })] : []),
         adminForgetRouter({ config, redis: producer }),
       ],
     });
@@ -206,6 +221,7 @@ export async function startLeadgate(options: {
         logger,
       })
     : undefined;
+  const conversionWorkers = workerRedis && workerBull ? startConversionWorkers({ config, bullConnection: workerBull, redis: workerRedis, metrics, logger }) : undefined;
   const url = await listen(server, port, host);
   const operationsUrl = operationsServer ? await listen(operationsServer, config.http.operations.port!, config.http.operations.host ?? host) : undefined;
   const sources = { meta: Boolean(config.sources?.meta?.appSecret), google: Boolean(config.sources?.google), partners: Object.keys(config.sources?.partners ?? {}).length };
@@ -219,13 +235,15 @@ export async function startLeadgate(options: {
     metrics,
     workers,
     metaWorker,
+    ...(conversionWorkers ? { conversionWorkers } : {}),
     stop() {
       stopping ??= (async () => {
         logger.info({ role }, 'shutting down');
         await Promise.all([closeServer(server), operationsServer && closeServer(operationsServer)]);
-        await Promise.all([workers?.close(), metaWorker?.close(), spool?.close()]);
+        await Promise.all([workers?.close(), metaWorker?.close(), conversionWorkers?.close(), spool?.close()]);
         await activity.stop();
         await queue.close();
+        await conversionQueues?.close();
         await metaQueue.close();
         producer.disconnect();
         queueRedis.disconnect();

@@ -6,4 +6,5 @@
  */
 export * from './bitrix24';
 export * from './meta';
+export * from './meta-capi';
 export * from './captcha';

@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { isLeadId } from '../../lead/lead-id';
 import type { IntakeSpool } from '../../queue/intake-spool/intake-spool';
+import type { ConversionRecord, ConversionStore } from '../../queue/conversion-store';
 import type { LeadLedger, LeadRecord } from '../../queue/lead-ledger';
 import { requireAdmin } from '../admin-auth';
 import { HttpError } from '../http-error';
@@ -9,7 +10,13 @@ import { HttpError } from '../http-error';
 type SpooledRecord = Omit<LeadRecord, 'status'> & { status: 'spooled' };
 
 /** Operator view of one lead's delivery: status, Bitrix24 id, attempts and the last error. */
-export function leadsRouter(deps: { ledger: Pick<LeadLedger, 'get'>; spool?: Pick<IntakeSpool, 'find'>; adminToken?: string }): Router {
+export function leadsRouter(deps: {
+  ledger: Pick<LeadLedger, 'get'>;
+  spool?: Pick<IntakeSpool, 'find'>;
+  adminToken?: string;
+  /** With the conversion loop on, the lead's events for Meta and Google (status, stage, time) are shown too. */
+  conversions?: Pick<ConversionStore, 'list'>;
+}): Router {
   const router = Router();
   router.get('/v1/leads/:id', requireAdmin(deps.adminToken), async (req, res) => {
     const id = String(req.params.id);
@@ -39,7 +46,8 @@ export function leadsRouter(deps: { ledger: Pick<LeadLedger, 'get'>; spool?: Pic
       return;
     }
     if (!record) throw notFound();
-    res.json(record);
+    const conversions: ConversionRecord[] | undefined = deps.conversions ? await deps.conversions.list(id) : undefined;
+    res.json(conversions ? { ...record, conversions } : record);
   });
   return router;
 }

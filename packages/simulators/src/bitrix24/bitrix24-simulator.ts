@@ -19,6 +19,9 @@ export type {
   Bitrix24SimulatorOptions,
   Bitrix24Stats,
   BucketLoad,
+  EventSubscription,
+  SentEvent,
+  StageHistoryRow,
   BucketSettings,
   HoldSettings,
   ListFieldItem,
@@ -55,6 +58,7 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
   });
   const { port } = server.address() as AddressInfo;
   const url = `http://${urlHost(opts.host ?? '127.0.0.1')}:${port}`;
+  state.funnel.events.portal = { domain: `${urlHost(opts.host ?? '127.0.0.1')}:${port}`, memberId: state.memberId, clientEndpoint: `${url}/rest/` };
 
   let closing: Promise<void> | undefined;
   const sim: ControlTarget & Pick<Bitrix24Simulator, 'close'> = {
@@ -112,6 +116,24 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
     },
     expireAccessTokens: () => oauthOf(state).expireAccessTokens(),
     revokeRefreshTokens: () => oauthOf(state).revokeRefreshTokens(),
+    subscribeEvents: (subscription) => {
+      if (typeof subscription?.url !== 'string' || !/^https?:\/\//.test(subscription.url)) throw new Error('subscription.url must be an http(s) URL');
+      if (typeof subscription.applicationToken !== 'string' || subscription.applicationToken === '') throw new Error('subscription.applicationToken must be a non-empty string');
+      return state.funnel.events.subscribe(subscription);
+    },
+    sentEvents: () => state.funnel.events.sent(),
+    eventsSettled: () => state.funnel.events.settled(),
+    dropEvents: (count) => {
+      if (!Number.isInteger(count) || count < 0) throw new Error('count must be a non-negative integer');
+      state.funnel.events.dropNext = count;
+    },
+    moveStage: (entity, id, stageId, options = {}) => {
+      const at = options.at === undefined ? Date.now() : typeof options.at === 'number' ? options.at : Date.parse(options.at);
+      if (!Number.isFinite(at)) throw new Error('at must be a time');
+      if (entity !== 'lead' && entity !== 'deal') throw new Error("entity must be 'lead' or 'deal'");
+      state.funnel.move({ store: state.store, crm: state.crm, userId: state.userId }, entity, id, stageId, at);
+    },
+    stageHistory: () => state.funnel.history.all(),
     reset: () => state.reset(),
     close: () => {
       closing ??= new Promise<void>((resolve) => {

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseFault } from './fault-queue';
 import { sendJson } from './http-reply';
 import { readBody } from './request-params';
-import type { Bitrix24Plan, Bitrix24Simulator, BucketLoad, BucketSettings, HoldSettings, ListFieldItem, SimulatedUser } from './types';
+import type { Bitrix24Plan, Bitrix24Simulator, BucketLoad, BucketSettings, EventSubscription, HoldSettings, ListFieldItem, SimulatedUser } from './types';
 
 export type ControlTarget = Omit<Bitrix24Simulator, 'close'> & {
   pendingFaults(): unknown[];
@@ -129,6 +129,30 @@ export async function handleControl(
         return sendJson(res, 200, sim.crmRecords('deal'));
       case 'GET /_sim/contacts':
         return sendJson(res, 200, sim.crmRecords('contact'));
+      case 'POST /_sim/events/subscriptions': {
+        const input = (json() ?? {}) as { url?: unknown; applicationToken?: unknown; events?: unknown };
+        const handlerId = sim.subscribeEvents(input as EventSubscription);
+        return sendJson(res, 201, { ok: true, handlerId });
+      }
+      case 'GET /_sim/events':
+        return sendJson(res, 200, sim.sentEvents());
+      case 'POST /_sim/events/drop': {
+        const input = json();
+        const count = typeof input === 'object' && input !== null ? (input as { count?: unknown }).count : undefined;
+        if (typeof count !== 'number') throw new BadRequest('body must be {"count": <events to lose>}');
+        sim.dropEvents(count);
+        return sendJson(res, 200, { ok: true });
+      }
+      case 'POST /_sim/stage': {
+        const input = (json() ?? {}) as { entity?: unknown; id?: unknown; stageId?: unknown; at?: unknown };
+        if ((input.entity !== 'lead' && input.entity !== 'deal') || typeof input.id !== 'number' || typeof input.stageId !== 'string') {
+          throw new BadRequest('body must be {"entity": "lead" | "deal", "id": <number>, "stageId": "<STATUS_ID or STAGE_ID>", "at"?: <ISO time or epoch ms>}');
+        }
+        sim.moveStage(input.entity, input.id, input.stageId, typeof input.at === 'string' || typeof input.at === 'number' ? { at: input.at } : {});
+        return sendJson(res, 200, { ok: true });
+      }
+      case 'GET /_sim/stagehistory':
+        return sendJson(res, 200, sim.stageHistory());
       case 'POST /_sim/hold':
         sim.setHold(json() as HoldSettings);
         return sendJson(res, 200, { ok: true, hold: sim.hold() });

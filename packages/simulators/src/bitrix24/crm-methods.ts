@@ -79,7 +79,9 @@ function entityAdd(kind: EntityKind): MethodHandler {
       record.STAGE_SEMANTIC_ID = dealStageSemantic(String(record.STAGE_ID));
       record.IS_RETURN_CUSTOMER = record.CONTACT_ID !== undefined || record.COMPANY_ID !== undefined ? 'Y' : 'N';
     }
-    return { result: ctx.crm.add(kind, record, ctx.userId, ctx.nowMs, ctx.visibleFrom) };
+    const id = ctx.crm.add(kind, record, ctx.userId, ctx.nowMs, ctx.visibleFrom);
+    if (kind === 'deal') ctx.funnel.dealCreated(id, String(record.STAGE_ID), ctx.nowMs);
+    return { result: id };
   };
 }
 
@@ -113,6 +115,32 @@ function entityFields(kind: EntityKind): MethodHandler {
     for (const r of ctx.crm.all(kind)) for (const name of Object.keys(r)) if (name.startsWith('UF_CRM_')) custom.add(name);
     return { result: describeEntityFields(kind, custom) };
   };
+}
+
+const HISTORY_KINDS: Record<string, ValueKind> = {
+  ID: 'num', TYPE_ID: 'num', OWNER_ID: 'num', CATEGORY_ID: 'num', CREATED_TIME: 'date',
+  STAGE_SEMANTIC_ID: 'str', STATUS_ID: 'str', STAGE_ID: 'str',
+};
+
+/**
+ * `crm.stagehistory.list`: entityTypeId 1 (leads) or 2 (deals), filter/order/select/start like other
+ * lists, 50 rows a page; the rows sit in `result.items` (api-reference/crm/crm-stage-history-list.md).
+ */
+function stageHistoryList(params: PhpArray, ctx: MethodContext): MethodOutcome {
+  const entityTypeId = phpIntval(readParam(params, 'entityTypeId'));
+  if (entityTypeId !== 1 && entityTypeId !== 2) throw new RestError(400, '', 'entityTypeId is not supported: 1 (lead) and 2 (deal) are.');
+  const kind = (f: string): ValueKind | null => HISTORY_KINDS[f] ?? null;
+  const conditions = parseFilter(readParam(params, 'filter'), kind);
+  const order = parseOrder(readParam(params, 'order'), kind);
+  const rows = ctx.funnel.history.of(entityTypeId).filter((r) => matches(conditions, (f) => (r as unknown as Record<string, unknown>)[f]));
+  rows.sort((a, b) => compareBy(order, (f) => (a as unknown as Record<string, unknown>)[f], (f) => (b as unknown as Record<string, unknown>)[f]) || Number(a.ID) - Number(b.ID));
+  const select = (phpList(readParam(params, 'select') ?? null) ?? []).filter((x): x is string => typeof x === 'string');
+  const project = (r: object): Record<string, unknown> =>
+    select.length === 0 || select.includes('*') ? { ...r } : Object.fromEntries(select.map((f) => [f, (r as Record<string, unknown>)[f] ?? null]));
+  const start = Math.max(0, phpIntval(params.start));
+  const page = rows.slice(start, start + PAGE_SIZE).map(project);
+  const items = { items: page };
+  return start + PAGE_SIZE < rows.length ? { result: items, next: start + PAGE_SIZE, total: rows.length } : { result: items, total: rows.length };
 }
 
 const COMM_TYPES = new Set(['EMAIL', 'PHONE']);
@@ -184,6 +212,7 @@ export const CRM_METHODS: ReadonlyArray<[string, MethodHandler]> = [
   ['crm.deal.get', entityGet('deal')],
   ['crm.deal.delete', entityDelete('deal')],
   ['crm.deal.fields', entityFields('deal')],
+  ['crm.stagehistory.list', stageHistoryList],
   ['crm.deal.list', (p, ctx) => listRecords(ctx.crm.all('deal'), p)],
   ['crm.contact.add', entityAdd('contact')],
   ['crm.contact.get', entityGet('contact')],

@@ -128,3 +128,6 @@ function buildStatuses(): CrmStatusItem[] {
   });
   return items;
 }
+
+/** Deal stage ids of any pipeline, without the C<n>: prefix. */
+export const DEAL_STAGE_IDS: ReadonlySet<string> = new Set(DEAL_STAGES.map(([id]) => id));

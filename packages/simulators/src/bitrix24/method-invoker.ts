@@ -55,7 +55,7 @@ export async function invokeMethod(
   let outcome: MethodOutcome | undefined;
   let error: RestError | undefined;
   try {
-    outcome = handler(params, { store: state.store, crm: state.crm, portal: state.portal, userId: state.userId, nowMs: startMs, visibleFrom: call.visibleFrom });
+    outcome = handler(params, { store: state.store, crm: state.crm, funnel: state.funnel, portal: state.portal, userId: state.userId, nowMs: startMs, visibleFrom: call.visibleFrom });
   } catch (e) {
     error = e instanceof RestError ? e : new RestError(500, 'INTERNAL_SERVER_ERROR', 'Internal server error');
   }

@@ -1,4 +1,5 @@
 import type { CrmEntities } from './crm-entities';
+import type { CrmFunnel } from './crm-funnel';
 import type { LeadStore } from './lead-store';
 import type { PortalSetup } from './portal-setup';
 import type { PhpArray, PhpValue } from './php-query';
@@ -14,6 +15,8 @@ export interface MethodContext {
   store: LeadStore;
   /** Contacts, companies, deals, timeline comments and the CRM mode. */
   crm: CrmEntities;
+  /** Stage history and outgoing events. */
+  funnel: CrmFunnel;
   /** Required fields, list fields, users. */
   portal: PortalSetup;
   userId: number;

@@ -20,7 +20,10 @@ function leadAdd(params: PhpArray, ctx: MethodContext): MethodOutcome {
   const draft = validateLeadFields(readParam(params, 'fields'));
   ctx.portal.apply(draft);
   const lead = ctx.store.add(draft, ctx.userId, ctx.nowMs, ctx.visibleFrom);
+  const statusId = String(lead.record.STATUS_ID);
   if (ctx.crm.mode === 'simple') convertLead(lead, ctx.crm, ctx.userId, ctx.nowMs);
+  ctx.funnel.leadCreated(lead.id, statusId, ctx.nowMs);
+  if (lead.record.STATUS_ID === 'CONVERTED' && statusId !== 'CONVERTED') ctx.funnel.leadConvertedOnAdd(lead.id, ctx.crm, ctx.nowMs);
   return { result: lead.id };
 }
 

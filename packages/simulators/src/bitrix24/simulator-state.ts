@@ -1,6 +1,8 @@
 /** Everything mutable about one simulated portal, so reset() has a single place to act on. */
 import { randomBytes } from 'node:crypto';
 import { CrmEntities, type CrmModeName } from './crm-entities';
+import { CrmFunnel } from './crm-funnel';
+import { OutgoingEvents } from './outgoing-events';
 import { FaultQueue } from './fault-queue';
 import { LeakyBucket } from './leaky-bucket';
 import { LeadStore } from './lead-store';
@@ -41,6 +43,8 @@ const zeroCounters = () => ({ requests: 0, queryLimitExceeded: 0, operationTimeL
 export class SimulatorState {
   readonly store: LeadStore;
   readonly crm: CrmEntities;
+  /** Stage history and outgoing events of leads and deals. */
+  readonly funnel = new CrmFunnel(new OutgoingEvents());
   /** Required fields, list fields and users: the portal's setup, kept by reset(). */
   readonly portal: PortalSetup;
   readonly faults = new FaultQueue();
@@ -118,6 +122,7 @@ export class SimulatorState {
   reset(): void {
     this.store.reset();
     this.crm.reset();
+    this.funnel.reset();
     this.faults.clear();
     this.bucket.reset();
     this.otherApps.resetCounters();

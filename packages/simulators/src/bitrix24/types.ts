@@ -1,4 +1,8 @@
 /** Public shapes of the Bitrix24 simulator; re-exported from bitrix24-simulator.ts. */
+import type { EventSubscription, SentEvent } from './outgoing-events';
+import type { StageHistoryRow } from './stage-history';
+
+export type { EventSubscription, SentEvent, StageHistoryRow };
 
 export type Bitrix24Plan = 'standard' | 'enterprise';
 
@@ -241,6 +245,21 @@ export interface Bitrix24Simulator {
   /** Every refresh token stops working; the next refresh answers `invalid_grant`. */
   revokeRefreshTokens(): void;
   /** Drops leads, calls, faults, bucket, operating state and counters; keeps webhook code, plan and OAuth tokens. */
+  /** Sends the portal's outgoing events (ONCRMLEADADD, ONCRMLEADUPDATE, ONCRMDEALADD, ONCRMDEALUPDATE) to a handler URL. */
+  subscribeEvents(subscription: EventSubscription): number;
+  /** Every event sent so far, with the handler's answer. */
+  sentEvents(): SentEvent[];
+  /** Resolves once every event sent so far has been answered. */
+  eventsSettled(): Promise<void>;
+  /** Loses the next `count` events (never sent), as Bitrix24 does not resend a failed one. */
+  dropEvents(count: number): void;
+  /**
+   * Moves a lead (STATUS_ID) or a deal (STAGE_ID) to a stage, as a person in the portal would: writes
+   * stage history, sends the update event; a lead moved to CONVERTED becomes a deal. `at` backdates the move.
+   */
+  moveStage(entity: 'lead' | 'deal', id: number, stageId: string, options?: { at?: string | number }): void;
+  /** crm.stagehistory.list's rows of both entity types. */
+  stageHistory(): StageHistoryRow[];
   reset(): void;
   close(): Promise<void>;
 }

@@ -1,0 +1,2 @@
+export * from './meta-capi-simulator';
+export { validateEvents } from './capi-validation';
