@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config/load-config';
 import type { Config } from './config/config';
 import { runDev } from './cli/dev';
 import { runCheck } from './cli/check';
+import { runConversionsCommand } from './cli/conversions';
 import { runDestinationsCommand } from './cli/destinations';
 import { runDlqCommand } from './cli/dlq';
 import { runForget } from './cli/forget';
@@ -104,6 +105,15 @@ async function main(argv: string[]): Promise<void> {
     .option('--all', 'replay every dead letter')
     .action((id: string | undefined, opts: { all?: boolean }) => runDlqCommand(config(program), { action: 'replay', id, all: Boolean(opts.all) }));
   dlq.command('purge').description('delete every dead letter').option('--yes', 'confirm').action((opts: { yes?: boolean }) => runDlqCommand(config(program), { action: 'purge', confirmed: Boolean(opts.yes) }));
+
+  const conversions = program.command('conversions').description('the conversion loop: Bitrix24 stage changes reported to Meta and Google');
+  const conversionDlq = conversions.command('dlq').description('conversions (and Bitrix24 reads) that failed for good, with the platform\'s reason');
+  conversionDlq.command('list').description('list conversion dead letters').action(() => runConversionsCommand(config(program), { action: 'dlq-list' }));
+  conversionDlq
+    .command('replay [id]')
+    .description('send a dead conversion again with fresh attempts (same event id: the platform deduplicates)')
+    .option('--all', 'replay every conversion dead letter')
+    .action((id: string | undefined, opts: { all?: boolean }) => runConversionsCommand(config(program), { action: 'dlq-replay', ...(id ? { id } : {}), all: Boolean(opts.all) }));
 
   await program.parseAsync(argv);
 }

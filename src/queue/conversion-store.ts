@@ -135,12 +135,13 @@ export class ConversionStore {
     return this.redis.hlen(this.deadKey);
   }
 
-  /** Removes a dead letter; false when another process took it first. */
-  async takeDeadLetter(id: string): Promise<ConversionDeadLetter | undefined> {
-    const replies = (await this.redis.multi().hget(this.deadKey, id).hdel(this.deadKey, id).exec()) ?? [];
-    const raw = replies[0]?.[1];
-    const removed = replies[1]?.[1];
-    return typeof raw === 'string' && removed === 1 ? (JSON.parse(raw) as ConversionDeadLetter) : undefined;
+  async deadLetter(id: string): Promise<ConversionDeadLetter | undefined> {
+    const raw = await this.redis.hget(this.deadKey, id);
+    return raw ? (JSON.parse(raw) as ConversionDeadLetter) : undefined;
+  }
+
+  async removeDeadLetter(id: string): Promise<void> {
+    await this.redis.hdel(this.deadKey, id);
   }
 
   async addExportRow(row: GoogleExportRow): Promise<void> {

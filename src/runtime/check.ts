@@ -4,6 +4,7 @@ import { createBitrix24Client } from '../clients/bitrix24/create-client';
 import { readCrmMode } from '../clients/bitrix24/crm-lookups';
 import { assignedUsers, assigneeProblems } from './check-assignees';
 import { checkDealDestination } from './check-deal';
+import { conversionStageProblems } from './check-conversions';
 import { leadFieldProblems } from './check-fields';
 import { describeRedis } from '../config/redis-config';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
@@ -70,6 +71,12 @@ export async function runCheck(config: Config, out: (line: string) => void = con
         } catch (err) {
           fail(`destination ${name}: user.get: ${(err as Error).message}`);
         }
+      }
+      const conversions = config.conversions;
+      if (conversions && Object.hasOwn(conversions.destinations, name)) {
+        const { problems, confirmed } = await conversionStageProblems(client, conversions);
+        for (const problem of problems) fail(`destination ${name}: ${problem}`);
+        if (problems.length === 0) out(`✓ destination ${name}: ${confirmed} mapped status(es)/stage(s) exist on the portal (conversions)`);
       }
       // A lead STATUS_ID has no place on a deal (it goes to the deal's comments): only SOURCE_ID matters there.
       for (const entity of target.entity === 'deal' ? (['SOURCE'] as const) : (['SOURCE', 'STATUS'] as const)) {

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import { startMetaCapiSimulator, startMetaSimulator, type MetaCapiSimulator, type MetaSimulator } from '@leadgate/simulators';
+import { runConversionsCommand } from '../../src/cli/conversions';
 import { CRM_READS_QUEUE } from '../../src/queue/conversion-jobs';
 import { startStack, type Stack } from '../helpers/stack';
 import { sleep, waitFor } from '../helpers/wait-for';
@@ -140,6 +141,24 @@ describe('Bitrix24 stage changes → Meta Conversions API (CRM events)', () => {
     capi.failNext({ status: 500, error: { message: 'An unexpected error has occurred. Please retry your request later.', code: 2 }, count: 2 });
     await metaLead(leadgenId);
     await waitFor(() => eventsFor(leadgenId).length === 1, 'the Lead event after two failures');
+    await sleep(300);
+    expect(eventsFor(leadgenId)).toHaveLength(1);
+  }, 20_000);
+
+  it('dead-letters an event Meta refuses with Meta\'s reason, and sends it once when replayed', async () => {
+    const leadgenId = '1234567890123459';
+    capi.failNext({ status: 400, error: { message: 'Invalid OAuth access token - Cannot parse access token', code: 190 } });
+    const { leadId } = await metaLead(leadgenId);
+    const dead = await waitFor(async () => (await leadView(leadId)).conversions.find((c) => c.status === 'dead'), 'the dead conversion');
+    expect(dead.error).toMatch(/conversions.meta.accessToken/);
+    const listed: string[] = [];
+    await runConversionsCommand(stack.config, { action: 'dlq-list' }, (l) => listed.push(l));
+    const line = listed.find((l) => l.includes(leadId));
+    expect(line).toMatch(/META_AUTH_190\tmeta "Lead"/);
+    await runConversionsCommand(stack.config, { action: 'dlq-replay', id: line!.split('\t')[0] }, () => undefined);
+    await waitFor(() => eventsFor(leadgenId).length === 1, 'the replayed event');
+    await waitFor(async () => (await leadView(leadId)).conversions.every((c) => c.status === 'sent'), 'status sent');
+    await runConversionsCommand(stack.config, { action: 'dlq-replay', id: line!.split('\t')[0] }, () => undefined);
     await sleep(300);
     expect(eventsFor(leadgenId)).toHaveLength(1);
   }, 20_000);

@@ -9,6 +9,7 @@ import { buildConfig } from '../../src/config/load-config';
 import { createApp } from '../../src/http/app';
 import type { Intake } from '../../src/http/intake';
 import { createSourceRouters } from '../../src/http/source-routers';
+import { bitrix24EventsRouter } from '../../src/http/routes/bitrix24-events';
 import { silentLogger } from '../../src/shared/logger';
 import { Metrics } from '../../src/shared/metrics';
 
@@ -33,6 +34,7 @@ function appWithAllSources(): Express {
       google: { keys: ['google-key-0001'] },
       partners: { acme: { keyHashes: ['a'.repeat(64)] } },
     },
+    conversions: { destinations: { main: { applicationToken: 'app-token-1' } }, leadStatuses: { NEW: { meta: 'Lead' } }, meta: { datasetId: '1', accessToken: 't' } },
   }, {});
   // Rate-limit stores load their scripts at construction; a call that never settles keeps this offline.
   const redis = { call: () => new Promise(() => undefined) } as unknown as Redis;
@@ -51,7 +53,8 @@ function appWithAllSources(): Express {
     seen: { seenAmong: unused, remember: unused },
     idempotency,
   });
-  return createApp({ config, redis, intake, ledger, idempotency, metrics, logger: silentLogger, sourceRouters });
+  const conversions = bitrix24EventsRouter({ conversions: config.conversions, queues: { enqueueRead: unused }, metrics });
+  return createApp({ config, redis, intake, ledger, idempotency, metrics, logger: silentLogger, sourceRouters: [...sourceRouters, conversions] });
 }
 
 interface Layer {
