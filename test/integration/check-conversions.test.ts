@@ -57,7 +57,7 @@ describe('leadgate check: conversions', () => {
 
   it('refuses a config whose stages name a platform that is not configured, or an unknown destination', () => {
     expect(() =>
-      buildConfig({ redis: { url: SHARED_REDIS_URL }, destinations: { main: { webhookUrl: portal.webhookUrl } }, forms: {}, conversions: { destinations: { other: { applicationToken: 'app-token-123' } }, leadStatuses: { NEW: { google: 'Lead' } } } }, {}),
-    ).toThrow(/conversions\/destinations\/other: no destination named "other"[\s\S]*conversions\/leadStatuses\/NEW\/google: conversions.google is not configured/);
+      buildConfig({ redis: { url: SHARED_REDIS_URL }, destinations: { main: { webhookUrl: portal.webhookUrl } }, forms: {}, conversions: { destinations: { other: { applicationToken: 'app-token-123' } }, leadStatuses: { NEW: { meta: 'Lead' } } } }, {}),
+    ).toThrow(/conversions\/destinations\/other: no destination named "other"[\s\S]*conversions\/leadStatuses\/NEW\/meta: conversions.meta \(dataset id and token\) is not configured/);
   });
 });
