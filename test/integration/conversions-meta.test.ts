@@ -155,10 +155,10 @@ describe('Bitrix24 stage changes → Meta Conversions API (CRM events)', () => {
     await runConversionsCommand(stack.config, { action: 'dlq-list' }, (l) => listed.push(l));
     const line = listed.find((l) => l.includes(leadId));
     expect(line).toMatch(/META_AUTH_190\tmeta "Lead"/);
-    await runConversionsCommand(stack.config, { action: 'dlq-replay', id: line!.split('\t')[0] }, () => undefined);
+    await runConversionsCommand(stack.config, { action: 'dlq-replay', id: line!.split('\t')[0]!, all: false }, () => undefined);
     await waitFor(() => eventsFor(leadgenId).length === 1, 'the replayed event');
     await waitFor(async () => (await leadView(leadId)).conversions.every((c) => c.status === 'sent'), 'status sent');
-    await runConversionsCommand(stack.config, { action: 'dlq-replay', id: line!.split('\t')[0] }, () => undefined);
+    await runConversionsCommand(stack.config, { action: 'dlq-replay', id: line!.split('\t')[0]!, all: false }, () => undefined);
     await sleep(300);
     expect(eventsFor(leadgenId)).toHaveLength(1);
   }, 20_000);
