@@ -4,6 +4,8 @@ import type { LeadLedger } from './lead-ledger';
 import type { LeadQueue } from './lead-queue';
 import type { MetaLeadQueue } from './meta-lead-queue';
 
+const WAITING = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children']);
+
 /**
  * Operator actions on dead letters: replay puts a lead back with a fresh attempt budget and the same
  * ORIGIN_ID; a lead that died while being read from Meta is read again (after the token is fixed).
@@ -42,6 +44,13 @@ export class DeadLetterQueue {
     const queue = this.queue.queueFor(entry.lead.destination);
     // The failed job still holds the id; BullMQ would ignore an add with the same id until it is gone.
     const old = await queue.getJob(id);
+    // A replay that stopped after queueing the lead again (its process died before the dead letter
+    // was removed) left it waiting: only the bookkeeping is left, the lead is not queued twice.
+    if (old && WAITING.has(await old.getState())) {
+      await this.ledger.recordRequeued(id);
+      await this.store.remove(id);
+      return true;
+    }
     if (old) await old.remove();
     // Whatever the dead letter says, the lead may exist: a request that timed out can commit later,
     // and its status record (with the unsure mark) may have expired meanwhile. Replays look first.

@@ -2,6 +2,7 @@ import type { RedisClient } from '../shared/redis-client';
 import type { Lead } from '../lead/lead';
 import type { FetchMetaLeadJob } from './jobs';
 import type { DeliveryAttempt } from './lead-ledger';
+import { indexDeadLetter, unindexDeadLetter } from './dead-letter-index';
 
 /** A lead that died before it could be delivered: what a replay must run again instead of delivering. */
 export interface RefetchNote {
@@ -54,11 +55,12 @@ export class DeadLetterStore {
   }
 
   async add(entry: DeadLetter): Promise<void> {
-    await this.redis
+    const multi = this.redis
       .multi()
       .set(this.entryKey(entry.lead.id), JSON.stringify(entry))
-      .zadd(this.indexKey(), Date.parse(entry.deadAt), entry.lead.id)
-      .exec();
+      .zadd(this.indexKey(), Date.parse(entry.deadAt), entry.lead.id);
+    // Filed by destination, code and source in the same MULTI, for the console's filters.
+    await indexDeadLetter(multi, this.prefix, entry).exec();
   }
 
   async get(id: string): Promise<DeadLetter | undefined> {
@@ -82,6 +84,6 @@ export class DeadLetterStore {
   }
 
   async remove(id: string): Promise<void> {
-    await this.redis.multi().del(this.entryKey(id), this.claimKey(id)).zrem(this.indexKey(), id).exec();
+    await unindexDeadLetter(this.redis.multi().del(this.entryKey(id), this.claimKey(id)).zrem(this.indexKey(), id), this.prefix, id).exec();
   }
 }

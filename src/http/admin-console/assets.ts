@@ -38,6 +38,8 @@ form.bar { display: flex; gap: 8px; align-items: center; margin-bottom: 14px; fl
 form.bar input[type=search] { min-width: 340px; }
 form.search input[type=search] { flex: 1 1 100%; }
 nav.pager { display: flex; gap: 18px; margin-top: 12px; }
+progress { width: 100%; height: 16px; margin: 6px 0 12px; }
+ul.jobs { margin: 10px 0 0; padding-left: 18px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; background: #e8ebf1; }
 .badge.delivered, .badge.closed { background: #dcf3e5; color: var(--ok); }
 .badge.dead, .badge.open { background: #fde4e1; color: var(--bad); }

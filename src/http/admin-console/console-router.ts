@@ -8,7 +8,7 @@ import { CONSOLE_CSS, CONSOLE_JS } from './assets';
 import { auditRecorder } from './console-audit';
 import type { ConsoleDeps } from './console-deps';
 import { clearSessionCookie, COOKIE, readCookie, requireSession, setSessionCookie, signedIn } from './console-session';
-import { codeOf, deadLettersBody, matches } from './dead-letters-page';
+import { deadLettersConsoleRouter } from './dead-letters-console';
 import { destinationsRoutes } from './destinations-routes';
 import { page } from './layout';
 import { overviewRoutes } from './overview-routes';
@@ -17,8 +17,6 @@ import { leadBody } from './lead-page';
 import { leadsSearchRouter } from './leads-search';
 import { auditBody, leadsBody, loginBody } from './pages-simple';
 
-/** The dead-letter page filters this many of the oldest entries; the CLI reaches the rest. */
-const DEAD_LETTER_WINDOW = 500;
 const NOTICES: Record<string, string> = {
   replayed: 'Replayed: the lead is queued again.',
   purged: 'Purged: the dead letter and its job are gone.',
@@ -54,7 +52,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   });
   router.get('/assets/console.css', (_req, res) => res.type('text/css').send(CONSOLE_CSS));
   router.get('/assets/console.js', (_req, res) => res.type('text/javascript').send(CONSOLE_JS));
-  router.use(express.urlencoded({ extended: false, limit: '4kb', parameterLimit: 20 }));
+  router.use(express.urlencoded({ extended: false, limit: '8kb', parameterLimit: 80 }));
 
   router.get('/login', (_req, res) => {
     res.send(page({ title: 'Sign in' }, loginBody()));
@@ -93,6 +91,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.use(destinationsRoutes(deps));
 
   router.use(leadsSearchRouter(deps));
+  router.use(deadLettersConsoleRouter(deps));
 
   router.get('/leads/:id', async (req, res) => {
     const id = String(req.params.id).slice(0, 200);
@@ -110,20 +109,6 @@ export function consoleRouter(deps: ConsoleDeps): Router {
       page(
         { title: `Lead ${id}`, section: 'leads', csrf: csrf(res), notice: notice(req), ...(pending ? { refreshMs: 3000 } : {}) },
         leadBody(id, { ...(recordFound ? { record: recordFound } : {}), ...(lead ? { lead } : {}), ...(deadLetter ? { deadLetter } : {}), ...(portalLink ? { portalLink } : {}) }, csrf(res)),
-      ),
-    );
-  });
-
-  router.get('/dead-letters', async (req, res) => {
-    const all = await deps.deadLetters.list(0, DEAD_LETTER_WINDOW);
-    const pick = (name: string) => (typeof req.query[name] === 'string' && req.query[name] ? String(req.query[name]) : undefined);
-    const filter = { destination: pick('destination'), code: pick('code') };
-    const entries = all.filter((e) => matches(e, filter));
-    const codes = [...new Set(all.map(codeOf))].sort();
-    res.send(
-      page(
-        { title: 'Dead letters', section: 'dead-letters', csrf: csrf(res), notice: notice(req) },
-        deadLettersBody({ entries, total: all.length, filter, destinations: Object.keys(config.destinations), codes, csrf: csrf(res) }),
       ),
     );
   });
