@@ -28,6 +28,8 @@ async function replay(id: string): Promise<void> {
 /**
  * Keys that may live without a TTL, and who deletes them. Anything else under the prefix must expire.
  * - `dlq`, `dlq:<id>`: the dead-letter queue; the operator owns it (`leadgate dlq replay|purge`).
+ * - `dlq-by:…`: the dead letters by destination, code and source (ids), removed with each entry; `dlq-by:dims`
+ *   names those sets (a handful), `dlq-by:since` says when they were filled.
  * - `breaker:<destination>`: the circuit breaker; deleted when the destination resumes.
  * - `oauth:…`: a destination's OAuth token pair; replaced on every refresh, needed for as long as it is configured.
  * - `contact-index:since`: when the contact index started (a timestamp); `forget` reads it to know whether older data may exist.
@@ -38,6 +40,7 @@ async function replay(id: string): Promise<void> {
 const OWNED = [
   /^dlq$/,
   /^dlq:[^:]+$/,
+  /^dlq-by:/,
   /^breaker:[^:]+$/,
   /^oauth:/,
   /^contact-index:since$/,
