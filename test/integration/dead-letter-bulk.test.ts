@@ -197,7 +197,7 @@ describe('bulk replay and purge', () => {
           return new Promise<boolean>(() => undefined);
         },
       };
-      const first = new DeadLetterBulkJobs(redis, prefix, dying, w.audit, { chunk: 10, leaseMs: 400 });
+      const first = new DeadLetterBulkJobs(redis, prefix, dying, w.audit, { chunk: 10, leaseMs: 3000 });
       const job = await first.create('replay', ids, { actor: 'admin', description: 'every dead letter' });
       void first.run(job.id);
       await waitFor(async () => calls >= 18, 'the first process froze');
