@@ -18,6 +18,13 @@ function port(value: string): number {
   return n;
 }
 
+function processes(value: string): number | 'auto' {
+  if (value === 'auto') return 'auto';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new InvalidArgumentError('must be a count from 1 to 256, or "auto"');
+  return n;
+}
+
 function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
@@ -35,7 +42,14 @@ async function main(argv: string[]): Promise<void> {
     .showHelpAfterError();
 
   program.command('start').description('HTTP API and delivery worker in one process').action(() => runRole(config(program), 'all'));
-  program.command('api').description('HTTP API only (scale out: run several on one Redis)').action(() => runRole(config(program), 'api'));
+  program
+    .command('api')
+    .description('HTTP API only (scale out: run several on one Redis)')
+    .option('--processes <n>', 'API processes on the one port: a count, or "auto" for one per CPU core (default: http.processes, 1)', processes)
+    .action((opts: { processes?: number | 'auto' }) => {
+      const loaded = config(program);
+      return runRole(opts.processes === undefined ? loaded : { ...loaded, http: { ...loaded.http, processes: opts.processes } }, 'api');
+    });
   program.command('worker').description('delivery worker only (scale out: run several on one Redis)').action(() => runRole(config(program), 'worker'));
   program
     .command('dev')

@@ -93,6 +93,8 @@ export interface Config {
   http: {
     host: string;
     port: number;
+    /** `leadgate api`'s processes on that port (node:cluster): a count, or `auto` for one per core. */
+    processes: number | 'auto';
     trustProxy: string | boolean | number;
     bodyLimit: string;
     requestTimeoutMs: number;

@@ -83,7 +83,7 @@ function sourcesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
 export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const raw: Record<string, unknown> = {
     redis: redisFromEnv(env),
-    http: { port: env.PORT ?? 8080 },
+    http: { port: env.PORT ?? 8080, ...(env.API_PROCESSES ? { processes: env.API_PROCESSES === 'auto' ? 'auto' : env.API_PROCESSES } : {}) },
     worker: { port: env.WORKER_PORT ?? 8081 },
     admin: env.ADMIN_TOKEN ? { token: env.ADMIN_TOKEN } : {},
     delivery: {},

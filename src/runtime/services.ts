@@ -93,6 +93,8 @@ export async function startLeadgate(options: {
   config: Config;
   role: Role;
   logger: Logger;
+  /** Which of `http.processes` API processes this is, when more than one run: each keeps its own spool. */
+  processIndex?: number;
   /** Extra routers beside the built-in sources (Meta, Google, partners), mounted behind the same limits. */
   sourceRouters?: (deps: { config: Config; intake: ReturnType<typeof createIntake>; redis: RedisClient }) => Router[];
 }): Promise<RunningLeadgate> {
@@ -168,7 +170,7 @@ export async function startLeadgate(options: {
   } else {
     const seen = new SeenIds(producer, prefix);
     const write = await IntakeWrite.open({ state: producer, bullmq: queueRedis, queue, commands: [ledger.queuedCommands], prefix, logger, waitReplicas: waitReplicas(config) });
-    spool = await openIntakeSpool(config, { queue: write, metaQueue, seen, ping: () => producer.ping(), metrics, logger });
+    spool = await openIntakeSpool(config, options.processIndex, { queue: write, metaQueue, seen, ping: () => producer.ping(), metrics, logger });
     const intake = createIntake({ queue: write, metaQueue, spool, metrics, logger });
     const idempotency = new IdempotencyStore(producer, prefix);
     const app = createApp({

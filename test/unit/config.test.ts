@@ -20,6 +20,15 @@ describe('configuration', () => {
     expect(Object.isFrozen(config.delivery)).toBe(true);
   });
 
+  it('runs the API as one process unless http.processes (API_PROCESSES) says a count or auto', () => {
+    const env = { BITRIX24_WEBHOOK_URL: 'https://p.bitrix24.com/rest/1/abc/' };
+    expect(loadConfig({ env }).http.processes).toBe(1);
+    expect(loadConfig({ env: { ...env, API_PROCESSES: '4' } }).http.processes).toBe(4);
+    expect(loadConfig({ env: { ...env, API_PROCESSES: 'auto' } }).http.processes).toBe('auto');
+    expect(() => loadConfig({ env: { ...env, API_PROCESSES: '0' } })).toThrow(/processes/);
+    expect(() => loadConfig({ env: { ...env, API_PROCESSES: 'many' } })).toThrow(/processes/);
+  });
+
   it('interpolates ${VAR} and ${VAR:-default} in YAML', () => {
     const path = file(`
 redis: { url: "\${REDIS_URL:-redis://127.0.0.1:6379}", prefix: lg }
