@@ -55,8 +55,9 @@ function kindOf(prefix: string, key: string): string {
   if (/^lead:[^:]+:attempts$/.test(rest)) return 'attempt history (list)';
   if (rest.startsWith('contact:')) return 'contact index (sets)';
   if (rest.startsWith('contact-index')) return 'contact index start';
-  if (/^bull:[^:]+:(?!wait$|active$|completed$|failed$|delayed$|prioritized$|paused$|meta$|events$|id$|marker$|stalled-check$|pc$)[^:]+$/.test(rest)) return 'BullMQ job (hash)';
-  if (rest.startsWith('bull:')) return 'BullMQ queue structures (lists, sets, events)';
+  // BullMQ's keys are `<prefix>:<queue>:…` (queues deliver-<destination>, meta-leads): a job is `<queue>:<job id>`.
+  const bull = /^(deliver-[^:]+|meta-leads):(.+)$/.exec(rest);
+  if (bull) return /^(wait|active|completed|failed|delayed|prioritized|paused|meta|events|id|marker|stalled-check|pc|de|limiter)$/.test(bull[2]!) || bull[2]!.includes(':') ? 'BullMQ queue structures (lists, sets, events)' : 'BullMQ job (hash)';
   if (rest.startsWith('rl:')) return 'rate-limit counters';
   return 'other';
 }

@@ -88,7 +88,7 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
   try {
     for (const id of ids) {
       // The lead's other contacts (a phone beside the email asked for) leave their index too.
-      const contacts = (await redis.hget(`${prefix}:lead:${id}`, 'contacts'))?.split(',').filter(Boolean) ?? [];
+      const contacts = recordContacts(await redis.hgetall(`${prefix}:lead:${id}`));
       for (const other of contacts.filter((c) => c !== hash)) {
         const key = contactIndexKey(prefix, other);
         // Counted once its last lead is gone: the index key then no longer exists.
@@ -118,4 +118,12 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
   }
   report.removed.indexes += await redis.del(contactIndexKey(prefix, hash));
   return report;
+}
+
+/** The contact hashes a status record lists: `contacts`, `contacts:1`, … (older records: `contacts` comma-separated). */
+function recordContacts(record: Record<string, string>): string[] {
+  return Object.entries(record)
+    .filter(([field]) => field === 'contacts' || field.startsWith('contacts:'))
+    .flatMap(([, value]) => value.split(','))
+    .filter(Boolean);
 }

@@ -83,7 +83,7 @@ describe('leadgate api --processes N', () => {
   it('runs N API processes on one port, each with its own spool, and stops them all on SIGTERM with exit code 0', async () => {
     const api = await startApi('2', 'lgtest-processes-a');
     try {
-      await waitFor(() => api.started.length === 2, 'two API processes started', 60_000, 50);
+      await waitFor(() => api.started.length === 2, 'two API processes started', 180_000, 50);
       expect(new Set(api.started).size).toBe(2);
       expect(api.started).not.toContain(api.child.pid);
       expect(existsSync(join(api.spool, 'process-0'))).toBe(true);
@@ -99,21 +99,21 @@ describe('leadgate api --processes N', () => {
     } finally {
       api.child.kill('SIGKILL');
     }
-  }, 120_000);
+  }, 420_000);
 
   it('replaces a process that dies while running', async () => {
     const api = await startApi('2', 'lgtest-processes-b');
     try {
-      await waitFor(() => api.started.length === 2, 'two API processes started', 60_000, 50);
+      await waitFor(() => api.started.length === 2, 'two API processes started', 180_000, 50);
       process.kill(api.started[0]!, 'SIGKILL');
-      await waitFor(() => api.started.length === 3, 'a third API process started', 30_000, 50);
+      await waitFor(() => api.started.length === 3, 'a third API process started', 180_000, 50);
       expect((await postJson(`${api.url}/v1/forms/contact`, { email: 'after@example.com' })).status).toBe(202);
       api.child.kill('SIGTERM');
       expect(await exited(api.child)).toBe(0);
     } finally {
       api.child.kill('SIGKILL');
     }
-  }, 120_000);
+  }, 420_000);
 
   it('exits by delivery.shutdownTimeoutMs + 5 s when Redis hangs, every process with it; a second signal forces it at once', async () => {
     const info = new IORedis(redis.url);
@@ -122,7 +122,7 @@ describe('leadgate api --processes N', () => {
     const hung = await startApi('2', 'lgtest-processes-c');
     const forced = await startApi('2', 'lgtest-processes-d');
     try {
-      await waitFor(() => hung.started.length === 2 && forced.started.length === 2, 'both APIs started', 60_000, 50);
+      await waitFor(() => hung.started.length === 2 && forced.started.length === 2, 'both APIs started', 240_000, 50);
       // Frozen, not gone: connections stay open and every Redis call hangs, so a graceful stop cannot finish.
       process.kill(redisPid, 'SIGSTOP');
       const signalled = Date.now();
@@ -142,5 +142,5 @@ describe('leadgate api --processes N', () => {
       hung.child.kill('SIGKILL');
       forced.child.kill('SIGKILL');
     }
-  }, 120_000);
+  }, 420_000);
 });
