@@ -17,6 +17,21 @@ export interface SimProcess {
  * The Bitrix24 simulator in its own process, as a real portal would be: its event loop does not
  * compete with leadgate's, and it is driven only over HTTP.
  */
+/** Simulator processes still running: stopped if the benchmark itself is interrupted. */
+const running = new Set<ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of running) child.kill('SIGTERM');
+    process.exit(130);
+  });
+}
+
+/** Stops `child` with the benchmark if the benchmark is interrupted. */
+export function stopWithBenchmark(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+}
+
 export async function startSimProcess(plan: 'standard' | 'enterprise' = 'standard'): Promise<SimProcess> {
   const port = await freePort();
   // tsx's loader in this one process (not the tsx CLI, which forks a second one per simulator).
@@ -24,6 +39,7 @@ export async function startSimProcess(plan: 'standard' | 'enterprise' = 'standar
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  stopWithBenchmark(child);
   await new Promise<void>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`simulator exited with ${code}`)));
     child.stdout!.on('data', (chunk: Buffer) => {
