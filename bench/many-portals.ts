@@ -141,8 +141,7 @@ export async function manyPortals(redisUrl: string, plans: Plan[], seconds: numb
     await queue.close();
     redis.disconnect();
 
-    // Every portal busy at worker start: other traffic has just spent its bucket.
-    await Promise.all(sims.map((s) => s.client.reset().then(() => s.client.setBucketLoad({ level: 'full' }))));
+    await Promise.all(sims.map((s) => s.client.reset()));
     const spawnedAt = Date.now();
     worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', '--config', file], {
       cwd: ROOT,
@@ -151,6 +150,8 @@ export async function manyPortals(redisUrl: string, plans: Plan[], seconds: numb
     });
     stopWithBenchmark(worker);
     await waitForHttp(`http://127.0.0.1:${raw.worker.port}/healthz`, 60_000);
+    // Every portal busy as the worker starts: other traffic has just spent its bucket.
+    await Promise.all(sims.map((s) => s.client.setBucketLoad({ level: 'full' })));
     const started = Date.now();
     const cpuAtStart = cpuMs(worker.pid!);
     // Until every portal has all its leads, or twice the time the work needs at the ceiling.
