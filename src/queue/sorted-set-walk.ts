@@ -29,11 +29,13 @@ export interface WalkQuery {
   limit: number;
   /** At most this many entries are looked at per call, so a page costs a bounded time. */
   budget: number;
+  /** Ids none of these sets may hold (a status kept as the absence of the others). */
+  exclude?: string[];
 }
 
 /**
  * Walks the dimension with the fewest entries in the time range, newest first, and keeps the ids
- * every other dimension holds (ZSCORE each: O(1)). The cursor is found again by rank (ZREVRANK),
+ * every other dimension holds and no excluded set does (ZSCORE each: O(1)). The cursor is found again by rank (ZREVRANK),
  * or, when its entry left the set meanwhile (a lead whose status changed), by its score. Members
  * are compared as Redis orders them (byte order; lead ids are lower-case ASCII, where the locale's
  * collation agrees). Every key lives under the prefix, so on Redis Cluster they share one slot.
@@ -46,7 +48,9 @@ for g = 1, ngroups do
   for i = 1, tonumber(ARGV[1 + g]) do keys[i] = KEYS[k]; k = k + 1 end
   groups[g] = keys
 end
-local a = ngroups + 2
+local exclude = {}
+for i = 1, tonumber(ARGV[ngroups + 2]) do exclude[i] = KEYS[k]; k = k + 1 end
+local a = ngroups + 3
 local minArg, maxArg = ARGV[a], ARGV[a + 1]
 local minNum = tonumber(minArg)
 local curS, curM = tonumber(ARGV[a + 2]), ARGV[a + 3]
@@ -102,6 +106,9 @@ local function held(id)
       if not found then return false end
     end
   end
+  for _, key in ipairs(exclude) do
+    if redis.call('ZSCORE', key, id) then return false end
+  end
   return true
 end
 
@@ -150,10 +157,12 @@ export async function walkSortedSets(redis: RedisClient, query: WalkQuery): Prom
   const dimensions = query.dimensions.filter((d) => d.length > 0);
   // A dimension with no set (a source kind nothing was received from) matches nothing.
   if (dimensions.length === 0 || dimensions.length < query.dimensions.length) return { entries: [], partial: false, scanned: 0 };
-  const keys = dimensions.flat();
+  const exclude = query.exclude ?? [];
+  const keys = [...dimensions.flat(), ...exclude];
   const args = [
     String(dimensions.length),
     ...dimensions.map((d) => String(d.length)),
+    String(exclude.length),
     String(Math.floor(query.min)),
     String(Math.floor(query.max)),
     query.cursor ? String(query.cursor.at) : '',
