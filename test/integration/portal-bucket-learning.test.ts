@@ -62,6 +62,9 @@ describe('the Redis mirror of a portal bucket', () => {
   });
 });
 
+// Worker start, 260 posts and six drain steps: room for a loaded machine (the bounds below are not timings).
+jest.setTimeout(60_000);
+
 describe('delivery to a portal other traffic has just filled', () => {
   let stack: Stack | undefined;
   let worker: RunningLeadgate | undefined;
