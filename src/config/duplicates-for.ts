@@ -17,6 +17,10 @@ export function duplicatesFor(config: Config, source: LeadSource): DuplicatesCon
         return config.sources?.google?.duplicates;
       case 'webhook':
         return config.sources?.webhooks && Object.hasOwn(config.sources.webhooks, source.name) ? config.sources.webhooks[source.name]?.duplicates : undefined;
+      case 'linkedin':
+        return config.sources?.linkedin?.duplicates;
+      case 'tiktok':
+        return config.sources?.tiktok?.duplicates;
       default:
         return undefined;
     }

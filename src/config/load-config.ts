@@ -116,6 +116,8 @@ function sourceDestinations(config: Config): Array<[path: string, destination: s
     }
   }
   for (const [name, partner] of Object.entries(sources.partners)) named.push([`/sources/partners/${name}/destination`, partner.destination]);
+  if (sources.linkedin) named.push(['/sources/linkedin/destination', sources.linkedin.destination]);
+  if (sources.tiktok) named.push(['/sources/tiktok/destination', sources.tiktok.destination]);
   for (const [name, hook] of Object.entries(sources.webhooks ?? {})) named.push([`/sources/webhooks/${name}/destination`, hook.destination]);
   return named;
 }

@@ -111,10 +111,55 @@ export interface PartnerConfig {
   consent?: ConsentConfig;
 }
 
+export interface LinkedInSourceConfig {
+  /** The app's client id and secret: the secret signs validation answers and notifications, and refreshes tokens. */
+  clientId: string;
+  clientSecret: string;
+  /** Token of a member with r_marketing_leadgen_automation on the organisation/ad account; seeds Redis. */
+  accessToken: string;
+  /** Refreshes an expired access token (programmatic refresh tokens); absent: an expired token pauses reads. */
+  refreshToken?: string;
+  apiUrl: string;
+  tokenUrl: string;
+  /** `LinkedIn-Version` header (YYYYMM). */
+  apiVersion: string;
+  timeoutMs: number;
+  /** Question name (or questionId) → Bitrix24 field code, over the predefined fields. */
+  fieldMap: Record<string, string>;
+  destination: string;
+  utm: UtmRule;
+  sourceId: string;
+  testLeads: TestLeadPolicy;
+  trackingField: string;
+  phoneCountry?: string;
+  title?: string;
+  duplicates?: DuplicatesConfig;
+  assign?: AssignConfig;
+}
+
+export interface TikTokSourceConfig {
+  /** The app secret: keys the signature of every delivery. */
+  secret: string;
+  /** How far the signature's timestamp may be from now. */
+  toleranceSeconds: number;
+  /** Question (field name) → Bitrix24 field code, over the standard ones. */
+  fieldMap: Record<string, string>;
+  destination: string;
+  utm: UtmRule;
+  sourceId: string;
+  trackingField: string;
+  phoneCountry?: string;
+  title?: string;
+  duplicates?: DuplicatesConfig;
+  assign?: AssignConfig;
+}
+
 export interface SourcesConfig {
   meta?: MetaSourceConfig;
   google?: GoogleSourceConfig;
   partners: Record<string, PartnerConfig>;
   /** Configured webhooks (landing-page builders, form tools), presets resolved; the schema defaults it to {}. */
   webhooks?: Record<string, WebhookSourceConfig>;
+  linkedin?: LinkedInSourceConfig;
+  tiktok?: TikTokSourceConfig;
 }

@@ -2,6 +2,7 @@ import { DELIVER_LEAD_JOB, deliverLeadJob } from './jobs';
 import type { DeadLetterStore, DeadLetter } from './dead-letter-store';
 import type { LeadLedger } from './lead-ledger';
 import type { LeadQueue } from './lead-queue';
+import type { LinkedInLeadQueue } from './linkedin-lead-queue';
 import type { MetaLeadQueue } from './meta-lead-queue';
 
 const WAITING = new Set(['waiting', 'delayed', 'prioritized', 'waiting-children']);
@@ -16,6 +17,7 @@ export class DeadLetterQueue {
     private readonly queue: LeadQueue,
     private readonly ledger: LeadLedger,
     private readonly metaQueue?: Pick<MetaLeadQueue, 'requeue' | 'remove'>,
+    private readonly linkedinQueue?: Pick<LinkedInLeadQueue, 'requeue' | 'discard'>,
   ) {}
 
   list(offset?: number, limit?: number): Promise<DeadLetter[]> {
@@ -34,6 +36,13 @@ export class DeadLetterQueue {
   async replay(id: string): Promise<boolean> {
     const entry = await this.store.get(id);
     if (!entry) return false;
+    if (entry.refetch?.stage === 'fetch-linkedin') {
+      if (!this.linkedinQueue) throw new Error(`dead letter ${id} must be read from LinkedIn again, but no LinkedIn queue is open`);
+      await this.linkedinQueue.requeue(entry.refetch.job);
+      await this.ledger.recordRequeued(id);
+      await this.store.remove(id);
+      return true;
+    }
     if (entry.refetch) {
       if (!this.metaQueue) throw new Error(`dead letter ${id} must be read from Meta again, but no Meta queue is open`);
       await this.metaQueue.requeue(entry.refetch.job);
@@ -75,7 +84,9 @@ export class DeadLetterQueue {
   /** Drops one dead letter and the failed job behind it; false when no such dead letter exists. */
   async purgeOne(id: string): Promise<boolean> {
     const entry = await this.store.get(id);
-    if (entry?.refetch) {
+    if (entry?.refetch?.stage === 'fetch-linkedin') {
+      await this.linkedinQueue?.discard(entry.refetch.job.notification.responseId);
+    } else if (entry?.refetch) {
       await this.metaQueue?.remove(entry.refetch.job.notification.leadgenId);
     } else if (entry) {
       const old = await this.queue.queueFor(entry.lead.destination).getJob(id);

@@ -1,15 +1,16 @@
 import type { RedisClient } from '../shared/redis-client';
 import type { Lead } from '../lead/lead';
+import type { FetchLinkedInLeadJob } from './linkedin-lead-queue';
 import type { FetchMetaLeadJob } from './jobs';
 import type { DeliveryAttempt } from './lead-ledger';
 import { indexDeadLetter, unindexDeadLetter } from './dead-letter-index';
 
 /** A lead that died before it could be delivered: what a replay must run again instead of delivering. */
-export interface RefetchNote {
+export type RefetchNote =
   /** The lead is still on Meta's side: replay reads it from the Graph API again. */
-  stage: 'fetch-meta';
-  job: FetchMetaLeadJob;
-}
+  | { stage: 'fetch-meta'; job: FetchMetaLeadJob }
+  /** The lead is still on LinkedIn's side: replay reads it from the Lead Sync API again. */
+  | { stage: 'fetch-linkedin'; job: FetchLinkedInLeadJob };
 
 export interface DeadLetter {
   /** For a lead that died before delivery, a stand-in with its id, source, destination and ids only. */

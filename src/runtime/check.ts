@@ -8,13 +8,18 @@ import { conversionStageProblems } from './check-conversions';
 import { leadFieldProblems } from './check-fields';
 import { describeRedis } from '../config/redis-config';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
+import { LinkedInTokens } from '../clients/linkedin/linkedin-tokens';
+import { introspectLinkedInToken } from '../clients/linkedin/introspect-token';
+
+const LEADGEN_SCOPE = 'r_marketing_leadgen_automation';
 
 /**
  * `leadgate check`: what a new setup gets wrong, found before the first lead is lost: Redis
  * unreachable, a webhook URL or token the portal refuses, a mapped field the portal does not have
  * (Bitrix24 drops such values without an error), a SOURCE_ID or STATUS_ID it does not know, a
  * static value a list field does not offer, a required field nothing fills, an assigned user who
- * does not exist or was dismissed. Returns false when anything failed.
+ * does not exist or was dismissed, a LinkedIn token that is not active or lacks the lead scope.
+ * Returns false when anything failed.
  */
 export async function runCheck(config: Config, out: (line: string) => void = console.log): Promise<boolean> {
   let ok = true;
@@ -91,6 +96,26 @@ export async function runCheck(config: Config, out: (line: string) => void = con
         } catch (err) {
           fail(`destination ${name}: crm.status.list ${entity}: ${(err as Error).message}`);
         }
+      }
+    }
+    const linkedin = config.sources?.linkedin;
+    if (linkedin) {
+      try {
+        // The token the workers use now: a refreshed one in Redis wins over the config's.
+        const token = await new LinkedInTokens(redis, config.redis.prefix, linkedin).current();
+        const status = await introspectLinkedInToken({ tokenUrl: linkedin.tokenUrl, clientId: linkedin.clientId, clientSecret: linkedin.clientSecret, token, timeoutMs: linkedin.timeoutMs });
+        const days = status.expiresAt !== undefined ? Math.floor((status.expiresAt * 1000 - Date.now()) / 86_400_000) : undefined;
+        if (!status.active) {
+          if (linkedin.refreshToken) out(`⚠ linkedin: the access token is ${status.status ?? 'not active'}; the workers refresh it with the refresh token on the first read`);
+          else fail(`linkedin: the access token is ${status.status ?? 'not active'} and no refreshToken is configured: put a new sources.linkedin.accessToken in the config`);
+        } else if (status.scope !== undefined && !status.scope.split(/[ ,]+/).includes(LEADGEN_SCOPE)) {
+          fail(`linkedin: the token lacks ${LEADGEN_SCOPE} (has ${status.scope}); lead responses cannot be read`);
+        } else {
+          out(`✓ linkedin: the token is active${days !== undefined ? `, expires in ${days} days` : ''}`);
+          if (days !== undefined && days < 7 && !linkedin.refreshToken) out(`⚠ linkedin: the token expires within 7 days and no refreshToken is configured`);
+        }
+      } catch (err) {
+        fail(`linkedin: ${(err as Error).message}`);
       }
     }
     out(ok ? 'all checks passed' : 'some checks failed');

@@ -21,6 +21,8 @@ import { LeadLedger } from '../queue/lead-ledger';
 import { IntakeWrite } from '../queue/intake-write';
 import { LeadQueue } from '../queue/lead-queue';
 import { MetaLeadQueue } from '../queue/meta-lead-queue';
+import { LinkedInLeadQueue } from '../queue/linkedin-lead-queue';
+import { forgetLead } from '../queue/forget-lead';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
 import { SeenIds } from '../queue/seen-ids';
 import type { Logger } from '../shared/logger';
@@ -30,6 +32,7 @@ import { startDeliveryWorkers, type DeliveryWorkers } from '../worker/delivery-w
 import { conversionMetrics } from '../shared/conversion-metrics';
 import { readBreakerState, type BreakerState } from '../worker/destination-breaker';
 import { startMetaFetchWorker, type MetaFetchWorker } from '../worker/meta-fetch-worker';
+import { startLinkedInFetchWorker } from '../worker/linkedin-fetch-worker';
 import { metaPageReaders, openMetaTokenStore } from '../worker/meta-token-store';
 import { consoleActions } from './console-actions';
 import { openIntakeSpool } from './open-intake-spool';
@@ -54,6 +57,17 @@ export interface RunningLeadgate {
 
 function metaLeadQueue(redis: RedisClient, config: Config): MetaLeadQueue {
   return new MetaLeadQueue(redis, {
+    prefix: config.redis.prefix,
+    attempts: config.delivery.attempts,
+    completedRetentionSeconds: config.delivery.deliveredRetentionSeconds,
+    waitReplicas: waitReplicas(config),
+  });
+}
+
+/** The `linkedin-leads` producer, when LinkedIn is configured. */
+function linkedInLeadQueue(redis: RedisClient, config: Config): LinkedInLeadQueue | undefined {
+  if (!config.sources?.linkedin) return undefined;
+  return new LinkedInLeadQueue(redis, {
     prefix: config.redis.prefix,
     attempts: config.delivery.attempts,
     completedRetentionSeconds: config.delivery.deliveredRetentionSeconds,
@@ -122,6 +136,7 @@ export async function startLeadgate(options: {
     waitReplicas: waitReplicas(config),
   });
   const metaQueue = metaLeadQueue(queueRedis, config);
+  const linkedinQueue = linkedInLeadQueue(queueRedis, config);
   // The breaker's record, and the queue's own paused flag: should they ever disagree, /readyz says so.
   const destinationStatus = async () =>
     Object.fromEntries(
@@ -186,7 +201,7 @@ export async function startLeadgate(options: {
       ...(conversionStore ? { conversions: conversionStore } : {}),
       spool,
       captcha: createCaptchaVerifier(),
-      console: consoleActions({ config, redis: producer, queue, deadLetters: new DeadLetterQueue(deadLetterStore, queue, ledger, metaQueue) }),
+      console: consoleActions({ config, redis: producer, queue, deadLetters: new DeadLetterQueue(deadLetterStore, queue, ledger, metaQueue, linkedinQueue) }),
       sourceRouters: [
         ...createSourceRouters({
           config,
@@ -195,6 +210,8 @@ export async function startLeadgate(options: {
           ledger,
           seen,
           idempotency,
+          ...(linkedinQueue ? { linkedinQueue } : {}),
+          forgetLead: (leadId) => forgetLead({ redis: producer, prefix, destinations: Object.keys(config.destinations) }, leadId),
         }),
         ...(options.sourceRouters?.({ config, intake, redis: producer }) ?? []),
         ...(conversionQueues ? [bitrix24EventsRouter({ conversions: config.conversions, queues: conversionQueues, metrics })] : []),
@@ -224,9 +241,24 @@ export async function startLeadgate(options: {
       })
     : undefined;
   const conversionWorkers = workerRedis && workerBull ? startConversionWorkers({ config, bullConnection: workerBull, redis: workerRedis, metrics, logger }) : undefined;
+  const linkedinWorker = workerRedis
+    ? startLinkedInFetchWorker({
+        config,
+        redis: workerBull!,
+        state: workerRedis,
+        queue,
+        ledger: new LeadLedger(workerRedis, prefix, config.delivery.statusRetentionSeconds),
+        deadLetters: new DeadLetterStore(workerRedis, prefix),
+        metrics,
+        logger,
+      })
+    : undefined;
   const url = await listen(server, port, host);
   const operationsUrl = operationsServer ? await listen(operationsServer, config.http.operations.port!, config.http.operations.host ?? host) : undefined;
-  const sources = { meta: Boolean(config.sources?.meta?.appSecret), google: Boolean(config.sources?.google), partners: Object.keys(config.sources?.partners ?? {}).length };
+  const sources = {
+    meta: Boolean(config.sources?.meta?.appSecret), google: Boolean(config.sources?.google), linkedin: Boolean(config.sources?.linkedin),
+    tiktok: Boolean(config.sources?.tiktok), partners: Object.keys(config.sources?.partners ?? {}).length, webhooks: Object.keys(config.sources?.webhooks ?? {}).length,
+  };
   logger.info({ role, url, ...(operationsUrl ? { operationsUrl } : {}), destinations: Object.keys(config.destinations), sources }, 'leadgate started');
 
   let stopping: Promise<void> | undefined;
@@ -242,11 +274,12 @@ export async function startLeadgate(options: {
       stopping ??= (async () => {
         logger.info({ role }, 'shutting down');
         await Promise.all([closeServer(server), operationsServer && closeServer(operationsServer)]);
-        await Promise.all([workers?.close(), metaWorker?.close(), conversionWorkers?.close(), spool?.close()]);
+        await Promise.all([workers?.close(), metaWorker?.close(), conversionWorkers?.close(), linkedinWorker?.close(), spool?.close()]);
         await activity.stop();
         await queue.close();
         await conversionQueues?.close();
         await metaQueue.close();
+        await linkedinQueue?.close();
         producer.disconnect();
         queueRedis.disconnect();
         workerRedis?.disconnect();
@@ -269,11 +302,13 @@ export async function openDeadLetters(config: Config): Promise<{ dlq: DeadLetter
     deliveredRetentionSeconds: config.delivery.deliveredRetentionSeconds,
   });
   const metaQueue = metaLeadQueue(redis, config);
-  const dlq = new DeadLetterQueue(new DeadLetterStore(redis, config.redis.prefix), queue, ledger, metaQueue);
+  const linkedinQueue = linkedInLeadQueue(redis, config);
+  const dlq = new DeadLetterQueue(new DeadLetterStore(redis, config.redis.prefix), queue, ledger, metaQueue, linkedinQueue);
   return {
     dlq,
     async close() {
       await metaQueue.close();
+      await linkedinQueue?.close();
       await queue.close();
       redis.disconnect();
     },

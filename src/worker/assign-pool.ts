@@ -19,6 +19,8 @@ export function assignPoolFor(config: Config, lead: Pick<Lead, 'source' | 'desti
     : kind === 'webhook' ? (sources?.webhooks ? ownValue(sources.webhooks, name)?.assign : undefined)
     : kind === 'meta' ? sources?.meta?.assign
     : kind === 'google' ? sources?.google?.assign
+    : kind === 'linkedin' ? sources?.linkedin?.assign
+    : kind === 'tiktok' ? sources?.tiktok?.assign
     : undefined;
   if (own) return { key: kind === 'form' || kind === 'partner' || kind === 'webhook' ? `${kind}:${name}` : kind, assign: own };
   const destination = ownValue(config.destinations, lead.destination)?.assign;

@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Lead } from '../../src/lead/lead';
 import { deliveryQueueName, META_LEADS_QUEUE, type DeliverLeadJob } from '../../src/queue/jobs';
+import { LINKEDIN_LEADS_QUEUE } from '../../src/queue/linkedin-lead-queue';
 import { signMetaBody } from '../../src/sources/meta/verify-signature';
 import { generatePartnerKey } from '../../src/sources/partner/partner-auth';
 import { startStack, type Stack } from '../helpers/stack';
@@ -15,6 +16,8 @@ export const PARTNER = generatePartnerKey();
 /** Configured webhooks (sources.webhooks): a token preset, an HMAC preset and a JSON-in-a-form-field preset. */
 export const HOOK_TOKEN = 'hostile-hook-token-0001';
 export const TYPEFORM_SECRET = 'hostile-typeform-secret';
+export const LINKEDIN_SECRET = 'hostile-linkedin-secret';
+export const TIKTOK_SECRET = 'hostile-tiktok-secret';
 
 /** Documented defaults the suite holds the server to (README, schemas/config.schema.json). */
 export const TIMEOUTS = { requestTimeoutMs: 15_000, headersTimeoutMs: 10_000 };
@@ -51,6 +54,9 @@ export async function startHostileStack(name: string, http: Record<string, unkno
         meta: { appSecret: META_SECRET, verifyToken: META_VERIFY, pages: { [META_PAGE]: { accessToken: 'EAAB-hostile' } } },
         google: { keys: [GOOGLE_KEY] },
         partners: { acme: { keyHashes: [PARTNER.hash], phoneCountry: 'DE', fieldMap: { seats: 'UF_CRM_SEATS' } } },
+        // API only: LinkedIn reads are queued, never made, so the API URL is never called.
+        linkedin: { clientId: 'hostile', clientSecret: LINKEDIN_SECRET, accessToken: 'AQV-hostile', apiUrl: 'http://127.0.0.1:9' },
+        tiktok: { secret: TIKTOK_SECRET },
         webhooks: {
           tilda: { preset: 'tilda', token: HOOK_TOKEN },
           typeform: { preset: 'typeform', secret: TYPEFORM_SECRET },
@@ -60,7 +66,7 @@ export async function startHostileStack(name: string, http: Record<string, unkno
     } as never,
   });
   const connection = { url: stack.config.redis.url };
-  const queues = [deliveryQueueName('main'), META_LEADS_QUEUE].map((q) => new Queue(q, { connection, prefix: stack.prefix }));
+  const queues = [deliveryQueueName('main'), META_LEADS_QUEUE, LINKEDIN_LEADS_QUEUE].map((q) => new Queue(q, { connection, prefix: stack.prefix }));
   return {
     stack,
     port: Number(new URL(stack.api.url).port),

@@ -70,7 +70,7 @@ describe('configuration of sources', () => {
   });
 
   it('validates sources with the rest of the config', () => {
-    const found = problems(() => buildConfig({ redis: { url: 'redis://x' }, http: {}, delivery: {}, destinations: { main: { webhookUrl: B24 } }, forms: {}, sources: { partners: { acme: { keyHashes: ['plain-key'] } }, tiktok: {} } }, {}));
-    expect(found).toEqual(expect.arrayContaining(['/sources: unknown property "tiktok"', '/sources/partners/acme/keyHashes/0: must match pattern "^[0-9a-f]{64}$"']));
+    const found = problems(() => buildConfig({ redis: { url: 'redis://x' }, http: {}, delivery: {}, destinations: { main: { webhookUrl: B24 } }, forms: {}, sources: { partners: { acme: { keyHashes: ['plain-key'] } }, snapchat: {} } }, {}));
+    expect(found).toEqual(expect.arrayContaining(['/sources: unknown property "snapchat"', '/sources/partners/acme/keyHashes/0: must match pattern "^[0-9a-f]{64}$"']));
   });
 });

@@ -33,6 +33,9 @@ function appWithAllSources(): Express {
       meta: { appSecret: 'secret', verifyToken: 'verify', pages: { '1': { accessToken: 't' } } },
       google: { keys: ['google-key-0001'] },
       partners: { acme: { keyHashes: ['a'.repeat(64)] } },
+      linkedin: { clientId: 'c', clientSecret: 'linkedin-secret', accessToken: 't' },
+      tiktok: { secret: 'tiktok-secret' },
+      webhooks: { landing: { preset: 'tilda', token: 'a-long-shared-token' } },
     },
     conversions: { destinations: { main: { applicationToken: 'app-token-1' } }, leadStatuses: { NEW: { meta: 'Lead' } }, meta: { datasetId: '1', accessToken: 't' } },
   }, {});

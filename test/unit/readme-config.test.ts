@@ -21,6 +21,10 @@ const env = {
   TILDA_TOKEN: 'a-long-tilda-token-0001',
   TYPEFORM_SECRET: 'typeform-secret',
   QUOTE_SECRET: 'quote-secret',
+  LINKEDIN_CLIENT_SECRET: 'linkedin-secret',
+  LINKEDIN_ACCESS_TOKEN: 'AQV-token',
+  LINKEDIN_REFRESH_TOKEN: 'AQW-token',
+  TIKTOK_APP_SECRET: 'tiktok-secret',
 };
 
 describe('README configuration examples', () => {
