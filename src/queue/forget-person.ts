@@ -4,23 +4,47 @@ import { contactHash, leadContacts, normaliseContact } from '../lead/contact-key
 import type { RedisClient } from '../shared/redis-client';
 import { contactIndexKey, contactIndexSinceKey } from './contact-index';
 import { DeadLetterStore } from './dead-letter-store';
+import { bindingLeadIds, externalRefKey } from './idempotency-store';
 import { LeadSearchIndex } from './lead-search-index';
 import { deliveryQueueName, readDeliverLeadJob, type DeliverLeadJob } from './jobs';
+import { SeenIds } from './seen-ids';
 
 /** What `forget` removed, per kind; `leadIds` are the leads found about the person. */
 export interface ForgetReport {
   leadIds: string[];
-  removed: { statusRecords: number; deadLetters: number; jobs: number; indexes: number };
+  removed: {
+    statusRecords: number;
+    deadLetters: number;
+    /** Delivery jobs and their late-commit duplicate checks. */
+    jobs: number;
+    indexes: number;
+    /** Idempotency-Key and external_ref bindings (the stored answer to a repeat of the request). */
+    idempotencyKeys: number;
+    /** Platform lead ids (Meta leadgen_id, Google lead_id): erased, a hashed marker keeps refusing a repeat. */
+    seenIds: number;
+    /** Claims of a form's duplicate window on the person's e-mail or phone. */
+    duplicateWindow: number;
+    /** Leads cut out of this process's intake spool (the admin endpoint's; the CLI reaches none). */
+    spooled: number;
+  };
+  /** Whether an intake spool was searched: the answering API process's own. */
+  spoolSearched: boolean;
   /** Jobs a worker held while `forget` ran: removed once it lets go, on a second run. */
   busyJobs: string[];
   /** True when keys written before the contact index existed were scanned too. */
   scanned: boolean;
 }
 
+/** The one intake spool this process holds, if any. */
+export interface ForgetSpool {
+  forget(about: (lead: Lead) => boolean): Promise<Lead[]>;
+}
+
 export interface ForgetDeps {
   redis: RedisClient;
   prefix: string;
   destinations: string[];
+  spool?: ForgetSpool;
   /** The longest any indexed data lives: until then, data older than the index may still exist. */
   retentionSeconds: number;
 }
@@ -61,18 +85,50 @@ async function dropEvents(redis: RedisClient, key: string, ids: Set<string>): Pr
   if (doomed.length > 0) await redis.xdel(key, ...doomed);
 }
 
+/** Where a lead came from, for the keys named after its platform's or partner's own id. */
+interface Origin {
+  kind: string;
+  name: string;
+  externalId?: string;
+}
+
+const originOf = (lead: Lead | undefined): Origin | undefined => (lead ? { kind: lead.source.kind, name: lead.source.name, ...(lead.source.externalId ? { externalId: lead.source.externalId } : {}) } : undefined);
+
+function originFromRecord(source: string | undefined, externalId: string | undefined): Origin | undefined {
+  if (!source) return undefined;
+  const colon = source.indexOf(':');
+  return { kind: source.slice(0, colon), name: source.slice(colon + 1), ...(externalId ? { externalId } : {}) };
+}
+
 /**
- * Removes every copy of one person's data leadgate holds in Redis: the leads the contact index (or,
- * for data older than the index, a scan) finds, with their status records, dead letters and BullMQ
- * jobs in any state, and the index entry itself. Platform ids remembered against repeats
- * (`seen:`) and request fingerprints hold no personal data and stay, so a platform's retry is not
- * taken in again as a new lead.
+ * Removes every copy of one person's data leadgate holds: the leads the contact index (or, for data
+ * older than the index, a scan) finds, with their status records, dead letters, BullMQ jobs in any
+ * state (duplicate checks included), the index entries, the idempotency bindings naming them, their
+ * platform ids (`seen:`, replaced by a hashed marker so a platform's retry or a backfill cannot bring
+ * the person back), the duplicate-window claims on their contacts, and what this process's intake
+ * spool holds for them (first, so nothing drains into Redis behind the erasure).
  */
 export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<ForgetReport> {
   const contact = normaliseContact(raw);
   const hash = contactHash(raw);
   const { redis, prefix } = deps;
-  const ids = new Set(await redis.smembers(contactIndexKey(prefix, hash)));
+  const origins = new Map<string, Origin>();
+  const report: ForgetReport = {
+    leadIds: [],
+    removed: { statusRecords: 0, deadLetters: 0, jobs: 0, indexes: 0, idempotencyKeys: 0, seenIds: 0, duplicateWindow: 0, spooled: 0 },
+    busyJobs: [],
+    scanned: false,
+    spoolSearched: deps.spool !== undefined,
+  };
+  const ids = new Set<string>();
+  if (deps.spool) {
+    for (const lead of await deps.spool.forget((l) => isAbout(l, contact))) {
+      ids.add(lead.id);
+      origins.set(lead.id, originOf(lead)!);
+      report.removed.spooled += 1;
+    }
+  }
+  for (const id of await redis.smembers(contactIndexKey(prefix, hash))) ids.add(id);
 
   const deadLetters = new DeadLetterStore(redis, prefix);
   const search = new LeadSearchIndex(redis, prefix, deps.retentionSeconds);
@@ -80,44 +136,120 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
   for (const id of await deadLetters.ids()) if (isAbout((await deadLetters.get(id))?.lead, contact)) ids.add(id);
 
   const since = await redis.get(contactIndexSinceKey(prefix));
-  const scanned = !since || Date.now() - Date.parse(since) < deps.retentionSeconds * 1000;
-  if (scanned) for (const id of await scanJobs(deps, contact)) ids.add(id);
+  report.scanned = !since || Date.now() - Date.parse(since) < deps.retentionSeconds * 1000;
+  if (report.scanned) for (const id of await scanJobs(deps, contact)) ids.add(id);
+  report.leadIds = [...ids];
 
-  const report: ForgetReport = { leadIds: [...ids], removed: { statusRecords: 0, deadLetters: 0, jobs: 0, indexes: 0 }, busyJobs: [], scanned };
+  const hashes = new Set([hash]);
+  const jobIds = new Set(ids);
   const queues = deps.destinations.map((d) => new Queue(deliveryQueueName(d), { connection: redis, prefix }));
   try {
     for (const id of ids) {
+      const record = await redis.hgetall(`${prefix}:lead:${id}`);
+      const { source, externalId } = record;
       // The lead's other contacts (a phone beside the email asked for) leave their index too.
-      const contacts = recordContacts(await redis.hgetall(`${prefix}:lead:${id}`));
+      const contacts = recordContacts(record);
+      for (const other of contacts) hashes.add(other);
       for (const other of contacts.filter((c) => c !== hash)) {
         const key = contactIndexKey(prefix, other);
         // Counted once its last lead is gone: the index key then no longer exists.
         if ((await redis.srem(key, id)) > 0 && (await redis.exists(key)) === 0) report.removed.indexes += 1;
       }
+      const origin = originFromRecord(source ?? undefined, externalId ?? undefined);
+      if (origin) origins.set(id, origin);
       await search.remove(id);
       report.removed.statusRecords += await redis.del(`${prefix}:lead:${id}`, `${prefix}:lead:${id}:attempts`);
-      if (await deadLetters.get(id)) {
+      const letter = await deadLetters.get(id);
+      if (letter) {
+        if (!origins.has(id)) origins.set(id, originOf(letter.lead)!);
         await deadLetters.remove(id);
         report.removed.deadLetters += 1;
       }
       for (const queue of queues) {
         const job = await Job.fromId(queue, id);
         if (!job) continue;
-        try {
-          await job.remove();
-          report.removed.jobs += 1;
-        } catch {
-          report.busyJobs.push(id);
+        if (!origins.has(id)) {
+          try {
+            origins.set(id, originOf(readDeliverLeadJob(job.data as DeliverLeadJob).lead)!);
+          } catch {
+            // Not a delivery job's payload: nothing to learn from it.
+          }
         }
+        await removeJob(job, id, report);
       }
     }
+    const byOrigin = await forgetOrigins(deps, origins);
+    report.removed.seenIds += byOrigin.seenIds;
+    report.removed.idempotencyKeys += byOrigin.bindings;
+    // One walk over the prefix: bindings naming the leads, duplicate-window claims, duplicate checks.
+    const checks = await sweepKeys(deps, ids, hashes, report);
+    for (const [queueIndex, jobId] of checks) {
+      const job = await Job.fromId(queues[queueIndex]!, jobId);
+      if (job) await removeJob(job, jobId, report);
+      jobIds.add(jobId);
+    }
     // BullMQ's event stream names the jobs (ids and outcomes, no lead data): drop their entries too.
-    for (const destination of deps.destinations) await dropEvents(redis, `${prefix}:${deliveryQueueName(destination)}:events`, ids);
+    for (const destination of deps.destinations) await dropEvents(redis, `${prefix}:${deliveryQueueName(destination)}:events`, jobIds);
   } finally {
     await Promise.all(queues.map((q) => q.close()));
   }
   report.removed.indexes += await redis.del(contactIndexKey(prefix, hash));
   return report;
+}
+
+async function removeJob(job: Job, id: string, report: ForgetReport): Promise<void> {
+  try {
+    await job.remove();
+    report.removed.jobs += 1;
+  } catch {
+    report.busyJobs.push(id);
+  }
+}
+
+/** Platform ids give way to hashed markers; a partner's external_ref binding is named after the ref. */
+async function forgetOrigins(deps: ForgetDeps, origins: Map<string, Origin>): Promise<{ seenIds: number; bindings: number }> {
+  const seen = new SeenIds(deps.redis, deps.prefix);
+  const counts = { seenIds: 0, bindings: 0 };
+  for (const origin of origins.values()) {
+    if (!origin.externalId) continue;
+    if (origin.kind === 'meta' || origin.kind === 'google') {
+      if (await seen.forget(origin.kind, origin.externalId)) counts.seenIds += 1;
+    } else if (origin.kind === 'partner') {
+      // Found by name too: a binding written before bindings named their leads.
+      counts.bindings += await deps.redis.del(externalRefKey(deps.prefix, origin.name, origin.externalId));
+    }
+  }
+  return counts;
+}
+
+/**
+ * Idempotency bindings naming a forgotten lead (or a partner's external_ref of one), duplicate-window
+ * claims on the person's contact hashes; returns the duplicate-check jobs of the leads to remove.
+ */
+async function sweepKeys(deps: ForgetDeps, ids: Set<string>, hashes: Set<string>, report: ForgetReport): Promise<Array<[number, string]>> {
+  const { redis, prefix } = deps;
+  const checks: Array<[number, string]> = [];
+  const queuePrefixes = deps.destinations.map((d) => `${prefix}:${deliveryQueueName(d)}:dup-`);
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    const bindings = keys.filter((k) => k.startsWith(`${prefix}:idem:`));
+    const values = bindings.length > 0 ? await redis.mget(...bindings) : [];
+    const doomed = bindings.filter((_, i) => bindingLeadIds(values[i] ?? '').some((id) => ids.has(id)));
+    const claims = keys.filter((k) => k.startsWith(`${prefix}:dupe:`) && hashes.has(k.slice(k.lastIndexOf(':') + 1)));
+    if (doomed.length > 0) report.removed.idempotencyKeys += await redis.del(...doomed);
+    if (claims.length > 0) report.removed.duplicateWindow += await redis.del(...claims);
+    for (const key of keys) {
+      const q = queuePrefixes.findIndex((p) => key.startsWith(p));
+      if (q === -1) continue;
+      const jobId = key.slice(key.indexOf(':dup-') + 1);
+      // dup-<lead id>-<attempt>, and only the job's own hash (not its :logs / :lock keys).
+      const match = /^dup-(.+)-(\d+)$/.exec(jobId);
+      if (match && ids.has(match[1]!)) checks.push([q, jobId]);
+    }
+  } while (cursor !== '0');
+  return checks;
 }
 
 /** The contact hashes a status record lists: `contacts`, `contacts:1`, … (older records: `contacts` comma-separated). */

@@ -9,6 +9,8 @@ export interface IdentityBinding {
   scope: string;
   key: string;
   fingerprint: string;
+  /** The leads the identity stands for: stored beside the fingerprint so `forget` can find the binding. */
+  leadIds?: string[];
 }
 
 /** `new`: bound now; `same`: bound earlier to the same content (a retry); `other`: bound to other content. */
@@ -23,7 +25,7 @@ export type BindResult = 'new' | 'same' | 'other';
 export class IdempotencyStore {
   constructor(private readonly redis: RedisClient, private readonly prefix: string) {}
 
-  private redisKey(scope: string, key: string): string {
+  redisKey(scope: string, key: string): string {
     return `${this.prefix}:idem:${scope}:${createHash('sha256').update(key, 'utf8').digest('hex')}`;
   }
 
@@ -31,9 +33,9 @@ export class IdempotencyStore {
   async bind(bindings: IdentityBinding[]): Promise<BindResult[]> {
     if (bindings.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const { scope, key, fingerprint } of bindings) {
+    for (const { scope, key, fingerprint, leadIds } of bindings) {
       const redisKey = this.redisKey(scope, key);
-      pipeline.set(redisKey, fingerprint, 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX').get(redisKey);
+      pipeline.set(redisKey, bindingValue(fingerprint, leadIds), 'EX', IDEMPOTENCY_TTL_SECONDS, 'NX').get(redisKey);
     }
     const replies = (await pipeline.exec()) ?? [];
     return bindings.map(({ fingerprint }, i) => {
@@ -43,7 +45,25 @@ export class IdempotencyStore {
       if (error) throw error;
       if (set === 'OK') return 'new';
       // Expired between the two commands: nothing holds the key any more, so nothing conflicts.
-      return stored === null || stored === fingerprint ? 'same' : 'other';
+      return stored === null || fingerprintOf(String(stored)) === fingerprint ? 'same' : 'other';
     });
   }
+}
+
+/** `<fingerprint>` or `<fingerprint> <lead id>,<lead id>…` (lead ids hold no ':' nor ' '). */
+function bindingValue(fingerprint: string, leadIds: string[] | undefined): string {
+  return leadIds && leadIds.length > 0 ? `${fingerprint} ${leadIds.join(',')}` : fingerprint;
+}
+
+const fingerprintOf = (value: string): string => value.split(' ', 1)[0]!;
+
+/** The lead ids a stored binding names (none for a binding written before they were stored). */
+export function bindingLeadIds(value: string): string[] {
+  const space = value.indexOf(' ');
+  return space === -1 ? [] : value.slice(space + 1).split(',').filter(Boolean);
+}
+
+/** Where a partner's external_ref binding lives: findable from the lead's own record. */
+export function externalRefKey(prefix: string, partner: string, externalRef: string): string {
+  return `${prefix}:idem:partner:${partner}:ref:${createHash('sha256').update(externalRef, 'utf8').digest('hex')}`;
 }

@@ -215,7 +215,7 @@ export async function startLeadgate(options: {
         }),
         ...(options.sourceRouters?.({ config, intake, redis: producer }) ?? []),
         ...(conversionQueues ? [bitrix24EventsRouter({ conversions: config.conversions, queues: conversionQueues, metrics })] : []),
-        adminForgetRouter({ config, redis: producer }),
+        adminForgetRouter({ config, redis: producer, ...(spool ? { spool } : {}) }),
       ],
     });
     server = createHttpServer(app, config.http);

@@ -110,3 +110,39 @@ describe('the intake spool journal', () => {
     expect(journal.flushes).toBeLessThan(50);
   });
 });
+
+describe('forgetting a person in the intake spool journal', () => {
+  it('cuts their leads out of every segment, on disk and in the index, keeps everyone else, and a new process reads the rest', async () => {
+    const journal = await open({ segmentBytes: 600 });
+    const pair: SpoolEntry = { v: 1, kind: 'leads', spooledAt: new Date().toISOString(), leads: [lead(20), lead(21)], seen: { source: 'google', ids: ['g20', 'g21'] } };
+    pair.leads[0]!.source.externalId = 'g20';
+    pair.leads[1]!.source.externalId = 'g21';
+    for (let n = 0; n < 6; n++) await journal.append(entry(n));
+    await journal.append(pair);
+    const doomed = new Set([lead(2).id, lead(4).id, lead(21).id]);
+
+    const removed = await journal.forgetLeads((l) => doomed.has(l.id));
+    expect(removed.map((l) => l.id).sort()).toEqual([...doomed].sort());
+    expect(journal.index.leads).toBe(5);
+    expect(journal.index.find(lead(2).id)).toBeUndefined();
+    const bytes = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+    for (const id of doomed) expect(bytes).not.toContain(id);
+    // The entry that held two leads keeps the other one, and only its platform id.
+    const rest = (await everything(journal)).find((e) => e.kind === 'leads' && e.leads.some((l) => l.id === lead(20).id));
+    expect(rest).toMatchObject({ leads: [{ id: lead(20).id }], seen: { source: 'google', ids: ['g20'] } });
+
+    const reopened = await open();
+    expect(leadIdsOf(await everything(reopened)).sort()).toEqual([0, 1, 3, 5, 20].map((n) => lead(n).id).sort());
+  });
+
+  it('keeps appending after a forget, and counts the bytes freed against maxBytes', async () => {
+    const journal = await open();
+    await journal.append(entry(1));
+    await journal.append(entry(2));
+    const full = journal.bytes;
+    await journal.forgetLeads((l) => l.id === lead(1).id);
+    expect(journal.bytes).toBeLessThan(full);
+    await journal.append(entry(3));
+    expect(leadIdsOf(await everything(journal))).toEqual([lead(2).id, lead(3).id]);
+  });
+});

@@ -1,6 +1,6 @@
 import express, { Router } from 'express';
 import type { Config } from '../../config/config';
-import { forgetPerson } from '../../queue/forget-person';
+import { forgetPerson, type ForgetSpool } from '../../queue/forget-person';
 import type { RedisClient } from '../../shared/redis-client';
 import { requireAdmin } from '../admin-auth';
 import { HttpError } from '../http-error';
@@ -9,9 +9,9 @@ const EMAIL_OR_PHONE = /^(?:[^\s@]+@[^\s@]+|\+?[0-9 ()./-]{5,40})$/;
 
 /**
  * `POST /v1/admin/forget {"contact": "<email or phone>"}`: the admin endpoint of `leadgate forget`.
- * Answers what was removed, per kind; the contact itself is never logged.
+ * Answers what was removed, per kind, this process's intake spool included; the contact itself is never logged.
  */
-export function adminForgetRouter(deps: { config: Config; redis: RedisClient }): Router {
+export function adminForgetRouter(deps: { config: Config; redis: RedisClient; spool?: ForgetSpool }): Router {
   const { config } = deps;
   const router = Router();
   router.post('/v1/admin/forget', requireAdmin(config.admin.token), express.json({ limit: '1kb' }), async (req, res) => {
@@ -24,6 +24,8 @@ export function adminForgetRouter(deps: { config: Config; redis: RedisClient }):
         redis: deps.redis,
         prefix: config.redis.prefix,
         destinations: Object.keys(config.destinations),
+        // This API process's own spool: leads it took while Redis was away and has not queued yet.
+        ...(deps.spool ? { spool: deps.spool } : {}),
         retentionSeconds: Math.max(config.delivery.statusRetentionSeconds, config.delivery.deliveredRetentionSeconds),
       },
       contact,

@@ -133,7 +133,7 @@ export function formsRouter(config: Config, deps: Intake, idempotency: Pick<Idem
         if (key !== undefined) {
           // Bound only once the submission is valid, so a corrected retry may reuse the key.
           const fingerprint = requestFingerprint(`POST /v1/forms/${formId}`, fields);
-          const [bound] = await bindIdentities(idempotency, [{ scope: `form:${formId}`, key, fingerprint }], deps);
+          const [bound] = await bindIdentities(idempotency, [{ scope: `form:${formId}`, key, fingerprint, leadIds: [id] }], deps);
           if (bound === 'other') throw keyReused();
           if (bound === 'same') res.setHeader('Idempotent-Replayed', 'true');
         }

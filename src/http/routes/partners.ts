@@ -65,7 +65,7 @@ function toLead(body: unknown, name: string, partner: PartnerConfig, idOf: IdOf)
 /** An external_ref stands for the content first sent with it (24 hours), like an Idempotency-Key. */
 function refBinding(name: string, lead: Lead, item: unknown): IdentityBinding[] {
   const ref = lead.source.externalId;
-  return ref ? [{ scope: `partner:${name}:ref`, key: ref, fingerprint: requestFingerprint('partner lead', item) }] : [];
+  return ref ? [{ scope: `partner:${name}:ref`, key: ref, fingerprint: requestFingerprint('partner lead', item), leadIds: [lead.id] }] : [];
 }
 
 const refReused = (): FieldError => ({ field: '/external_ref', message: 'was sent earlier with other content; send changes under a new external_ref' });
@@ -141,7 +141,7 @@ export function partnersRouter(deps: PartnersDeps): Router {
     intake.metrics.received.inc({ source: 'partner' });
     const result = toLead(req.body, name, partners[name]!, idFrom(name, key));
     if (!result.ok) throw validationFailed(result.errors);
-    const keyBinding = key === undefined ? [] : [{ scope: `partner:${name}`, key, fingerprint: requestFingerprint(`POST ${PARTNER_LEADS_PATH}`, req.body) }];
+    const keyBinding = key === undefined ? [] : [{ scope: `partner:${name}`, key, fingerprint: requestFingerprint(`POST ${PARTNER_LEADS_PATH}`, req.body), leadIds: [result.lead.id] }];
     const bound = await bindIdentities(deps.idempotency, [...keyBinding, ...refBinding(name, result.lead, req.body)], intake);
     if (keyBinding.length > 0 && bound[0] === 'other') throw keyReused();
     if (bound.includes('other')) throw new HttpError(409, 'external_ref_reused', 'this external_ref was sent earlier with other content; send changes under a new external_ref', [refReused()]);
@@ -165,7 +165,7 @@ export function partnersRouter(deps: PartnersDeps): Router {
       return { index, error: 'validation_failed', details: result.errors };
     });
 
-    const keyBinding = key === undefined ? [] : [{ scope: `partner:${name}`, key, fingerprint: requestFingerprint(`POST ${PARTNER_BATCH_PATH}`, req.body) }];
+    const keyBinding = key === undefined ? [] : [{ scope: `partner:${name}`, key, fingerprint: requestFingerprint(`POST ${PARTNER_BATCH_PATH}`, req.body), leadIds: valid.map(({ lead }) => lead.id) }];
     const withRef = valid.filter(({ lead }) => lead.source.externalId);
     const bound = await bindIdentities(deps.idempotency, [...keyBinding, ...withRef.flatMap(({ index, lead }) => refBinding(name, lead, items[index]))], intake);
     if (keyBinding.length > 0 && bound[0] === 'other') throw keyReused();

@@ -65,6 +65,11 @@ export class IntakeSpool {
     this.spooledNow(jobs.length);
   }
 
+  /** Erasure: cuts every lead `about` matches out of the journal (nothing drains meanwhile); returns them. */
+  forget(about: (lead: Lead) => boolean): Promise<Lead[]> {
+    return this.drainer.whileIdle(() => this.journal.forgetLeads(about));
+  }
+
   find(id: string): SpooledLead | undefined {
     return this.journal.index.find(id);
   }

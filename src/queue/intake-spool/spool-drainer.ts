@@ -31,6 +31,7 @@ export class SpoolDrainer {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  private held = 0;
   /** Called after every pass: the spool logs when it has become empty. */
   onPass?: () => void;
 
@@ -48,8 +49,20 @@ export class SpoolDrainer {
     await this.running;
   }
 
+  /** Runs `work` with no pass under way and none starting (a forget rewriting the journal). */
+  async whileIdle<T>(work: () => Promise<T>): Promise<T> {
+    this.held += 1;
+    try {
+      await this.running;
+      return await work();
+    } finally {
+      this.held -= 1;
+    }
+  }
+
   /** One pass; a pass already under way is joined, not doubled. Resolves when the pass ends. */
   drain(): Promise<void> {
+    if (this.held > 0) return Promise.resolve();
     this.running ??= this.pass().finally(() => {
       this.running = undefined;
       this.onPass?.();

@@ -1,6 +1,7 @@
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Lead } from '../../lead/lead';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
 import { SpoolIndex } from './spool-index';
@@ -130,6 +131,66 @@ export class SpoolJournal {
     else await unlink(segment.path);
     this.segments.splice(this.segments.indexOf(segment), 1);
     this.reserved -= segment.bytes;
+  }
+
+  /**
+   * Erasure (`leadgate forget`): every lead `about` matches is cut out of the journal. The segment being
+   * written is sealed first; each segment holding such a lead is written anew without it (fsynced,
+   * then renamed over the old file, so a crash leaves one or the other whole). The caller keeps the
+   * drainer idle meanwhile. Returns the leads removed.
+   */
+  forgetLeads(about: (lead: Lead) => boolean): Promise<Lead[]> {
+    const run = this.lane.then(async () => {
+      await this.closeActive();
+      const removed: Lead[] = [];
+      for (const segment of this.sealedSegments()) removed.push(...(await this.cutFrom(segment, about)));
+      return removed;
+    });
+    this.lane = run.then(() => undefined, () => undefined);
+    return run;
+  }
+
+  private async cutFrom(segment: Segment, about: (lead: Lead) => boolean): Promise<Lead[]> {
+    const { entries, damaged } = await this.readSegment(segment);
+    const removed: Lead[] = [];
+    const kept: SpoolEntry[] = [];
+    let drained = 0;
+    entries.forEach((entry, i) => {
+      const gone = entry.kind === 'leads' ? entry.leads.filter(about) : [];
+      if (gone.length === 0) {
+        kept.push(entry);
+        if (i < segment.drained) drained += 1;
+        return;
+      }
+      removed.push(...gone);
+      this.index.remove(entry);
+      if (entry.kind !== 'leads') return;
+      const goneIds = new Set(gone.map((l) => l.source.externalId).filter(Boolean));
+      const leads = entry.leads.filter((l) => !about(l));
+      if (leads.length === 0) return;
+      const seen = entry.seen ? { ...entry.seen, ids: entry.seen.ids.filter((id) => !goneIds.has(id)) } : undefined;
+      const rest: SpoolEntry = { v: 1, kind: 'leads', spooledAt: entry.spooledAt, leads, ...(seen && seen.ids.length > 0 ? { seen } : {}) };
+      this.index.add(rest);
+      kept.push(rest);
+      if (i < segment.drained) drained += 1;
+    });
+    if (removed.length === 0) return removed;
+    if (damaged) this.options.logger.error({ segment: segment.path }, 'intake spool: a forget rewrote a segment with damaged records; the damaged records were dropped with it');
+    const data = Buffer.concat(kept.map(encodeRecord));
+    const temporary = `${segment.path}.forget`;
+    const handle = await open(temporary, 'w');
+    try {
+      await handle.write(data);
+      await handle.datasync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, segment.path);
+    fsyncDirectory(this.options.directory);
+    this.reserved += data.length - segment.bytes;
+    segment.bytes = data.length;
+    segment.drained = drained;
+    return removed;
   }
 
   async close(): Promise<void> {
