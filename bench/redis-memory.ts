@@ -108,11 +108,14 @@ async function post(url: string): Promise<number> {
   const sender = async (): Promise<void> => {
     while (next < LEADS) {
       const i = next++;
-      const response = await fetch(`${url}/v1/forms/bench`, {
+      const send = (): Promise<Response> => fetch(`${url}/v1/forms/bench`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', origin: 'https://www.example.com', referer: 'https://www.example.com/landing/spring' },
         body: submission(i),
       });
+      // A keep-alive connection the server closed as idle just as it was reused (ECONNRESET before any
+      // answer): the post never reached the API, so it is sent once more.
+      const response = await send().catch(send);
       await response.arrayBuffer();
       if (response.status === 202) accepted += 1;
       else throw new Error(`post ${i}: ${response.status}`);
