@@ -114,7 +114,7 @@ async function post(url: string): Promise<number> {
         body: submission(i),
       });
       // A keep-alive connection the server closed as idle just as it was reused (ECONNRESET before any
-      // answer): the post never reached the API, so it is sent once more.
+      // answer) is sent once more; a post the API did take would only add one lead to the counts.
       const response = await send().catch(send);
       await response.arrayBuffer();
       if (response.status === 202) accepted += 1;
