@@ -9,6 +9,7 @@ import { runDestinationsCommand } from './cli/destinations';
 import { runDlqCommand } from './cli/dlq';
 import { runForget } from './cli/forget';
 import { runRole } from './cli/run-role';
+import { hashOperatorTokenLines, newOperatorTokenLines } from './cli/operators';
 import { hashPartnerKeyLines, newPartnerKeyLines } from './cli/partners';
 import { runBitrix24Simulator, runMetaSimulator } from './cli/sim';
 
@@ -88,6 +89,17 @@ async function main(argv: string[]): Promise<void> {
     .command('hash-key <key>')
     .description('print the SHA-256 hash of an existing partner key, for keyHashes')
     .action((key: string) => hashPartnerKeyLines(key).forEach((line) => console.log(line)));
+
+  const operators = program.command('operators').description('named console operators (admin.operators)');
+  operators
+    .command('new-token')
+    .description('print a new console token for one operator and the admin.operators entry with its SHA-256')
+    .option('--name <operator>', 'the name the audit log shows', 'OPERATOR_NAME')
+    .action((opts: { name: string }) => newOperatorTokenLines(opts.name).forEach((line) => console.log(line)));
+  operators
+    .command('hash-token <token>')
+    .description('print the SHA-256 of an existing operator token, for admin.operators[].tokenHash')
+    .action((token: string) => hashOperatorTokenLines(token).forEach((line) => console.log(line)));
 
   program
     .command('check')

@@ -95,6 +95,8 @@ export interface Config {
     port: number;
     /** `leadgate api`'s processes on that port (node:cluster): a count, or `auto` for one per core. */
     processes: number | 'auto';
+    /** Where sites and ad platforms reach the gateway; the console builds snippets and webhook URLs from it. */
+    publicUrl?: string;
     trustProxy: string | boolean | number;
     bodyLimit: string;
     requestTimeoutMs: number;
@@ -111,7 +113,15 @@ export interface Config {
     spool: { enabled: boolean; directory?: string; maxBytes: number; drainIntervalMs: number };
   };
   /** sessionTtlSeconds: a console session's idle expiry. */
-  admin: { token?: string; sessionTtlSeconds: number };
+  admin: {
+    token?: string;
+    sessionTtlSeconds: number;
+    /** Console sign-in with a token of one's own; the audit log names the operator. */
+    operators: Array<{ name: string; tokenHash: string }>;
+    /** The console on a separate port only (404 on http.port). */
+    port?: number;
+    host?: string;
+  };
   delivery: {
     originatorId: string;
     attempts: number;

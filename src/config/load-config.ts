@@ -83,9 +83,9 @@ function sourcesFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
 export function configFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const raw: Record<string, unknown> = {
     redis: redisFromEnv(env),
-    http: { port: env.PORT ?? 8080, ...(env.API_PROCESSES ? { processes: env.API_PROCESSES === 'auto' ? 'auto' : env.API_PROCESSES } : {}) },
+    http: { port: env.PORT ?? 8080, ...(env.API_PROCESSES ? { processes: env.API_PROCESSES === 'auto' ? 'auto' : env.API_PROCESSES } : {}), ...(env.OPERATIONS_TOKEN ? { operations: { token: env.OPERATIONS_TOKEN } } : {}) },
     worker: { port: env.WORKER_PORT ?? 8081 },
-    admin: env.ADMIN_TOKEN ? { token: env.ADMIN_TOKEN } : {},
+    admin: { ...(env.ADMIN_TOKEN ? { token: env.ADMIN_TOKEN } : {}), ...(env.ADMIN_PORT ? { port: env.ADMIN_PORT } : {}) },
     delivery: {},
     destinations: env.BITRIX24_WEBHOOK_URL ? { main: { webhookUrl: env.BITRIX24_WEBHOOK_URL } } : {},
     forms: {},
@@ -141,6 +141,12 @@ function crossCheck(config: Config): string[] {
   problems.push(...conversionsConfigProblems(config.conversions, Object.keys(config.destinations)));
   if (config.http.headersTimeoutMs > config.http.requestTimeoutMs) {
     problems.push(`/http/headersTimeoutMs: must not exceed http.requestTimeoutMs (${config.http.requestTimeoutMs})`);
+  }
+  const names = config.admin.operators.map((o) => o.name);
+  for (const name of new Set(names.filter((n, i) => names.indexOf(n) !== i))) problems.push(`/admin/operators: the name "${name}" is used twice; the audit log could not tell them apart`);
+  const adminPort = config.admin.port;
+  if (adminPort && (adminPort === config.http.port || adminPort === config.http.operations.port)) {
+    problems.push(`/admin/port: ${adminPort} is already http.port or http.operations.port; the console needs a port of its own`);
   }
   if (config.acceptAnyForm && !config.destinations.main) {
     problems.push('/destinations/main: required when any form id is accepted (set BITRIX24_WEBHOOK_URL)');

@@ -1,4 +1,4 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type RequestHandler, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { RedisClient } from '../shared/redis-client';
@@ -41,8 +41,51 @@ export interface AppDeps {
   captcha?: CaptchaVerifier;
   /** Each lead's conversion events (Meta, Google), shown by GET /v1/leads/:id when the loop is configured. */
   conversions?: Pick<ConversionStore, 'list'>;
-  /** The operator console at /admin/ (with admin.token set): its actions on queues and destinations. */
+  /** The operator console at /admin/ (with admin.token or admin.operators set): its actions on queues and destinations. */
   console?: ConsoleActions;
+  /** The public server's address, for the console's snippets when it has a port of its own. */
+  publicUrl?: () => string | undefined;
+}
+
+/**
+ * Requests per address, shared through Redis so N API processes enforce one limit; if Redis is down
+ * the lead would fail with 503 at enqueue anyway, so the store fails open rather than masking that answer.
+ */
+function perIpLimit(deps: Pick<AppDeps, 'config' | 'redis' | 'logger'>, name: string, settings: { windowMs: number; limit: number }): RequestHandler {
+  return rateLimit({
+    windowMs: settings.windowMs,
+    limit: settings.limit,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    store: new SharedRateLimitStore({ redis: deps.redis, prefix: `${deps.config.redis.prefix}:rl:${name}:`, logger: deps.logger }),
+    handler: (_req, _res, next, options) => {
+      next(new HttpError(options.statusCode, 'rate_limited', 'too many requests from this address; slow down'));
+    },
+  });
+}
+
+/** The console's router, on the public app or on the admin port's own. */
+function mountConsole(app: Express, deps: AppDeps): void {
+  if (!deps.console || !deps.destinationStatus) return;
+  app.use('/admin', consoleRouter({
+    ...deps.console, config: deps.config, redis: deps.redis, ledger: deps.ledger, destinationStatus: deps.destinationStatus,
+    ...(deps.publicUrl ? { publicUrl: deps.publicUrl } : {}),
+    // Guessing a token is the one thing sign-in must make slow.
+    loginLimiter: perIpLimit(deps, 'console-login', { windowMs: 15 * 60_000, limit: 10 }),
+  }));
+}
+
+/** `admin.port`: the console alone on a server of its own (the public port then answers 404 under /admin). */
+export function createConsoleApp(deps: AppDeps): Express {
+  const app = express();
+  app.set('trust proxy', deps.config.http.trustProxy);
+  app.disable('x-powered-by');
+  app.use(helmet());
+  app.get('/', (_req, res) => res.redirect(303, '/admin/'));
+  mountConsole(app, deps);
+  app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
+  app.use(errorHandler({ logger: deps.logger, metrics: deps.metrics }));
+  return app;
 }
 
 /** What the API's operations endpoints show, on the public port or on `http.operations.port`. */
@@ -67,32 +110,14 @@ export function createApp(deps: AppDeps): Express {
   app.use(operationsRouter({ ...operationsDeps(deps), details: config.http.operations.port === undefined }));
   app.use(snippetRouter());
 
-  const perIp = (name: string, settings: { windowMs: number; limit: number }) =>
-    rateLimit({
-      windowMs: settings.windowMs,
-      limit: settings.limit,
-      standardHeaders: 'draft-7',
-      legacyHeaders: false,
-      // Shared through Redis so N API processes enforce one limit; if Redis is down the lead would
-      // fail with 503 at enqueue anyway, so the store fails open rather than masking that answer.
-      store: new SharedRateLimitStore({ redis: deps.redis, prefix: `${config.redis.prefix}:rl:${name}:`, logger: deps.logger }),
-      handler: (_req, _res, next, options) => {
-        next(new HttpError(options.statusCode, 'rate_limited', 'too many requests from this address; slow down'));
-      },
-    });
+  const perIp = (name: string, settings: { windowMs: number; limit: number }) => perIpLimit(deps, name, settings);
   app.use('/v1/forms', perIp('forms', config.http.rateLimit));
   app.use('/v1/webhooks', perIp('webhooks', config.http.webhookRateLimit));
 
   app.use(formsRouter(config, deps.intake, deps.idempotency, { redis: deps.redis, captcha: deps.captcha }));
   for (const router of deps.sourceRouters ?? []) app.use(router);
   app.use(leadsRouter({ ledger: deps.ledger, spool: deps.spool, adminToken: config.admin.token, ...(deps.conversions ? { conversions: deps.conversions } : {}) }));
-  if (deps.console && deps.destinationStatus) {
-    app.use('/admin', consoleRouter({
-      ...deps.console, config, redis: deps.redis, ledger: deps.ledger, destinationStatus: deps.destinationStatus,
-      // Guessing the admin token is the one thing sign-in must make slow.
-      loginLimiter: perIp('console-login', { windowMs: 15 * 60_000, limit: 10 }),
-    }));
-  }
+  if (config.admin.port === undefined) mountConsole(app, deps);
 
   app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
   app.use(errorHandler({ logger: deps.logger, metrics: deps.metrics }));

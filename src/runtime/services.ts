@@ -4,7 +4,7 @@ import type { Router } from 'express';
 import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
 import { createCaptchaVerifier } from '../clients/captcha/captcha-verifier';
-import { createApp, operationsDeps } from '../http/app';
+import { createApp, createConsoleApp, operationsDeps, type AppDeps } from '../http/app';
 import { createHttpServer } from '../http/http-server';
 import { createIntake } from '../http/intake';
 import { adminForgetRouter } from '../http/routes/admin-forget';
@@ -46,6 +46,8 @@ export interface RunningLeadgate {
   server: Server;
   /** Base URL of the API's separate operations server, when `http.operations.port` is set. */
   operationsUrl?: string;
+  /** Base URL of the console's own server, when `admin.port` is set. */
+  adminUrl?: string;
   metrics: Metrics;
   workers?: DeliveryWorkers;
   /** The `meta-leads` consumer (Graph API reads), when Meta is configured. */
@@ -177,6 +179,8 @@ export async function startLeadgate(options: {
   let host: string;
   let spool: IntakeSpool | undefined;
   let operationsServer: Server | undefined;
+  let adminServer: Server | undefined;
+  let publicUrl: string | undefined;
   if (role === 'worker') {
     const app = operationsApp({ redis: workerRedis!, metrics, role, token: config.http.operations.token, destinationStatus, ...(metaPages ? { metaPages: metaPages.statuses } : {}) });
     server = createHttpServer(app, config.http);
@@ -188,7 +192,7 @@ export async function startLeadgate(options: {
     spool = await openIntakeSpool(config, options.processIndex, { queue: write, metaQueue, seen, ping: () => producer.ping(), metrics, logger });
     const intake = createIntake({ queue: write, metaQueue, spool, metrics, logger });
     const idempotency = new IdempotencyStore(producer, prefix);
-    const app = createApp({
+    const appDeps: AppDeps = {
       config,
       redis: producer,
       intake,
@@ -217,8 +221,12 @@ export async function startLeadgate(options: {
         ...(conversionQueues ? [bitrix24EventsRouter({ conversions: config.conversions, queues: conversionQueues, metrics })] : []),
         adminForgetRouter({ config, redis: producer, ...(spool ? { spool } : {}) }),
       ],
-    });
-    server = createHttpServer(app, config.http);
+      // Read once the public server listens: the console on its own port shows this address in snippets
+      // (on the public port it shows the address it was opened at, which a proxy may have rewritten).
+      ...(config.admin.port !== undefined ? { publicUrl: () => publicUrl } : {}),
+    };
+    server = createHttpServer(createApp(appDeps), config.http);
+    if (config.admin.port !== undefined) adminServer = createHttpServer(createConsoleApp(appDeps), config.http);
     port = config.http.port;
     host = config.http.host;
     if (config.http.operations.port !== undefined) {
@@ -254,18 +262,21 @@ export async function startLeadgate(options: {
       })
     : undefined;
   const url = await listen(server, port, host);
+  publicUrl = url;
+  const adminUrl = adminServer ? await listen(adminServer, config.admin.port!, config.admin.host ?? host) : undefined;
   const operationsUrl = operationsServer ? await listen(operationsServer, config.http.operations.port!, config.http.operations.host ?? host) : undefined;
   const sources = {
     meta: Boolean(config.sources?.meta?.appSecret), google: Boolean(config.sources?.google), linkedin: Boolean(config.sources?.linkedin),
     tiktok: Boolean(config.sources?.tiktok), partners: Object.keys(config.sources?.partners ?? {}).length, webhooks: Object.keys(config.sources?.webhooks ?? {}).length,
   };
-  logger.info({ role, url, ...(operationsUrl ? { operationsUrl } : {}), destinations: Object.keys(config.destinations), sources }, 'leadgate started');
+  logger.info({ role, url, ...(operationsUrl ? { operationsUrl } : {}), ...(adminUrl ? { adminUrl } : {}), destinations: Object.keys(config.destinations), sources }, 'leadgate started');
 
   let stopping: Promise<void> | undefined;
   return {
     url,
     server,
     ...(operationsUrl ? { operationsUrl } : {}),
+    ...(adminUrl ? { adminUrl } : {}),
     metrics,
     workers,
     metaWorker,
@@ -273,7 +284,7 @@ export async function startLeadgate(options: {
     stop() {
       stopping ??= (async () => {
         logger.info({ role }, 'shutting down');
-        await Promise.all([closeServer(server), operationsServer && closeServer(operationsServer)]);
+        await Promise.all([closeServer(server), operationsServer && closeServer(operationsServer), adminServer && closeServer(adminServer)]);
         await Promise.all([workers?.close(), metaWorker?.close(), conversionWorkers?.close(), linkedinWorker?.close(), spool?.close()]);
         await activity.stop();
         await queue.close();

@@ -67,7 +67,8 @@ ul.legend { list-style: none; padding: 0; margin: 6px 0 0; display: flex; flex-w
 svg.meter { vertical-align: middle; }
 pre.output { background: #1d2330; color: #e6e9ef; padding: 12px; border-radius: 6px; overflow-x: auto; white-space: pre-wrap; }
 .secret { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; background: #fff7e0; border: 1px dashed var(--warn); padding: 8px 10px; border-radius: 6px; word-break: break-all; }
-textarea.snippet { width: 100%; min-height: 130px; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
+textarea.snippet.short { min-height: 0; height: 3.4em; }
+textarea.snippet { width: 100%; min-height: 230px; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: 12px; border: 1px solid var(--line); border-radius: 6px; padding: 8px; }
 .login input { width: 100%; margin: 6px 0 14px; }
 `;
 

@@ -37,4 +37,6 @@ export interface ConsoleDeps extends ConsoleActions {
   destinationStatus: () => Promise<Record<string, DestinationHealth>>;
   /** Sign-in attempts per address, shared through Redis like the intake limits. */
   loginLimiter: RequestHandler;
+  /** The public server's address, for snippets and webhook URLs when the console has a port of its own (and no http.publicUrl). */
+  publicUrl?: () => string | undefined;
 }

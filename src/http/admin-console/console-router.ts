@@ -1,18 +1,19 @@
 import express, { Router, type Request } from 'express';
 import helmet from 'helmet';
-import { AuditLog, type AuditEntry } from '../../queue/audit-log';
+import { AuditLog } from '../../queue/audit-log';
 import { ConsoleSessions } from '../../queue/console-sessions';
-import { safeEqual } from '../../shared/safe-equal';
 import { HttpError } from '../http-error';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets';
 import { auditRecorder } from './console-audit';
 import type { ConsoleDeps } from './console-deps';
 import { clearSessionCookie, COOKIE, readCookie, requireSession, setSessionCookie, signedIn } from './console-session';
 import { deadLettersConsoleRouter } from './dead-letters-console';
+import { consoleEnabled, signInAs } from './console-access';
 import { destinationsRoutes } from './destinations-routes';
 import { page } from './layout';
 import { overviewRoutes } from './overview-routes';
 import { portalHost } from './portal-host';
+import { sourcesRoutes } from './sources-routes';
 import { leadBody } from './lead-page';
 import { leadsSearchRouter } from './leads-search';
 import { auditBody, leadsBody, loginBody } from './pages-simple';
@@ -45,7 +46,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     }),
   );
   router.use((req, res, next) => {
-    if (!config.admin.token) throw new HttpError(404, 'admin_disabled', 'the console is disabled: set ADMIN_TOKEN');
+    if (!consoleEnabled(config)) throw new HttpError(404, 'admin_disabled', 'the console is disabled: set ADMIN_TOKEN or admin.operators');
     // Pages show personal data: never from a shared cache, never from the back button after sign-out.
     res.setHeader('Cache-Control', req.path.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-store');
     next();
@@ -59,18 +60,20 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   });
   router.post('/login', deps.loginLimiter, async (req, res) => {
     const token = (req.body as { token?: unknown } | undefined)?.token;
-    if (typeof token !== 'string' || !safeEqual(token, config.admin.token!)) {
-      await record(req, { action: 'sign-in', outcome: 'refused' });
-      res.status(401).send(page({ title: 'Sign in' }, loginBody('That token is not this gateway’s admin token.')));
+    const who = typeof token === 'string' && token ? signInAs(config, token) : undefined;
+    if (!who) {
+      await record(req, { actor: 'unknown', action: 'sign-in', outcome: 'refused' });
+      res.status(401).send(page({ title: 'Sign in' }, loginBody('That token is not this gateway’s admin token, nor an operator’s.')));
       return;
     }
-    const { id } = await sessions.create();
+    const { id } = await sessions.create(who.operator);
     setSessionCookie(req, res, id, ttl);
-    await record(req, { action: 'sign-in', outcome: 'ok' });
+    await record(req, { actor: who.operator ?? 'admin', action: 'sign-in', outcome: 'ok' });
     res.redirect(303, '/admin/overview');
   });
 
-  router.use(requireSession(sessions));
+  // A session opened by an operator who is no longer in config ends at its next request.
+  router.use(requireSession(sessions, (session) => !session.operator || config.admin.operators.some((o) => o.name === session.operator)));
   router.post('/logout', async (req, res) => {
     const id = readCookie(req, COOKIE);
     if (id) await sessions.destroy(id);
@@ -89,6 +92,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   router.get('/', (_req, res) => res.redirect(303, '/admin/overview'));
   router.use(overviewRoutes(deps));
   router.use(destinationsRoutes(deps));
+  router.use(sourcesRoutes(deps));
 
   router.use(leadsSearchRouter(deps));
   router.use(deadLettersConsoleRouter(deps));

@@ -35,10 +35,11 @@ export function signedIn(res: Response): SignedIn {
  * Pages need a live session (else the sign-in page); every POST also needs the session's CSRF token
  * in its `csrf` field, compared in constant time.
  */
-export function requireSession(sessions: ConsoleSessions): RequestHandler {
+export function requireSession(sessions: ConsoleSessions, stillAllowed: (session: ConsoleSession) => boolean = () => true): RequestHandler {
   return async (req, res, next) => {
     const id = readCookie(req, COOKIE);
-    const session = id ? await sessions.touch(id) : undefined;
+    const found = id ? await sessions.touch(id) : undefined;
+    const session = found && stillAllowed(found) ? found : undefined;
     if (!id || !session) {
       if (req.method === 'GET') {
         res.redirect(303, '/admin/login');

@@ -1,13 +1,14 @@
 import { ASSET_VERSION } from './assets';
 import { html, type SafeHtml } from './html';
 
-export type Section = 'overview' | 'leads' | 'dead-letters' | 'destinations' | 'audit';
+export type Section = 'overview' | 'leads' | 'dead-letters' | 'destinations' | 'sources' | 'audit';
 
 const NAV: Array<[Section, string, string]> = [
   ['overview', 'Overview', '/admin/overview'],
   ['leads', 'Leads', '/admin/leads'],
   ['dead-letters', 'Dead letters', '/admin/dead-letters'],
   ['destinations', 'Destinations', '/admin/destinations'],
+  ['sources', 'Sources', '/admin/sources'],
   ['audit', 'Audit log', '/admin/audit'],
 ];
 

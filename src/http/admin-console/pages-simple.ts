@@ -7,11 +7,11 @@ export function loginBody(error?: string): SafeHtml {
 <h1>leadgate console</h1>
 ${error ? html`<p class="notice error" role="alert">${error}</p>` : ''}
 <form method="post" action="/admin/login">
-<label for="token">Admin token</label>
+<label for="token">Your token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
 <button type="submit">Sign in</button>
 </form>
-<p class="muted">The token is <code>admin.token</code> (ADMIN_TOKEN) of this gateway.</p>
+<p class="muted">Your own operator token (<code>admin.operators</code>), or this gateway's <code>admin.token</code> (ADMIN_TOKEN).</p>
 </section>`;
 }
 

@@ -5,7 +5,8 @@ import { deriveLeadId, isLeadId, newLeadId, partnerRefLeadId } from '../../lead/
 import type { IdempotencyStore, IdentityBinding } from '../../queue/idempotency-store';
 import type { LeadLedger, LeadRecord } from '../../queue/lead-ledger';
 import type { FieldError } from '../../lead/field-errors';
-import { bearerToken, findPartnerByKey } from '../../sources/partner/partner-auth';
+import { PartnerKeyStore } from '../../queue/partner-keys';
+import { bearerToken, findPartnerByKey, hashPartnerKey } from '../../sources/partner/partner-auth';
 import { partnerLeadToLead } from '../../sources/partner/partner-lead';
 import { validatePartnerLead } from '../../sources/partner/validate-partner-lead';
 import type { PartnerConfig } from '../../config/sources-config';
@@ -21,6 +22,13 @@ export const PARTNER_BATCH_PATH = '/v1/partners/leads/batch';
 export const PARTNER_LEAD_PATH = '/v1/partners/leads/:id';
 
 export const MAX_BATCH = 100;
+/** A hung Redis must not hold a partner's request: the config's keys are answered without it. */
+const PARTNER_KEY_LOOKUP_MS = 1000;
+
+function withinMs<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('Redis did not answer in time')), ms)))]).finally(() => clearTimeout(timer));
+}
 /** 100 leads of the largest size the schema allows would need ~3 MB; real batches are far smaller. */
 export const PARTNER_BATCH_BODY_LIMIT = '2mb';
 
@@ -110,12 +118,33 @@ function batchItems(body: unknown): unknown[] {
 export function partnersRouter(deps: PartnersDeps): Router {
   const router = Router();
   const { partners, intake } = deps;
+  const consoleKeys = new PartnerKeyStore(deps.redis, deps.prefix);
+
+  /**
+   * The partner a key belongs to: a config key not revoked in the console, or a key created there for
+   * a partner config still has. One Redis round trip; with Redis away, config keys still work (the
+   * spool takes their leads) while console keys and revocations wait for Redis.
+   */
+  async function partnerOf(key: string | undefined): Promise<string | undefined> {
+    if (!key) return undefined;
+    const fromConfig = findPartnerByKey(key, partners);
+    let found: Awaited<ReturnType<PartnerKeyStore['lookup']>>;
+    try {
+      found = await withinMs(consoleKeys.lookup(hashPartnerKey(key)), PARTNER_KEY_LOOKUP_MS);
+    } catch (err) {
+      intake.logger.warn({ err: (err as Error).message }, 'cannot read console partner keys (Redis unavailable); honouring config keys only');
+      return fromConfig;
+    }
+    if (fromConfig) return found.revoked ? undefined : fromConfig;
+    const owner = found.stored?.partner;
+    return owner !== undefined && Object.hasOwn(partners, owner) ? owner : undefined;
+  }
 
   router.use(
     '/v1/partners',
-    (req, res, next) => {
+    async (req, res, next) => {
       res.locals.source = 'partner';
-      const name = findPartnerByKey(bearerToken(req.get('authorization')), partners);
+      const name = await partnerOf(bearerToken(req.get('authorization')));
       if (!name) throw new HttpError(401, 'unauthorized', 'a valid partner API key is required (Authorization: Bearer <key>)', undefined, { 'WWW-Authenticate': 'Bearer realm="leadgate partners"' });
       res.locals.partner = name;
       next();
