@@ -5,6 +5,7 @@ import type { Config } from './config/config';
 import { runDev } from './cli/dev';
 import { runCheck } from './cli/check';
 import { runConversionsCommand } from './cli/conversions';
+import { runConversionsExport } from './cli/conversions-export';
 import { runDestinationsCommand } from './cli/destinations';
 import { runDlqCommand } from './cli/dlq';
 import { runForget } from './cli/forget';
@@ -140,6 +141,23 @@ async function main(argv: string[]): Promise<void> {
     .description('send a dead conversion again with fresh attempts (same event id: the platform deduplicates)')
     .option('--all', 'replay every conversion dead letter')
     .action((id: string | undefined, opts: { all?: boolean }) => runConversionsCommand(config(program), { action: 'dlq-replay', ...(id ? { id } : {}), all: Boolean(opts.all) }));
+
+  conversions
+    .command('export')
+    .description('the conversions found, as the CSV Google Ads scheduled imports read (Parameters:TimeZone, Google Click ID, Conversion Name, Time, Value, Currency)')
+    .requiredOption('--platform <platform>', 'google')
+    .option('--days <n>', 'the last n days', '30')
+    .option('--since <time>', 'from this time (ISO 8601) instead')
+    .option('--until <time>', 'up to this time (ISO 8601)')
+    .action(async (opts: { platform: string; days: string; since?: string; until?: string }) => {
+      if (opts.platform !== 'google') throw new InvalidArgumentError('--platform: only google has a file import');
+      await runConversionsExport(
+        config(program),
+        { platform: 'google', days: Number(opts.days), ...(opts.since ? { since: opts.since } : {}), ...(opts.until ? { until: opts.until } : {}) },
+        (text) => process.stdout.write(text),
+        (line) => console.error(line),
+      );
+    });
 
   await program.parseAsync(argv);
 }

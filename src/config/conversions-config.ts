@@ -80,8 +80,6 @@ export interface ConversionsConfig {
 export function conversionsConfigProblems(conversions: ConversionsConfig | undefined, destinations: string[]): string[] {
   if (!conversions) return [];
   const problems: string[] = [];
-  // Google's uploader and CSV export land in the next slice of issue 16; until then nothing would send them.
-  if (conversions.google) problems.push('/conversions/google: Google Ads conversions are not available in this version yet');
   for (const name of Object.keys(conversions.destinations)) {
     if (!destinations.includes(name)) problems.push(`/conversions/destinations/${name}: no destination named "${name}" (have: ${destinations.join(', ') || 'none'})`);
   }

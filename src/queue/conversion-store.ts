@@ -39,6 +39,8 @@ export interface GoogleExportRow {
   clickId: string;
   conversionName: string;
   at: string;
+  /** When the click happened: Google credits it for 90 days. */
+  clickAt?: string;
   value?: number;
   currency?: string;
 }

@@ -5,6 +5,7 @@ import { readCrmMode } from '../clients/bitrix24/crm-lookups';
 import { assignedUsers, assigneeProblems } from './check-assignees';
 import { checkDealDestination } from './check-deal';
 import { conversionStageProblems } from './check-conversions';
+import { ServiceAccountTokens } from '../clients/google-ads/service-account-token';
 import { leadFieldProblems } from './check-fields';
 import { describeRedis } from '../config/redis-config';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
@@ -116,6 +117,16 @@ export async function runCheck(config: Config, out: (line: string) => void = con
         }
       } catch (err) {
         fail(`linkedin: ${(err as Error).message}`);
+      }
+    }
+    // Google conversions: the service account must sign in before the first conversion is due.
+    const google = config.conversions?.google;
+    if (google?.serviceAccount) {
+      try {
+        await new ServiceAccountTokens(google.serviceAccount, google.timeoutMs).token();
+        out(`✓ conversions.google: the service account ${google.serviceAccount.clientEmail} signs in (Data Manager API scope)`);
+      } catch (err) {
+        fail(`conversions.google: ${(err as Error).message}`);
       }
     }
     out(ok ? 'all checks passed' : 'some checks failed');

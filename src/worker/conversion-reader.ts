@@ -142,6 +142,7 @@ export function createConversionReader(deps: ConversionReaderDeps) {
           clickId: conversion.click.value,
           conversionName: conversion.eventName,
           at: conversion.stage.at,
+          clickAt: conversion.click.clickAt,
           ...(conversion.value ? { value: conversion.value.amount, currency: conversion.value.currency } : {}),
         });
       }

@@ -7,6 +7,7 @@ import type { Bitrix24Client } from '../clients/bitrix24/bitrix24-client';
 import { createBitrix24Client } from '../clients/bitrix24/create-client';
 import type { ConversionUploader } from '../clients/conversion-uploader';
 import { DestinationThrottledError, PermanentDeliveryError } from '../clients/delivery-errors';
+import { DataManagerUploader } from '../clients/google-ads/data-manager-uploader';
 import { MetaConversionUploader } from '../clients/meta-capi/meta-uploader';
 import type { Config } from '../config/config';
 import { CRM_READS_QUEUE, conversionQueueName, readReadCrmRecordJob, type ReadCrmRecordJob, type SendConversionJob } from '../queue/conversion-jobs';
@@ -70,6 +71,9 @@ export function configuredUploaders(config: Config): ConversionUploader[] {
   const uploaders: ConversionUploader[] = [];
   const conversions = config.conversions;
   if (conversions?.meta) uploaders.push(new MetaConversionUploader(conversions.meta));
+  // Without a service account Google conversions are only recorded for the CSV export.
+  const google = conversions?.google;
+  if (google?.serviceAccount) uploaders.push(new DataManagerUploader({ ...google, serviceAccount: google.serviceAccount }));
   return uploaders;
 }
 

@@ -1,6 +1,6 @@
 import { runCheck } from '../../src/cli/check';
 import { buildConfig } from '../../src/config/load-config';
-import { startBitrix24Simulator, type Bitrix24Simulator } from '@leadgate/simulators';
+import { startBitrix24Simulator, startGoogleAdsSimulator, type Bitrix24Simulator } from '@leadgate/simulators';
 import { SHARED_REDIS_URL, dropPrefix, uniquePrefix } from '../helpers/redis';
 
 let portal: Bitrix24Simulator;
@@ -57,7 +57,34 @@ describe('leadgate check: conversions', () => {
 
   it('refuses a config whose stages name a platform that is not configured, or an unknown destination', () => {
     expect(() =>
-      buildConfig({ redis: { url: SHARED_REDIS_URL }, destinations: { main: { webhookUrl: portal.webhookUrl } }, forms: {}, conversions: { destinations: { other: { applicationToken: 'app-token-123' } }, leadStatuses: { NEW: { meta: 'Lead' } } } }, {}),
-    ).toThrow(/conversions\/destinations\/other: no destination named "other"[\s\S]*conversions\/leadStatuses\/NEW\/meta: conversions.meta \(dataset id and token\) is not configured/);
+      buildConfig({ redis: { url: SHARED_REDIS_URL }, destinations: { main: { webhookUrl: portal.webhookUrl } }, forms: {}, conversions: { destinations: { other: { applicationToken: 'app-token-123' } }, leadStatuses: { NEW: { google: 'Lead' } } } }, {}),
+    ).toThrow(/conversions\/destinations\/other: no destination named "other"[\s\S]*conversions\/leadStatuses\/NEW\/google: conversions.google is not configured/);
   });
+
+  it('signs in as the Google service account, and names a refused one', async () => {
+    const google = await startGoogleAdsSimulator({ customerId: '1234567890', conversionActionIds: ['1'] });
+    try {
+      const withGoogle = (privateKey: string) =>
+        buildConfig({
+          redis: { url: SHARED_REDIS_URL, prefix },
+          destinations: { main: { webhookUrl: portal.webhookUrl } },
+          forms: {},
+          conversions: {
+            destinations: { main: { applicationToken: 'app-token-123' } },
+            leadStatuses: { IN_PROCESS: { google: 'Qualified' } },
+            google: { customerId: '1234567890', serviceAccount: { clientEmail: google.serviceAccount.clientEmail, privateKey, tokenUrl: google.tokenUrl }, ingestUrl: google.ingestUrl, conversionActions: { Qualified: '1' } },
+          },
+        }, {});
+      const good = await check(withGoogle(google.serviceAccount.privateKey));
+      expect(good.ok).toBe(true);
+      expect(good.lines).toContain(`✓ conversions.google: the service account ${google.serviceAccount.clientEmail} signs in (Data Manager API scope)`);
+      const { generateKeyPairSync } = jest.requireActual<typeof import('node:crypto')>('node:crypto');
+      const other = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+      const bad = await check(withGoogle(other));
+      expect(bad.ok).toBe(false);
+      expect(bad.lines.find((l) => l.startsWith('✗'))).toMatch(/^✗ conversions.google: Google refused the service account \(HTTP 400\).*invalid_grant \(Invalid JWT Signature.\)/);
+    } finally {
+      await google.close();
+    }
+  }, 30_000);
 });

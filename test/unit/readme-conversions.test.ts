@@ -20,7 +20,8 @@ describe('README conversions example', () => {
     const example = blocks.find((b) => 'conversions' in b);
     expect(example).toBeDefined();
     const config = buildConfig({ ...blocks[0], ...example }, env);
-    expect(config.conversions?.leadStatuses.IN_PROCESS).toEqual({ meta: 'Qualified', value: false });
+    expect(config.conversions?.leadStatuses.IN_PROCESS).toEqual({ meta: 'Qualified', google: 'Qualified lead', value: false });
     expect(config.conversions?.meta?.batchSize).toBe(200);
+    expect(config.conversions?.google?.conversionActions.Sale).toBe('987654322');
   });
 });

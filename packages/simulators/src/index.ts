@@ -7,5 +7,6 @@
 export * from './bitrix24';
 export * from './meta';
 export * from './meta-capi';
+export * from './google-ads';
 export * from './captcha';
 export * from './linkedin';
