@@ -52,6 +52,9 @@ describe('the stage-history sweep', () => {
     const leadgenId = '1234567890123460';
     const b24Id = await metaLead(leadgenId);
     await stack.sim.eventsSettled();
+    // The ONCRMLEADADD read must be over first: a read later than the moves would see them in the history.
+    await waitFor(() => stack.sim.calls().some((c) => c.method === 'crm.stagehistory.list'), 'the read of the new lead');
+    await sleep(300);
     // Bitrix24 does not resend: these three events never reach leadgate.
     stack.sim.dropEvents(3);
     const qualifiedAt = Date.now() - 3 * 3_600_000;
