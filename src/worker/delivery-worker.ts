@@ -83,7 +83,7 @@ export function startDeliveryWorkers(deps: DeliveryWorkerDeps): DeliveryWorkers 
   return {
     workers: running.map((r) => r.worker),
     async close(timeoutMs = config.delivery.shutdownTimeoutMs) {
-      for (const { breaker } of running) breaker.stopProbing();
+      await Promise.all(running.map(({ breaker }) => breaker.stopProbing()));
       await Promise.all(
         running.map(async ({ worker, dispatcher }) => {
           const graceful = worker.close();

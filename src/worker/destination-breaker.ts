@@ -55,6 +55,7 @@ export class DestinationBreaker {
   private readonly key: string;
   private readonly lockKey: string;
   private timer?: NodeJS.Timeout;
+  private tick: Promise<void> = Promise.resolve();
   /** What this process last saw, so every process reports (metrics, logs) a change made by another. */
   private seenOpen = false;
 
@@ -120,7 +121,7 @@ export class DestinationBreaker {
   startProbing(): void {
     const interval = this.options.probeIntervalMs ?? 30_000;
     this.timer = setInterval(() => {
-      void (async () => {
+      this.tick = (async () => {
         await this.sync();
         await this.probeOnce();
       })().catch((err: Error) => this.options.onError?.(err));
@@ -128,7 +129,9 @@ export class DestinationBreaker {
     this.timer.unref();
   }
 
-  stopProbing(): void {
+  /** Stops probing and waits for a probe already under way, so none reaches the portal after shutdown. */
+  async stopProbing(): Promise<void> {
     clearInterval(this.timer);
+    await this.tick;
   }
 }
