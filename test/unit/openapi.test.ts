@@ -9,6 +9,7 @@ import { buildConfig } from '../../src/config/load-config';
 import { createApp } from '../../src/http/app';
 import type { Intake } from '../../src/http/intake';
 import { createSourceRouters } from '../../src/http/source-routers';
+import { adminForgetRouter } from '../../src/http/routes/admin-forget';
 import { bitrix24EventsRouter } from '../../src/http/routes/bitrix24-events';
 import { silentLogger } from '../../src/shared/logger';
 import { Metrics } from '../../src/shared/metrics';
@@ -57,7 +58,7 @@ function appWithAllSources(): Express {
     idempotency,
   });
   const conversions = bitrix24EventsRouter({ conversions: config.conversions, queues: { enqueueRead: unused }, metrics });
-  return createApp({ config, redis, intake, ledger, idempotency, metrics, logger: silentLogger, sourceRouters: [...sourceRouters, conversions] });
+  return createApp({ config, redis, intake, ledger, idempotency, metrics, logger: silentLogger, sourceRouters: [...sourceRouters, conversions, adminForgetRouter({ config, redis })] });
 }
 
 interface Layer {
