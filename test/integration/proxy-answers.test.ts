@@ -85,6 +85,31 @@ describe('#4 answers that did not come from Bitrix24', () => {
     expect(copiesOf(stack.sim, id!)).toBe(1);
   });
 
+  it("a portal that took the right to add leads away answers 'Access denied.' inside a batch: the destination pauses, no lead is dead-lettered, each is delivered once the right is back", async () => {
+    const redis = new IORedis(stack.config.redis.url);
+    // Held behind a short pause so the ten leads leave together, as one batch.
+    await new PortalRateLimiter(redis, stack.prefix, 'main', { drainPerSecond: 2, limit: 50 }).pause(1500);
+    redis.disconnect();
+    stack.sim.setLeadAddAllowed(false);
+    try {
+      const ids = await submitLeads(stack.api.url, 10, 'rights');
+      await waitFor(() => stack.sim.calls().some((c) => c.method === 'batch'), 'a batch reached the portal', 10_000);
+      await waitFor(async () => (await leadView(stack.api.url, ids[0]!)).history.length > 0, 'the refusal recorded', 10_000);
+      const refused = await Promise.all(ids.map((id) => leadView(stack.api.url, id)));
+      expect(refused.map((v) => v.status)).not.toContain('dead');
+      expect(refused.flatMap((v) => v.history.map((a) => a.outcome))).not.toContain('dead');
+      expect(refused[0]!.history[0]).toMatchObject({ outcome: 'paused', code: 'ACCESS_DENIED' });
+      expect(stack.sim.leads()).toHaveLength(0);
+
+      stack.sim.setLeadAddAllowed(true);
+      const views = await Promise.all(ids.map(settled));
+      expect(views.map((v) => v.status)).toEqual(ids.map(() => 'delivered'));
+      for (const id of ids) expect(copiesOf(stack.sim, id)).toBe(1);
+    } finally {
+      stack.sim.setLeadAddAllowed(true);
+    }
+  });
+
   it("only Bitrix24's own 400 about the lead's data dead-letters it", async () => {
     stack.sim.injectFault({ kind: 'error', count: 1, status: 400, error: '', description: 'Invalid value for field STATUS_ID', method: 'crm.lead.add' });
     const [id] = await submitLeads(stack.api.url, 1, 'invalid');

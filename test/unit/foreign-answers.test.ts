@@ -69,8 +69,8 @@ describe('#4 an answer from in front of the portal is the destination’s proble
 
 describe("#4 Bitrix24's own answers", () => {
   it.each([
-    [400, '', 'dead'],
-    [422, '', 'dead'],
+    [400, '', 'pause'],
+    [422, '', 'pause'],
     [403, '', 'pause'],
     [404, '', 'pause'],
     [401, '', 'pause'],
@@ -78,5 +78,15 @@ describe("#4 Bitrix24's own answers", () => {
     [500, 'INTERNAL_SERVER_ERROR', 'retry, look first'],
   ])('HTTP %i with error code "%s" → %s', (status, code, expected) => {
     expect(verdict(classifyBitrix24Error(status, { error: code, error_description: 'Access denied.' }))).toBe(expected);
+  });
+
+  it("reads the code-less 'Access denied.' the portal sends as a 400 (also inside batch results) as the webhook user's rights, not the lead's data", () => {
+    const denied = classifyBitrix24Error(400, { error: '', error_description: 'Access denied.' });
+    expect(verdict(denied)).toBe('pause');
+    expect(denied.code).toBe('ACCESS_DENIED');
+    expect(verdict(classifyBitrix24Error(400, { error: '', error_description: ' access denied ' }))).toBe('pause');
+    // Any other code-less 400 text is the lead's own data, and so is a text that merely mentions access.
+    expect(verdict(classifyBitrix24Error(400, { error: '', error_description: 'Invalid value for field STATUS_ID' }))).toBe('dead');
+    expect(verdict(classifyBitrix24Error(400, { error: '', error_description: 'Access denied. Field UF_CRM_X is read-only' }))).toBe('dead');
   });
 });

@@ -1,6 +1,6 @@
 import { startBitrix24Simulator, type Bitrix24Simulator } from '../src/bitrix24/bitrix24-simulator';
 import { Bitrix24SimulatorClient } from '../src/bitrix24/simulator-client';
-import { callJson, lead } from './rest-client';
+import { callJson, lead, type BatchResult } from './rest-client';
 
 type Fields = Record<string, Record<string, unknown>>;
 type User = { ID: string; ACTIVE: boolean; NAME: string };
@@ -118,6 +118,21 @@ describe('Bitrix24 simulator: required fields, list fields and users as a portal
       await callJson(sim.webhookUrl, 'crm.lead.add', lead({ TITLE: 'x', ASSIGNED_BY_ID: 7 }));
       expect(sim.leads()[0]!.fields.ASSIGNED_BY_ID).toBe('7');
     });
+  });
+
+  it('a webhook user without the right to add leads gets the code-less 400 "Access denied.", alone and inside a batch, while reads still answer', async () => {
+    sim = await startBitrix24Simulator();
+    const denied = await fetch(`${sim.url}/_sim/rights`, { method: 'POST', body: JSON.stringify({ leadAdd: false }) });
+    expect(denied.status).toBe(200);
+    const alone = await callJson(sim.webhookUrl, 'crm.lead.add', lead({ TITLE: 'x' }));
+    expect([alone.status, alone.body]).toEqual([400, { error: '', error_description: 'Access denied.' }]);
+    const batch = await callJson<BatchResult>(sim.webhookUrl, 'batch', { halt: 0, cmd: { a: 'crm.lead.add?fields[TITLE]=y' } });
+    expect(batch.body.result!.result_error).toEqual({ a: { error: '', error_description: 'Access denied.' } });
+    expect((await callJson(sim.webhookUrl, 'crm.lead.fields')).status).toBe(200);
+    expect(sim.leads()).toEqual([]);
+    expect((await fetch(`${sim.url}/_sim/rights`, { method: 'POST', body: '{"leadAdd":"no"}' })).status).toBe(400);
+    sim.setLeadAddAllowed(true);
+    expect((await callJson<number>(sim.webhookUrl, 'crm.lead.add', lead({ TITLE: 'z' }))).body.result).toBe(1);
   });
 
   it('the control API sets required fields, list fields and users; reset() keeps them; a bad body changes nothing', async () => {

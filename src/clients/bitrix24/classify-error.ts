@@ -51,6 +51,7 @@ const AMBIGUOUS_CODES = new Set(['internal_server_error', 'error_unexpected_answ
  */
 export const QUERY_LIMIT_PAUSE_MS = 2000;
 const OPERATION_LIMIT_MIN_PAUSE_MS = 10_000;
+const ACCESS_DENIED = /^\s*access denied\.?\s*$/i;
 
 export interface Bitrix24ErrorBody {
   error?: unknown;
@@ -89,13 +90,17 @@ export function classifyBitrix24Error(
   if (PERMANENT_CODES.has(lower)) return new PermanentDeliveryError(message, { code, status });
   if (REFUSED_RETRYABLE_CODES.has(lower)) return new RetryableDeliveryError(message, { code, status, ambiguous: false });
   if (AMBIGUOUS_CODES.has(lower)) return new RetryableDeliveryError(message, { code, status, ambiguous: true });
+  if (status === 429) return new DestinationThrottledError(message, { code, status, retryAfterMs: FOREIGN_THROTTLE_PAUSE_MS });
+  // "Access denied." is the one code-less text crm.lead.add documents: the webhook user lost the right to
+  // add leads. The portal sends it as a 400 (RestException's default) and inside batch results alike, so
+  // the text decides, before the code-less 400 that otherwise means this lead's own data.
+  // Other code-less refusals (401/403/404) are the same problem worded differently.
+  if (!code && (ACCESS_DENIED.test(description) || [401, 403, 404].includes(status))) {
+    const reported = ACCESS_DENIED.test(description) ? 'ACCESS_DENIED' : `HTTP_${status}`;
+    return new DestinationUnavailableError(`${message} (the webhook user may have lost the right to add leads)`, { code: reported, status });
+  }
   // A code-less 400 is how crm.lead.add reports invalid field values (CCrmRestProxyBase → RestException).
   if (status === 400 || status === 422) return new PermanentDeliveryError(message, { code, status });
-  // "Access denied." and the like with no code: the webhook user's rights, not this lead.
-  if (!code && [401, 403, 404].includes(status)) {
-    return new DestinationUnavailableError(`${message} (the webhook user may have lost the right to add leads)`, { code: `HTTP_${status}`, status });
-  }
-  if (status === 429) return new DestinationThrottledError(message, { code, status, retryAfterMs: FOREIGN_THROTTLE_PAUSE_MS });
   if (status >= 400 && status < 500 && status !== 408) return new PermanentDeliveryError(message, { code, status });
   return new RetryableDeliveryError(message, { code, status, ambiguous: true });
 }

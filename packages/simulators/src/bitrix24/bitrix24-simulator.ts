@@ -105,6 +105,7 @@ export async function startBitrix24Simulator(opts: Bitrix24SimulatorOptions = {}
     setRequiredFields: (codes) => state.portal.setRequiredFields(codes),
     setListFields: (lists) => state.portal.setListFields(lists),
     setUsers: (users) => state.portal.setUsers(users),
+    setLeadAddAllowed: (allowed) => state.portal.setLeadAddAllowed(allowed),
     portalSetup: () => ({ requiredFields: state.portal.requiredFields(), listFields: state.portal.listFields(), users: state.portal.users() }),
     crmRecords: (kind) => state.crm.all(kind).map((r) => structuredClone(r)),
     deletedCrmIds: (kind) => state.crm.deleted(kind),

@@ -125,6 +125,13 @@ export async function handleControl(
         sim.setUsers(users as SimulatedUser[]);
         return sendJson(res, 200, { ok: true, users: sim.portalSetup().users });
       }
+      case 'POST /_sim/rights': {
+        const input = json();
+        const leadAdd = typeof input === 'object' && input !== null ? (input as { leadAdd?: unknown }).leadAdd : undefined;
+        if (typeof leadAdd !== 'boolean') throw new BadRequest('body must be {"leadAdd": true | false}');
+        sim.setLeadAddAllowed(leadAdd);
+        return sendJson(res, 200, { ok: true, leadAdd });
+      }
       case 'GET /_sim/deals':
         return sendJson(res, 200, sim.crmRecords('deal'));
       case 'GET /_sim/contacts':

@@ -17,6 +17,8 @@ function leadAdd(params: PhpArray, ctx: MethodContext): MethodOutcome {
   const options = readParam(params, 'params');
   // params.REGISTER_SONET_EVENT is accepted; there is no activity stream to notify here.
   if (options !== undefined && !isPhpArray(options)) throw restErrors.crm("Parameter 'params' must be array.");
+  // CCrmRestProxyBase::add() checks the user's add permission first: the one documented code-less error.
+  if (!ctx.portal.leadAddAllowed()) throw restErrors.crm('Access denied.');
   const draft = validateLeadFields(readParam(params, 'fields'));
   ctx.portal.apply(draft);
   const lead = ctx.store.add(draft, ctx.userId, ctx.nowMs, ctx.visibleFrom);

@@ -24,6 +24,7 @@ export class PortalSetup {
   private lists = new Map<string, ListFieldItem[]>();
   private userList: StoredUser[];
   private categories: number[];
+  private addsLeads = true;
 
   constructor(
     opts: { requiredFields?: string[]; listFields?: Record<string, ListFieldItem[]>; users?: SimulatedUser[]; dealCategories?: number[] },
@@ -62,6 +63,16 @@ export class PortalSetup {
 
   setUsers(users: SimulatedUser[]): void {
     this.userList = checkedUsers(users);
+  }
+
+  /** Whether the webhook's user has the CRM right to add leads (an administrator can take it away). */
+  setLeadAddAllowed(allowed: boolean): void {
+    if (typeof allowed !== 'boolean') throw new Error('leadAdd must be true or false');
+    this.addsLeads = allowed;
+  }
+
+  leadAddAllowed(): boolean {
+    return this.addsLeads;
   }
 
   /** Deal pipelines besides the general one (0). */

@@ -230,6 +230,8 @@ export interface Bitrix24Simulator {
   setListFields(lists: Record<string, ListFieldItem[]>): void;
   /** Replaces the portal's users. */
   setUsers(users: SimulatedUser[]): void;
+  /** Gives or takes away the webhook user's right to add leads: crm.lead.add then answers 400 "Access denied.". */
+  setLeadAddAllowed(allowed: boolean): void;
   /** Deals, contacts and companies as stored (string values), ascending ID. */
   crmRecords(kind: 'deal' | 'contact' | 'company'): Array<Record<string, unknown>>;
   /** IDs of deals, contacts or companies removed with crm.<kind>.delete, in order. */
