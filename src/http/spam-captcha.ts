@@ -49,7 +49,13 @@ export async function checkCaptcha(deps: CaptchaCheckDeps, rule: FormCaptchaConf
   const token = usableCaptchaToken(rawCaptchaToken(rule.provider, submission.body, submission.header));
   if (token === undefined) return refuse(deps, submission.formId, 'no usable token');
   const passedKey = `${deps.prefix}:captcha:${submission.formId}:${createHash('sha256').update(token, 'utf8').digest('hex')}`;
-  if (submission.keyed && (await deps.redis.get(passedKey).catch(() => null)) === submission.leadId) return undefined;
+  const twin = submission.keyed ? await settledTwin(deps, passedKey, submission.leadId, rule.timeoutMs) : 'ask';
+  if (twin === 'passed') return undefined;
+  if (twin === 'taken') return refuse(deps, submission.formId, 'token held by another submission');
+  // Only the claim's holder may lift it: a refused replay must not erase the first request's pass.
+  const release = async (): Promise<void> => {
+    if (twin === 'claimed') await deps.redis.del(passedKey).catch(() => undefined);
+  };
 
   const reply = deps.verifier
     ? await deps.verifier.verify({
@@ -68,13 +74,41 @@ export async function checkCaptcha(deps: CaptchaCheckDeps, rule: FormCaptchaConf
       if (submission.keyed) await deps.redis.set(passedKey, submission.leadId, 'EX', PASSED_TTL_SECONDS).catch(() => undefined);
       return undefined;
     case 'fail':
+      await release();
       return refuse(deps, submission.formId, decision.why);
     case 'unverified':
     case 'refuse':
+      await release();
       deps.metrics.captchaUnavailable.inc({ provider: rule.provider, fail_mode: rule.failMode });
       deps.logger.warn({ formId: submission.formId, provider: rule.provider, why: decision.why, failMode: rule.failMode }, 'captcha provider gave no verdict');
       if (decision.verdict === 'refuse') throw captchaUnavailable();
       return UNVERIFIED_FLAG;
+  }
+}
+
+/** How often a keyed twin looks whether the first request's verification has ended. */
+const TWIN_POLL_MS = 25;
+
+/**
+ * A browser or proxy that sends one keyed submission twice at once would spend the token on the first
+ * request and see the second refused as a replay. The first request claims the token (`pending:<lead>`)
+ * before asking the provider; a twin with the same lead id waits for that verdict and shares a pass.
+ * A keyed submission of another lead with a token already claimed is a replay. Otherwise (the first
+ * request refused or without a verdict, Redis away) the twin asks the provider itself.
+ */
+async function settledTwin(deps: CaptchaCheckDeps, passedKey: string, leadId: string, timeoutMs: number): Promise<'claimed' | 'passed' | 'taken' | 'ask'> {
+  const pending = `pending:${leadId}`;
+  const claimMs = timeoutMs + 2000;
+  const claimed = await deps.redis.set(passedKey, pending, 'PX', claimMs, 'NX').catch(() => null);
+  if (claimed === 'OK') return 'claimed';
+  const deadline = Date.now() + claimMs;
+  for (;;) {
+    const holder = await deps.redis.get(passedKey).catch(() => null);
+    if (holder === leadId) return 'passed';
+    // Tokens are single-use: one another submission holds is a replay, whatever the provider would say.
+    if (holder !== null && holder !== pending) return 'taken';
+    if (holder === null || Date.now() > deadline) return 'ask';
+    await new Promise((resolve) => setTimeout(resolve, TWIN_POLL_MS));
   }
 }
 

@@ -107,6 +107,34 @@ describe('Turnstile (failMode open, action and hostname checked)', () => {
     expect(captcha.calls).toHaveLength(1);
   });
 
+  it('answers two copies of one keyed submission sent at once (a double click, a proxy retry) alike: one provider call, one lead', async () => {
+    const token = captcha.issueToken({ provider: 'turnstile', action: 'contact', hostname: 'www.example.com' });
+    // The provider takes its time, so the second copy arrives while the first is being verified.
+    captcha.fault({ kind: 'delay', ms: 150, count: 1 });
+    const post = () => postJson(url('turnstile'), { ...JANE, 'cf-turnstile-response': token }, { 'idempotency-key': 'double-click' });
+    const answers = await Promise.all([post(), post()]);
+    expect(answers.map((a) => a.status)).toEqual([202, 202]);
+    const [a, b] = (await Promise.all(answers.map((r) => r.json()))) as Array<{ id: string }>;
+    expect(a!.id).toBe(b!.id);
+    expect(captcha.calls).toHaveLength(1);
+    await delivered(a!.id);
+    expect(stack.sim.leads().filter((l) => l.fields.ORIGIN_ID === a!.id)).toHaveLength(1);
+  });
+
+  it('refuses, without asking the provider, another keyed submission that reuses a token being verified, and keeps the first one\'s pass', async () => {
+    const token = captcha.issueToken({ provider: 'turnstile', action: 'contact', hostname: 'www.example.com' });
+    captcha.fault({ kind: 'delay', ms: 150, count: 1 });
+    const post = (key: string) => postJson(url('turnstile'), { ...JANE, 'cf-turnstile-response': token }, { 'idempotency-key': key });
+    const first = post('owner');
+    // The owner's request is with the provider (its claim taken before that) when the replay arrives.
+    await waitFor(() => captcha.calls.length === 1, 'the owner asked the provider');
+    await expectCaptchaFailed(await post('thief'));
+    expect((await first).status).toBe(202);
+    // The owner's retry is still let through on the recorded pass.
+    expect((await post('owner')).status).toBe(202);
+    expect(captcha.calls).toHaveLength(1);
+  });
+
   it('checks field errors first, so a visitor who fixes one keeps an unspent token', async () => {
     const token = captcha.issueToken({ provider: 'turnstile', action: 'contact', hostname: 'www.example.com' });
     const invalid = await postJson(url('turnstile'), { name: 'Jane', email: 'not-an-email', 'cf-turnstile-response': token });
