@@ -1,5 +1,8 @@
 import type { Config } from '../config/config';
 import type { ConsoleActions } from '../http/admin-console/console-deps';
+import type { ConversionQueues } from '../queue/conversion-queues';
+import { replayConversionDeadLetter } from '../queue/conversion-replay';
+import type { ConversionStore } from '../queue/conversion-store';
 import type { DeadLetterQueue } from '../queue/dead-letter-queue';
 import { readDeliverLeadJob } from '../queue/jobs';
 import type { LeadQueue } from '../queue/lead-queue';
@@ -10,7 +13,13 @@ import { PLAN_BUCKETS, readBucketLevel } from '../worker/portal-rate-limiter';
 import { resumeDestination } from '../worker/resume-destination';
 
 /** The console's actions, built here because resuming a destination is worker code the HTTP layer may not import. */
-export function consoleActions(deps: { config: Config; redis: RedisClient; queue: LeadQueue; deadLetters: DeadLetterQueue }): ConsoleActions {
+export function consoleActions(deps: {
+  config: Config;
+  redis: RedisClient;
+  queue: LeadQueue;
+  deadLetters: DeadLetterQueue;
+  conversions?: { store: ConversionStore; queues: ConversionQueues };
+}): ConsoleActions {
   const { config, redis, queue } = deps;
   // One check at a time per process: it calls every portal outside the shared request budget.
   let checking: Promise<{ ok: boolean; lines: string[] }> | undefined;
@@ -53,5 +62,19 @@ export function consoleActions(deps: { config: Config; redis: RedisClient; queue
       return { bucket, ...(operating ? { operating } : {}) };
     },
     deadLetterCount: () => deps.deadLetters.count(),
+    ...(deps.conversions ? { conversions: consoleConversions(deps.conversions) } : {}),
+  };
+}
+
+function consoleConversions(deps: { store: ConversionStore; queues: ConversionQueues }): NonNullable<ConsoleActions['conversions']> {
+  return {
+    list: (leadId) => deps.store.list(leadId),
+    async replay(id) {
+      // Read first: the letter is gone once replayed, and the console goes back to its lead.
+      const letter = await deps.store.deadLetter(id);
+      if (!letter || !(await replayConversionDeadLetter(deps, id))) return undefined;
+      const leadId = letter.conversion?.leadId;
+      return leadId ? { leadId } : {};
+    },
   };
 }

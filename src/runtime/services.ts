@@ -205,7 +205,10 @@ export async function startLeadgate(options: {
       ...(conversionStore ? { conversions: conversionStore } : {}),
       spool,
       captcha: createCaptchaVerifier(),
-      console: consoleActions({ config, redis: producer, queue, deadLetters: new DeadLetterQueue(deadLetterStore, queue, ledger, metaQueue, linkedinQueue) }),
+      console: consoleActions({
+        config, redis: producer, queue, deadLetters: new DeadLetterQueue(deadLetterStore, queue, ledger, metaQueue, linkedinQueue),
+        ...(conversionStore && conversionQueues ? { conversions: { store: conversionStore, queues: conversionQueues } } : {}),
+      }),
       sourceRouters: [
         ...createSourceRouters({
           config,

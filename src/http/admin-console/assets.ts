@@ -41,7 +41,7 @@ nav.pager { display: flex; gap: 18px; margin-top: 12px; }
 progress { width: 100%; height: 16px; margin: 6px 0 12px; }
 ul.jobs { margin: 10px 0 0; padding-left: 18px; }
 .badge { display: inline-block; padding: 1px 8px; border-radius: 10px; font-size: 12px; font-weight: 600; background: #e8ebf1; }
-.badge.delivered, .badge.closed { background: #dcf3e5; color: var(--ok); }
+.badge.delivered, .badge.closed, .badge.sent { background: #dcf3e5; color: var(--ok); }
 .badge.dead, .badge.open { background: #fde4e1; color: var(--bad); }
 .badge.queued, .badge.retrying { background: #fff0d6; color: var(--warn); }
 .notice { padding: 10px 14px; border-radius: 6px; background: #e6effd; border: 1px solid #b7cdf5; margin-bottom: 16px; }

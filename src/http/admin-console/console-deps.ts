@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { Config } from '../../config/config';
 import type { Lead } from '../../lead/lead';
+import type { ConversionRecord } from '../../queue/conversion-store';
 import type { DeadLetterQueue } from '../../queue/dead-letter-queue';
 import type { LeadLedger } from '../../queue/lead-ledger';
 import type { RedisClient } from '../../shared/redis-client';
@@ -28,6 +29,14 @@ export interface ConsoleActions {
   /** `leadgate check` against Redis and every portal, its lines as the CLI prints them. */
   runCheck: () => Promise<{ ok: boolean; lines: string[] }>;
   deadLetterCount: () => Promise<number>;
+  /** The conversion loop, when `conversions` is configured: a lead's conversions and the replay of a dead one. */
+  conversions?: ConsoleConversions;
+}
+
+export interface ConsoleConversions {
+  list: (leadId: string) => Promise<ConversionRecord[]>;
+  /** Queues a dead conversion again (what `leadgate conversions dlq replay <id>` does); undefined when no such dead letter. */
+  replay: (deadLetterId: string) => Promise<{ leadId?: string } | undefined>;
 }
 
 export interface ConsoleDeps extends ConsoleActions {

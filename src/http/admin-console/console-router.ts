@@ -21,6 +21,7 @@ import { auditBody, leadsBody, loginBody } from './pages-simple';
 const NOTICES: Record<string, string> = {
   replayed: 'Replayed: the lead is queued again.',
   purged: 'Purged: the dead letter and its job are gone.',
+  'conversion-replayed': 'Replayed: the conversion is queued again.',
 };
 
 
@@ -108,11 +109,14 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const lead = deadLetter?.lead ?? (await deps.queuedLead(id, destination).catch(() => undefined));
     const host = portalHost(config.destinations[destination]);
     const portalLink = host && recordFound?.bitrixLeadId ? `https://${host}/crm/lead/details/${recordFound.bitrixLeadId}/` : undefined;
-    const pending = recordFound?.status === 'queued' || recordFound?.status === 'retrying';
+    const conversions = await deps.conversions?.list(id);
+    // Refreshes itself while the lead, or one of its conversions, is on its way.
+    const onItsWay = (status: string | undefined) => status === 'queued' || status === 'retrying';
+    const pending = onItsWay(recordFound?.status) || (conversions ?? []).some((c) => onItsWay(c.status));
     res.send(
       page(
         { title: `Lead ${id}`, section: 'leads', csrf: csrf(res), notice: notice(req), ...(pending ? { refreshMs: 3000 } : {}) },
-        leadBody(id, { ...(recordFound ? { record: recordFound } : {}), ...(lead ? { lead } : {}), ...(deadLetter ? { deadLetter } : {}), ...(portalLink ? { portalLink } : {}) }, csrf(res)),
+        leadBody(id, { ...(recordFound ? { record: recordFound } : {}), ...(lead ? { lead } : {}), ...(deadLetter ? { deadLetter } : {}), ...(portalLink ? { portalLink } : {}), ...(conversions ? { conversions } : {}) }, csrf(res)),
       ),
     );
   });
@@ -123,6 +127,15 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     await record(req, { action: 'replay', target: id, outcome: done ? 'ok' : 'not_found' });
     if (!done) throw new HttpError(404, 'not_found', `no dead letter ${id}`);
     res.redirect(303, `/admin/leads/${encodeURIComponent(id)}?done=replayed`);
+  });
+
+  // A dead conversion (its id is the send job's, cv-<platform>-<conversion id>), back to its lead's page.
+  router.post('/conversions/:id/replay', async (req, res) => {
+    const id = String(req.params.id).slice(0, 200);
+    const done = deps.conversions ? await deps.conversions.replay(id) : undefined;
+    await record(req, { action: 'conversion-replay', target: id, outcome: done ? 'ok' : 'not_found' });
+    if (!done) throw new HttpError(404, 'not_found', `no dead conversion ${id}`);
+    res.redirect(303, done.leadId ? `/admin/leads/${encodeURIComponent(done.leadId)}?done=conversion-replayed` : '/admin/dead-letters');
   });
 
   router.post('/dead-letters/:id/purge', async (req, res) => {

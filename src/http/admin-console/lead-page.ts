@@ -1,4 +1,6 @@
 import type { Lead, LeadFields } from '../../lead/lead';
+import { conversionJobId } from '../../queue/conversion-jobs';
+import type { ConversionRecord } from '../../queue/conversion-store';
 import type { DeadLetter } from '../../queue/dead-letter-store';
 import type { LeadRecord } from '../../queue/lead-ledger';
 import { html, type SafeHtml } from './html';
@@ -12,6 +14,8 @@ export interface LeadView {
   deadLetter?: DeadLetter;
   /** `https://PORTAL/crm/lead/details/ID/` when the lead was created and the portal is known. */
   portalLink?: string;
+  /** What became of the lead in Bitrix24, reported to Meta and Google; undefined when the loop is not configured. */
+  conversions?: ConversionRecord[];
 }
 
 function fieldValue(value: LeadFields[string]): string {
@@ -48,6 +52,7 @@ ${record.lastError ? html`<dt>Last error</dt><dd>${record.lastError}</dd>` : ''}
 </dl>`
   : html`<p class="muted">No status record is kept for this lead (it expired, or the id is unknown).</p>`}
 </section>
+${view.conversions ? conversionsCard(view.conversions, csrf) : ''}
 ${lead ? leadData(lead) : ''}
 <section class="card">
 <h2>Attempts</h2>
@@ -72,5 +77,26 @@ ${lead.extras.length > 0 ? html`<h2>Extra fields (in ${lead.trackingField})</h2>
 ${lead.tracking.pageUrl ? html`<dt>Page</dt><dd>${lead.tracking.pageUrl}</dd>` : ''}
 ${lead.tracking.referrer ? html`<dt>Referrer</dt><dd>${lead.tracking.referrer}</dd>` : ''}
 </dl>
+</section>`;
+}
+
+const PLATFORM_NAMES: Record<ConversionRecord['platform'], string> = { meta: 'Meta', google: 'Google Ads' };
+
+/**
+ * The lead's conversion events, oldest stage first: which Bitrix24 stage became which platform event,
+ * when, and where it stands. A dead one can be sent again from here, as `leadgate conversions dlq replay` does.
+ */
+function conversionsCard(conversions: ConversionRecord[], csrf: string): SafeHtml {
+  return html`<section class="card" data-conversions>
+<h2>Conversions</h2>
+${conversions.length === 0
+  ? html`<p class="muted">No mapped Bitrix24 stage reached yet: nothing reported to Meta or Google.</p>`
+  : html`<table><thead><tr><th>Platform</th><th>Event</th><th>Bitrix24 stage</th><th>Stage reached</th><th>State</th><th>Attempts</th><th>Updated</th><th></th></tr></thead>
+<tbody>${conversions.map((c) => html`<tr data-conversion="${c.platform}:${c.eventName}" data-state="${c.status}">
+<td>${PLATFORM_NAMES[c.platform] ?? c.platform}</td><td>${c.eventName}</td><td class="mono">${c.stage.entity} #${c.stage.crmId} · ${c.stage.stageId}</td><td>${c.stage.at}</td>
+<td>${statusBadge(c.status)}${c.error ? html`<div class="muted" data-reason>${c.code ? html`<strong>${c.code}</strong>: ` : ''}${c.error}</div>` : ''}</td>
+<td>${c.attempts}</td><td>${c.updatedAt}</td>
+<td>${c.status === 'dead' ? actionButton({ action: `/admin/conversions/${encodeURIComponent(conversionJobId(c))}/replay`, label: 'Replay', csrf }) : ''}</td>
+</tr>`)}</tbody></table>`}
 </section>`;
 }
