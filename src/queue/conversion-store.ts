@@ -17,6 +17,8 @@ export interface ConversionRecord {
   stage: Conversion['stage'];
   status: ConversionStatus;
   updatedAt: string;
+  /** When a path first found the stage: orders a lead's stages Bitrix24 recorded within one second. */
+  claimedAt?: string;
   attempts: number;
   error?: string;
   code?: string;
@@ -86,6 +88,7 @@ export class ConversionStore {
       stage: conversion.stage,
       status,
       updatedAt: new Date().toISOString(),
+      claimedAt: new Date().toISOString(),
       attempts: 0,
     };
     const key = this.key(conversion.leadId);
@@ -119,7 +122,7 @@ export class ConversionStore {
     const all = await this.redis.hgetall(this.key(leadId));
     return Object.values(all ?? {})
       .map((raw) => JSON.parse(raw) as ConversionRecord)
-      .sort((a, b) => a.stage.at.localeCompare(b.stage.at) || entityOrder(a) - entityOrder(b) || a.platform.localeCompare(b.platform));
+      .sort((a, b) => a.stage.at.localeCompare(b.stage.at) || entityOrder(a) - entityOrder(b) || (a.claimedAt ?? '').localeCompare(b.claimedAt ?? '') || a.platform.localeCompare(b.platform));
   }
 
   async addDeadLetter(id: string, letter: ConversionDeadLetter): Promise<void> {
