@@ -7,6 +7,7 @@ import { DeadLetterStore } from './dead-letter-store';
 import { bindingLeadIds, externalRefKey } from './idempotency-store';
 import { LeadSearchIndex } from './lead-search-index';
 import { deliveryQueueName, readDeliverLeadJob, type DeliverLeadJob } from './jobs';
+import { ErasureMarkers } from './erasure-markers';
 import { SeenIds } from './seen-ids';
 
 /** What `forget` removed, per kind; `leadIds` are the leads found about the person. */
@@ -194,6 +195,8 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
     await Promise.all(queues.map((q) => q.close()));
   }
   report.removed.indexes += await redis.del(contactIndexKey(prefix, hash));
+  // Last, with every contact of the person's leads: other API processes' spools drop what they still hold.
+  await new ErasureMarkers(redis, prefix, deps.retentionSeconds).record(hashes);
   return report;
 }
 

@@ -36,6 +36,8 @@ import { startLinkedInFetchWorker } from '../worker/linkedin-fetch-worker';
 import { metaPageReaders, openMetaTokenStore } from '../worker/meta-token-store';
 import { consoleActions } from './console-actions';
 import { openIntakeSpool } from './open-intake-spool';
+import { settleWithin } from '../shared/settle-within';
+import { ErasureMarkers } from '../queue/erasure-markers';
 import type { IntakeSpool } from '../queue/intake-spool/intake-spool';
 
 export type Role = 'api' | 'worker' | 'all';
@@ -189,7 +191,9 @@ export async function startLeadgate(options: {
   } else {
     const seen = new SeenIds(producer, prefix);
     const write = await IntakeWrite.open({ state: producer, bullmq: queueRedis, queue, commands: [ledger.queuedCommands], prefix, logger, waitReplicas: waitReplicas(config) });
-    spool = await openIntakeSpool(config, options.processIndex, { queue: write, metaQueue, seen, ping: () => producer.ping(), metrics, logger });
+    // Erasures run by `forget` anywhere reach leads this process still holds in its spool.
+    const erased = new ErasureMarkers(producer, prefix, Math.max(config.delivery.statusRetentionSeconds, config.delivery.deliveredRetentionSeconds));
+    spool = await openIntakeSpool(config, options.processIndex, { queue: write, metaQueue, seen, erased, ping: () => producer.ping(), metrics, logger });
     const intake = createIntake({ queue: write, metaQueue, spool, metrics, logger });
     const idempotency = new IdempotencyStore(producer, prefix);
     const appDeps: AppDeps = {
@@ -288,12 +292,18 @@ export async function startLeadgate(options: {
       stopping ??= (async () => {
         logger.info({ role }, 'shutting down');
         await Promise.all([closeServer(server), operationsServer && closeServer(operationsServer), adminServer && closeServer(adminServer)]);
-        await Promise.all([workers?.close(), metaWorker?.close(), conversionWorkers?.close(), linkedinWorker?.close(), spool?.close()]);
-        await activity.stop();
-        await queue.close();
-        await conversionQueues?.close();
-        await metaQueue.close();
-        await linkedinQueue?.close();
+        // BullMQ's close waits for its connections to be ready first: with Redis away that is never. The
+        // jobs held are safe either way (unsure leads are looked up by whoever takes them next), so the
+        // shutdown waits as long as for requests in flight, then lets go of Redis instead of hanging.
+        const workersClosed = Promise.all([workers?.close(), metaWorker?.close(), conversionWorkers?.close(), linkedinWorker?.close(), spool?.close()]);
+        if (!(await settleWithin(workersClosed, config.delivery.shutdownTimeoutMs + SHUTDOWN_GRACE_MS))) {
+          logger.warn({ role, redis: producer.status }, 'workers did not close in time (Redis away?); letting go of Redis without them');
+        }
+        const queuesClosed = (async () => {
+          await activity.stop();
+          await Promise.all([queue.close(), conversionQueues?.close(), metaQueue.close(), linkedinQueue?.close()]);
+        })();
+        if (!(await settleWithin(queuesClosed, SHUTDOWN_GRACE_MS))) logger.warn({ role, redis: producer.status }, 'queues did not close in time (Redis away?)');
         producer.disconnect();
         queueRedis.disconnect();
         workerRedis?.disconnect();
@@ -303,6 +313,9 @@ export async function startLeadgate(options: {
     },
   };
 }
+
+/** What a shutdown waits beyond the requests in flight before it lets go of a Redis that does not answer. */
+const SHUTDOWN_GRACE_MS = 2000;
 
 /** Operator access to the dead-letter queue, for the CLI. */
 export async function openDeadLetters(config: Config): Promise<{ dlq: DeadLetterQueue; close(): Promise<void> }> {

@@ -234,6 +234,11 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly spoolErased = new Counter({
+    name: 'leadgate_spool_erased_total',
+    help: 'Spooled leads dropped instead of queued: their person was erased (leadgate forget) while they waited.',
+    registers: [this.registry],
+  });
   readonly spoolCorrupt = new Counter({
     name: 'leadgate_spool_corrupt_records_total',
     help: 'Spool records skipped on reading, by kind: torn (a write cut short by a crash, never acknowledged), checksum, unreadable.',

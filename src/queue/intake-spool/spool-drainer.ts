@@ -1,5 +1,6 @@
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
+import type { ErasureMarkers } from '../erasure-markers';
 import type { IntakeWrite } from '../intake-write';
 import { QueueUnavailableError } from '../lead-queue';
 import type { MetaLeadQueue } from '../meta-lead-queue';
@@ -13,6 +14,8 @@ export interface SpoolDrainerDeps {
   queue: Pick<IntakeWrite, 'enqueueMany'>;
   metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
   seen: Pick<SeenIds, 'remember'>;
+  /** Erasures (`forget`) run elsewhere while a lead waited here: such a lead is dropped, not queued. */
+  erased?: Pick<ErasureMarkers, 'erasedAmong'>;
   /** Answers when Redis does: only then is the segment being written closed for draining. */
   ping(): Promise<unknown>;
   metrics: Metrics;
@@ -97,13 +100,19 @@ export class SpoolDrainer {
 
   private async enqueue(entries: SpoolEntry[]): Promise<void> {
     const { journal, metrics, logger } = this.deps;
-    const leads = entries.flatMap((e) => (e.kind === 'leads' ? e.leads : []));
+    const spooled = entries.flatMap((e) => (e.kind === 'leads' ? e.leads : []));
+    const erased = spooled.length > 0 && this.deps.erased ? await this.deps.erased.erasedAmong(spooled) : new Set<string>();
+    const leads = spooled.filter((lead) => !erased.has(lead.id));
     const jobs = entries.flatMap((e) => (e.kind === 'meta' ? e.jobs : []));
     if (leads.length > 0) await this.deps.queue.enqueueMany(leads);
     if (jobs.length > 0) await this.deps.metaQueue.enqueueAll(jobs);
+    if (erased.size > 0) {
+      metrics.spoolErased.inc(erased.size);
+      logger.info({ leadIds: [...erased] }, 'spooled leads dropped: their person was erased (forget) while they waited');
+    }
     // The jobs are durable; what follows only restores what the routes would have written had Redis answered.
     const remember = [
-      ...entries.flatMap((e) => (e.kind === 'leads' && e.seen ? [e.seen] : [])),
+      ...entries.flatMap((e) => (e.kind === 'leads' && e.seen && e.leads.some((l) => !erased.has(l.id)) ? [e.seen] : [])),
       ...(jobs.length > 0 ? [{ source: 'meta', ids: jobs.map((j) => j.notification.leadgenId) }] : []),
     ];
     await Promise.all(remember.map((r) => this.deps.seen.remember(r.source, r.ids))).catch((err: Error) => logger.warn({ err: err.message }, 'cannot remember platform ids of drained leads'));
