@@ -2,6 +2,7 @@ import type { Lead } from '../lead/lead';
 import type { IntakeSpool } from '../queue/intake-spool/intake-spool';
 import type { FetchMetaLeadJob } from '../queue/jobs';
 import type { IntakeWrite } from '../queue/intake-write';
+import type { FetchLinkedInLeadJob, LinkedInLeadQueue } from '../queue/linkedin-lead-queue';
 import { QueueUnavailableError } from '../queue/lead-queue';
 import type { MetaLeadQueue } from '../queue/meta-lead-queue';
 import type { Logger } from '../shared/logger';
@@ -30,6 +31,8 @@ export interface Intake {
   acceptMany(leads: Lead[]): Promise<Accepted>;
   /** Meta fetch jobs of one webhook, all or none, queued or spooled; else throws a 503 HttpError. */
   acceptFetchJobs(jobs: FetchMetaLeadJob[]): Promise<Accepted>;
+  /** LinkedIn read jobs of one notification, queued or spooled; else throws a 503 HttpError. */
+  acceptLinkedInJobs(jobs: FetchLinkedInLeadJob[]): Promise<Accepted>;
 }
 
 /** The one way every route hands a lead to the queue: durable first (Redis, else the spool), acknowledged second. */
@@ -37,7 +40,9 @@ export function createIntake(deps: {
   /** Each lead's job, status record and indexes, in one round trip. */
   queue: Pick<IntakeWrite, 'enqueue' | 'enqueueMany'>;
   metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
-  spool?: Pick<IntakeSpool, 'spoolLeads' | 'spoolMetaJobs'>;
+  /** With sources.linkedin. */
+  linkedinQueue?: Pick<LinkedInLeadQueue, 'enqueue'>;
+  spool?: Pick<IntakeSpool, 'spoolLeads' | 'spoolMetaJobs' | 'spoolLinkedInJobs'>;
   metrics: Metrics;
   logger: Logger;
 }): Intake {
@@ -59,6 +64,14 @@ export function createIntake(deps: {
     async acceptFetchJobs(jobs) {
       if (jobs.length === 0) return 'queued';
       return durably(jobs.map((j) => j.leadId), () => deps.metaQueue.enqueueAll(jobs), () => spool!.spoolMetaJobs(jobs), () => undefined);
+    },
+    async acceptLinkedInJobs(jobs) {
+      const queue = deps.linkedinQueue;
+      if (jobs.length === 0) return 'queued';
+      if (!queue) throw new Error('LinkedIn notifications accepted without sources.linkedin');
+      return durably(jobs.map((j) => j.leadId), async () => {
+        for (const job of jobs) await queue.enqueue(job);
+      }, () => spool!.spoolLinkedInJobs(jobs), () => undefined);
     },
   };
 

@@ -193,8 +193,8 @@ export async function startLeadgate(options: {
     const write = await IntakeWrite.open({ state: producer, bullmq: queueRedis, queue, commands: [ledger.queuedCommands], prefix, logger, waitReplicas: waitReplicas(config) });
     // Erasures run by `forget` anywhere reach leads this process still holds in its spool.
     const erased = new ErasureMarkers(producer, prefix, Math.max(config.delivery.statusRetentionSeconds, config.delivery.deliveredRetentionSeconds));
-    spool = await openIntakeSpool(config, options.processIndex, { queue: write, metaQueue, seen, erased, ping: () => producer.ping(), metrics, logger });
-    const intake = createIntake({ queue: write, metaQueue, spool, metrics, logger });
+    spool = await openIntakeSpool(config, options.processIndex, { queue: write, metaQueue, ...(linkedinQueue ? { linkedinQueue } : {}), seen, erased, ping: () => producer.ping(), metrics, logger });
+    const intake = createIntake({ queue: write, metaQueue, ...(linkedinQueue ? { linkedinQueue } : {}), spool, metrics, logger });
     const idempotency = new IdempotencyStore(producer, prefix);
     const appDeps: AppDeps = {
       config,

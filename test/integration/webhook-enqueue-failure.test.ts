@@ -56,6 +56,7 @@ beforeAll(async () => {
       metaJobs.push(...jobs);
       return 'queued';
     },
+    acceptLinkedInJobs: async () => 'queued',
   };
   const app = express();
   app.use(metaWebhookRouter({ meta: metaConfig(), seen, intake, metrics, logger: silentLogger }));

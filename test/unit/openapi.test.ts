@@ -43,7 +43,7 @@ function appWithAllSources(): Express {
   // Rate-limit stores load their scripts at construction; a call that never settles keeps this offline.
   const redis = { call: () => new Promise(() => undefined) } as unknown as Redis;
   const metrics = new Metrics();
-  const intake: Intake = { metrics, logger: silentLogger, canSpool: false, accept: async () => 'queued', acceptMany: async () => 'queued', acceptFetchJobs: async () => 'queued' };
+  const intake: Intake = { metrics, logger: silentLogger, canSpool: false, accept: async () => 'queued', acceptMany: async () => 'queued', acceptFetchJobs: async () => 'queued', acceptLinkedInJobs: async () => 'queued' };
   const ledger = { get: async () => undefined };
   const unused = async (): Promise<never> => {
     throw new Error('not used');

@@ -1,7 +1,6 @@
 import express, { Router, type Request } from 'express';
 import type { LinkedInSourceConfig } from '../../config/sources-config';
 import type { ForgetLeadReport } from '../../queue/forget-lead';
-import { QueueUnavailableError } from '../../queue/lead-queue';
 import { fetchLinkedInLeadJob, linkedInLeadId, type LinkedInLeadQueue } from '../../queue/linkedin-lead-queue';
 import type { SeenIds } from '../../queue/seen-ids';
 import { answerLinkedInChallenge, LinkedInNotificationError, parseLinkedInNotification, verifyLinkedInSignature, type LinkedInNotification } from '../../sources/linkedin/linkedin-webhook';
@@ -16,7 +15,7 @@ const LINKEDIN_BODY_LIMIT = '64kb';
 export interface LinkedInWebhookDeps {
   linkedin?: LinkedInSourceConfig;
   seen: Pick<SeenIds, 'seenAmong' | 'remember'>;
-  intake: Pick<Intake, 'metrics' | 'logger' | 'canSpool'>;
+  intake: Pick<Intake, 'metrics' | 'logger' | 'canSpool' | 'acceptLinkedInJobs'>;
   /** Where announced responses wait to be read; absent (an app without queues): the POST is off. */
   queue?: Pick<LinkedInLeadQueue, 'enqueue' | 'discard'>;
   /** Removes what leadgate holds of a lead (DELETED). */
@@ -74,23 +73,22 @@ export function linkedInWebhookRouter(deps: LinkedInWebhookDeps): Router {
   async function created(notification: LinkedInNotification): Promise<Record<string, string>> {
     const { responseId } = notification;
     const leadId = linkedInLeadId(responseId);
+    // With a spool, a Redis that cannot say "seen" is no reason to refuse: the read job's id is the
+    // response's, so a repeat drained later is the same job.
     const [seen] = await deps.seen.seenAmong('linkedin', [responseId]).catch(() => {
+      if (intake.canSpool) return [false];
       throw queueUnavailable('the notification could not be stored; LinkedIn will retry');
     });
     if (seen) {
       intake.metrics.duplicatesIgnored.inc({ source: 'linkedin' });
       return { id: leadId, status: 'duplicate' };
     }
-    try {
-      await deps.queue!.enqueue(fetchLinkedInLeadJob(notification, new Date().toISOString()));
-    } catch (err) {
-      if (!(err instanceof QueueUnavailableError)) throw err;
-      intake.logger.error({ err: err.message }, 'cannot queue the LinkedIn notification; answering 503');
-      throw queueUnavailable('the notification could not be stored; LinkedIn will retry');
+    const status = await intake.acceptLinkedInJobs([fetchLinkedInLeadJob(notification, new Date().toISOString())]);
+    if (status === 'queued') {
+      await deps.seen.remember('linkedin', [responseId]).catch((err: Error) => intake.logger.warn({ err: err.message }, 'cannot remember the LinkedIn response id'));
     }
-    await deps.seen.remember('linkedin', [responseId]).catch((err: Error) => intake.logger.warn({ err: err.message }, 'cannot remember the LinkedIn response id'));
-    intake.logger.info({ leadId }, 'LinkedIn notification queued');
-    return { id: leadId, status: 'queued' };
+    intake.logger.info({ leadId, status }, 'LinkedIn notification taken');
+    return { id: leadId, status };
   }
 
   async function deleted(notification: LinkedInNotification): Promise<Record<string, unknown>> {

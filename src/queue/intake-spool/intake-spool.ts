@@ -2,6 +2,7 @@ import type { Lead } from '../../lead/lead';
 import type { Logger } from '../../shared/logger';
 import type { Metrics } from '../../shared/metrics';
 import type { FetchMetaLeadJob } from '../jobs';
+import type { FetchLinkedInLeadJob } from '../linkedin-lead-queue';
 import { SpoolDrainer, type SpoolDrainerDeps } from './spool-drainer';
 import type { SpooledLead } from './spool-index';
 import { SpoolJournal } from './spool-journal';
@@ -62,6 +63,12 @@ export class IntakeSpool {
   async spoolMetaJobs(jobs: FetchMetaLeadJob[]): Promise<void> {
     await this.journal.append({ v: 1, kind: 'meta', spooledAt: new Date().toISOString(), jobs });
     this.metrics.spooled.inc({ source: 'meta' }, jobs.length);
+    this.spooledNow(jobs.length);
+  }
+
+  async spoolLinkedInJobs(jobs: FetchLinkedInLeadJob[]): Promise<void> {
+    await this.journal.append({ v: 1, kind: 'linkedin', spooledAt: new Date().toISOString(), jobs });
+    this.metrics.spooled.inc({ source: 'linkedin' }, jobs.length);
     this.spooledNow(jobs.length);
   }
 

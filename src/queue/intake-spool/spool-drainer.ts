@@ -3,6 +3,7 @@ import type { Metrics } from '../../shared/metrics';
 import type { ErasureMarkers } from '../erasure-markers';
 import type { IntakeWrite } from '../intake-write';
 import { QueueUnavailableError } from '../lead-queue';
+import type { LinkedInLeadQueue } from '../linkedin-lead-queue';
 import type { MetaLeadQueue } from '../meta-lead-queue';
 import type { SeenIds } from '../seen-ids';
 import type { SpoolJournal } from './spool-journal';
@@ -13,6 +14,8 @@ export interface SpoolDrainerDeps {
   /** Jobs with their status records, as the routes would have written them had Redis answered. */
   queue: Pick<IntakeWrite, 'enqueueMany'>;
   metaQueue: Pick<MetaLeadQueue, 'enqueueAll'>;
+  /** Present with sources.linkedin; a LinkedIn entry spooled under another config waits until it is back. */
+  linkedinQueue?: Pick<LinkedInLeadQueue, 'enqueue'>;
   seen: Pick<SeenIds, 'remember'>;
   /** Erasures (`forget`) run elsewhere while a lead waited here: such a lead is dropped, not queued. */
   erased?: Pick<ErasureMarkers, 'erasedAmong'>;
@@ -104,8 +107,12 @@ export class SpoolDrainer {
     const erased = spooled.length > 0 && this.deps.erased ? await this.deps.erased.erasedAmong(spooled) : new Set<string>();
     const leads = spooled.filter((lead) => !erased.has(lead.id));
     const jobs = entries.flatMap((e) => (e.kind === 'meta' ? e.jobs : []));
+    const linkedin = entries.flatMap((e) => (e.kind === 'linkedin' ? e.jobs : []));
+    if (linkedin.length > 0 && !this.deps.linkedinQueue) throw new Error('spooled LinkedIn notifications, but sources.linkedin is not configured: they wait in the spool');
     if (leads.length > 0) await this.deps.queue.enqueueMany(leads);
     if (jobs.length > 0) await this.deps.metaQueue.enqueueAll(jobs);
+    // Each under its response's job id: one drained again after a crash is the same job.
+    for (const job of linkedin) await this.deps.linkedinQueue!.enqueue(job);
     if (erased.size > 0) {
       metrics.spoolErased.inc(erased.size);
       logger.info({ leadIds: [...erased] }, 'spooled leads dropped: their person was erased (forget) while they waited');
@@ -114,11 +121,12 @@ export class SpoolDrainer {
     const remember = [
       ...entries.flatMap((e) => (e.kind === 'leads' && e.seen && e.leads.some((l) => !erased.has(l.id)) ? [e.seen] : [])),
       ...(jobs.length > 0 ? [{ source: 'meta', ids: jobs.map((j) => j.notification.leadgenId) }] : []),
+      ...(linkedin.length > 0 ? [{ source: 'linkedin', ids: linkedin.map((j) => j.notification.responseId) }] : []),
     ];
     await Promise.all(remember.map((r) => this.deps.seen.remember(r.source, r.ids))).catch((err: Error) => logger.warn({ err: err.message }, 'cannot remember platform ids of drained leads'));
     for (const lead of leads) metrics.queued.inc({ source: lead.source.kind, destination: lead.destination });
     for (const entry of entries) journal.index.remove(entry);
-    metrics.spoolDrained.inc(leads.length + jobs.length);
-    logger.info({ leadIds: [...leads.map((l) => l.id), ...jobs.map((j) => j.leadId)] }, 'spooled leads queued');
+    metrics.spoolDrained.inc(leads.length + jobs.length + linkedin.length);
+    logger.info({ leadIds: [...leads.map((l) => l.id), ...jobs.map((j) => j.leadId), ...linkedin.map((j) => j.leadId)] }, 'spooled leads queued');
   }
 }

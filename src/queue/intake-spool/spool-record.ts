@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Lead } from '../../lead/lead';
 import type { FetchMetaLeadJob } from '../jobs';
+import type { FetchLinkedInLeadJob } from '../linkedin-lead-queue';
 
 /**
  * What one intake call handed over while Redis could not take it: the leads of one request (all or
- * none, as `acceptMany` promises), or the Meta fetch jobs of one webhook. `seen` carries the
+ * none, as `acceptMany` promises), or the Meta or LinkedIn fetch jobs of one webhook. `seen` carries the
  * platform ids the route could not remember in Redis, for the drainer to remember once it can.
  */
 export type SpoolEntry =
   | { v: 1; kind: 'leads'; spooledAt: string; leads: Lead[]; seen?: { source: string; ids: string[] } }
-  | { v: 1; kind: 'meta'; spooledAt: string; jobs: FetchMetaLeadJob[] };
+  | { v: 1; kind: 'meta'; spooledAt: string; jobs: FetchMetaLeadJob[] }
+  | { v: 1; kind: 'linkedin'; spooledAt: string; jobs: FetchLinkedInLeadJob[] };
 
 /** Length (4 bytes) and checksum (8 bytes) before each JSON payload. */
 export const HEADER_BYTES = 12;
@@ -70,7 +72,7 @@ function parseEntry(payload: Buffer): SpoolEntry | undefined {
   try {
     const entry = JSON.parse(payload.toString('utf8')) as SpoolEntry;
     // A version this process does not know is left unread (and reported) rather than guessed at.
-    if (entry.v !== 1 || (entry.kind !== 'leads' && entry.kind !== 'meta')) return undefined;
+    if (entry.v !== 1 || (entry.kind !== 'leads' && entry.kind !== 'meta' && entry.kind !== 'linkedin')) return undefined;
     return entry;
   } catch {
     return undefined;
@@ -87,6 +89,9 @@ export function entryLeads(entry: SpoolEntry): Array<{ id: string; source: strin
       destination: lead.destination,
       receivedAt: lead.receivedAt,
     }));
+  }
+  if (entry.kind === 'linkedin') {
+    return entry.jobs.map((job) => ({ id: job.leadId, source: 'linkedin:linkedin', externalId: job.notification.responseId, receivedAt: job.receivedAt }));
   }
   return entry.jobs.map((job) => ({ id: job.leadId, source: `meta:${job.notification.pageId}`, externalId: job.notification.leadgenId, receivedAt: job.receivedAt }));
 }
