@@ -70,6 +70,16 @@ export class ConversionQueues {
     await this.enqueueRead(job);
   }
 
+  /** Jobs per state: the sends by platform, the Bitrix24 reads as `bitrix24` (for leadgate_conversion_jobs). */
+  async jobCounts(): Promise<Record<string, Record<string, number>>> {
+    const states = ['wait', 'active', 'delayed', 'prioritized', 'failed'] as const;
+    const entries = await Promise.all([
+      this.reads.getJobCounts(...states).then((counts) => ['bitrix24', counts] as const),
+      ...[...this.sends].map(([platform, queue]) => queue.getJobCounts(...states).then((counts) => [platform, counts] as const)),
+    ]);
+    return Object.fromEntries(entries);
+  }
+
   async close(): Promise<void> {
     await Promise.all([this.reads.close(), ...[...this.sends.values()].map((q) => q.close())]);
   }

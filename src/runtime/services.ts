@@ -159,6 +159,7 @@ export async function startLeadgate(options: {
     ? new ConversionQueues(queueRedis, { prefix, attempts: config.delivery.attempts, completedRetentionSeconds: config.delivery.deliveredRetentionSeconds })
     : undefined;
   if (conversionStore) conversionMetrics(metrics).observeDeadLetters(() => conversionStore.deadLetterCount(), metrics);
+  if (conversionQueues) conversionMetrics(metrics).observeBacklog(() => conversionQueues.jobCounts(), metrics);
   metrics.observeBacklog(async () => ({
     jobs: Object.fromEntries(
       await Promise.all(

@@ -45,6 +45,24 @@ export class ConversionMetrics {
       },
     });
   }
+
+  /**
+   * The loop's jobs in Redis by queue and state, read when scraped (every process reports the shared
+   * totals): `platform` is meta or google for the sends, bitrix24 for the record reads.
+   */
+  observeBacklog(read: () => Promise<Record<string, Record<string, number>>>, metrics: Metrics): void {
+    new Gauge({
+      name: 'leadgate_conversion_jobs',
+      help: 'Conversion-loop jobs in Redis by platform (meta, google; bitrix24 for the record reads) and state (wait, active, delayed, prioritized, failed).',
+      labelNames: ['platform', 'state'] as const,
+      registers: [metrics.registry],
+      async collect() {
+        this.reset();
+        const jobs = await read().catch(() => ({}) as Record<string, Record<string, number>>);
+        for (const [platform, counts] of Object.entries(jobs)) for (const [state, count] of Object.entries(counts)) this.set({ platform, state }, count);
+      },
+    });
+  }
 }
 
 const perRegistry = new WeakMap<Metrics, ConversionMetrics>();

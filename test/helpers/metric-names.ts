@@ -1,4 +1,5 @@
 import { Histogram } from 'prom-client';
+import { conversionMetrics } from '../../src/shared/conversion-metrics';
 import { Metrics } from '../../src/shared/metrics';
 
 /** Every metric name a process registers, the collected-at-scrape gauges included. */
@@ -7,6 +8,9 @@ export function registeredMetricNames(): Set<string> {
   metrics.observeBacklog(async () => ({ jobs: {}, deadLetters: 0, paused: {} }));
   metrics.observeSpool(() => ({ leads: 0, oldestSeconds: 0 }));
   metrics.observeMetaTokens(async () => ({}));
+  const conversions = conversionMetrics(metrics);
+  conversions.observeDeadLetters(async () => 0, metrics);
+  conversions.observeBacklog(async () => ({}), metrics);
   const names = new Set<string>();
   for (const metric of metrics.registry.getMetricsAsArray()) {
     names.add(metric.name);

@@ -104,6 +104,9 @@ describe('Bitrix24 stage changes → Meta Conversions API (CRM events)', () => {
     ]);
     const metrics = await (await fetch(`${stack.api.url}/metrics`)).text();
     expect(metrics).toMatch(/leadgate_conversions_sent_total\{platform="meta",event="Qualified"\} 1/);
+    // The loop's backlog, read from Redis when scraped: every send done, nothing waiting.
+    expect(metrics).toMatch(/leadgate_conversion_jobs\{platform="meta",state="wait"\} 0/);
+    expect(metrics).toMatch(/leadgate_conversion_jobs\{platform="bitrix24",state="wait"\} \d+/);
   }, 30_000);
 
   it('refuses an event without the portal\'s application token (401) and queues nothing', async () => {

@@ -35,6 +35,8 @@ describe('Grafana dashboard (infra/grafana/leadgate.json)', () => {
       'Dead-lettered per destination and code', 'Spam and rejected per source', 'Backlog by state', 'Delivery latency p50 / p95',
       'Destination paused', 'Dead letters', 'Spool depth', 'Spool oldest lead', 'Requests by method', 'Throttles',
       'Duplicates removed (1 h)', 'Meta token expiry',
+      'Conversions sent per platform and event', 'Conversions expired and dead-lettered', 'Conversion backlog by state',
+      'Conversion retries', 'Bitrix24 events, reads and sweeps', 'Conversion dead letters', 'Conversions expired (24 h)',
     ]) expect(titles).toContain(wanted);
     const latency = graphs.find((p) => p.title === 'Delivery latency p50 / p95')!.targets!.map((t) => t.expr).join('\n');
     expect(latency).toMatch(/histogram_quantile\(0\.5,/);

@@ -41,6 +41,18 @@ describe('Prometheus alert rules (infra/prometheus/alerts.yml)', () => {
     expect(rule.annotations?.description).toEqual(expect.any(String));
   });
 
+  it('cover the conversion loop: conversions expiring, conversions dead-lettered, a growing conversion backlog, a failing sweep', () => {
+    expect(rules.map((r) => r.alert)).toEqual(expect.arrayContaining([
+      'LeadgateConversionsExpiring', 'LeadgateConversionDeadLettersGrowing', 'LeadgateConversionBacklogGrowing', 'LeadgateConversionSweepFailing',
+    ]));
+    const expr = (name: string) => rules.find((r) => r.alert === name)!.expr;
+    expect(expr('LeadgateConversionsExpiring')).toMatch(/leadgate_conversions_expired_total/);
+    expect(expr('LeadgateConversionDeadLettersGrowing')).toMatch(/max\(leadgate_conversion_dead_letters\)/);
+    // Read from Redis by every process at scrape time: aggregated with max, never summed across processes.
+    expect(expr('LeadgateConversionBacklogGrowing')).toMatch(/max by \(platform, state\) \(leadgate_conversion_jobs/);
+    expect(expr('LeadgateConversionBacklogGrowing')).not.toMatch(/sum by \(platform\) \(leadgate_conversion_jobs/);
+  });
+
   it('a backlog alerts only after growing for 10 minutes', () => {
     const backlog = rules.find((r) => r.alert === 'LeadgateBacklogGrowing')!;
     expect(backlog.for).toBe('10m');
