@@ -12,7 +12,7 @@ import { runForget } from './cli/forget';
 import { runRole } from './cli/run-role';
 import { hashOperatorTokenLines, newOperatorTokenLines } from './cli/operators';
 import { hashPartnerKeyLines, newPartnerKeyLines } from './cli/partners';
-import { runBitrix24Simulator, runMetaSimulator } from './cli/sim';
+import { runBitrix24Simulator, runGoogleAdsSimulator, runMetaCapiSimulator, runMetaSimulator, DEFAULT_CAPI_SIM_DATASET, DEFAULT_CAPI_SIM_TOKEN, DEFAULT_GOOGLE_SIM_CUSTOMER } from './cli/sim';
 
 function port(value: string): number {
   const n = Number(value);
@@ -55,11 +55,13 @@ async function main(argv: string[]): Promise<void> {
   program.command('worker').description('delivery worker only (scale out: run several on one Redis)').action(() => runRole(config(program), 'worker'));
   program
     .command('dev')
-    .description('everything for local work: Redis (private if none reachable), Bitrix24 and Meta simulators, API and worker')
+    .description('everything for local work: Redis (private if none reachable), Bitrix24, Meta, Meta Conversions API and Google Ads simulators, API and worker')
     .option('-p, --port <port>', 'API port', port, 8080)
     .option('--sim-port <port>', 'Bitrix24 simulator port', port, 8090)
     .option('--meta-sim-port <port>', 'Meta simulator port', port, 8091)
-    .action((opts: { port: number; simPort: number; metaSimPort: number }) => runDev(opts));
+    .option('--capi-sim-port <port>', 'Meta Conversions API simulator port', port, 8092)
+    .option('--google-sim-port <port>', 'Google Ads (Data Manager API) simulator port', port, 8093)
+    .action((opts: { port: number; simPort: number; metaSimPort: number; capiSimPort: number; googleSimPort: number }) => runDev(opts));
 
   const sim = program.command('sim').description('simulators of external services (a development tool: needs the dev dependencies)');
   sim
@@ -79,6 +81,20 @@ async function main(argv: string[]): Promise<void> {
     .option('--app-secret <secret>', 'app secret that signs webhooks and checks appsecret_proof', 'sim-app-secret')
     .option('--page-token <page:token>', 'a Page id and the access token Graph accepts for it (repeatable)', collect, [])
     .action((opts: { port: number; appSecret: string; pageToken: string[] }) => runMetaSimulator(opts));
+  sim
+    .command('meta-capi')
+    .description('Meta Conversions API simulator: the dataset events endpoint with Meta\'s CRM-event checks and errors')
+    .option('-p, --port <port>', 'port', port, 8092)
+    .option('--dataset-id <id>', 'the dataset (pixel) id it accepts', DEFAULT_CAPI_SIM_DATASET)
+    .option('--access-token <token>', 'the access token it accepts', DEFAULT_CAPI_SIM_TOKEN)
+    .action((opts: { port: number; datasetId: string; accessToken: string }) => runMetaCapiSimulator(opts));
+  sim
+    .command('google')
+    .description('Google Ads simulator: service-account token endpoint and the Data Manager API\'s events:ingest')
+    .option('-p, --port <port>', 'port', port, 8093)
+    .option('--customer-id <id>', 'the Google Ads account (10 digits) the service account may upload to', DEFAULT_GOOGLE_SIM_CUSTOMER)
+    .option('--conversion-action <name:id>', 'a conversion action of that account (repeatable; default "Qualified lead:987654321" and "Sale:987654322")', collect, [])
+    .action((opts: { port: number; customerId: string; conversionAction: string[] }) => runGoogleAdsSimulator(opts));
 
   const partners = program.command('partners').description('partner API keys');
   partners

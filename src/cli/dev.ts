@@ -5,11 +5,14 @@ import { startLeadgate } from '../runtime/services';
 import { createLogger } from '../shared/logger';
 import { generatePartnerKey } from '../sources/partner/partner-auth';
 import { loadSimulators } from './load-simulators';
-import { DEFAULT_META_SIM_PAGE, DEFAULT_META_SIM_TOKEN } from './sim';
+import {
+  DEFAULT_CAPI_SIM_DATASET, DEFAULT_CAPI_SIM_TOKEN, DEFAULT_GOOGLE_SIM_ACTIONS, DEFAULT_GOOGLE_SIM_CUSTOMER, DEFAULT_META_SIM_PAGE, DEFAULT_META_SIM_TOKEN,
+} from './sim';
 
 const DEV_META_SECRET = 'dev-app-secret';
 const DEV_VERIFY_TOKEN = 'dev-verify-token';
 const DEV_GOOGLE_KEY = 'dev-google-key-0001';
+const DEV_B24_EVENTS_TOKEN = 'dev-b24-events-token';
 
 async function reachable(url: string): Promise<boolean> {
   const probe = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, connectTimeout: 1000 });
@@ -27,11 +30,12 @@ async function reachable(url: string): Promise<boolean> {
 
 /**
  * `leadgate dev`: one command for a newcomer. Uses REDIS_URL if it answers, else a private
- * redis-server; starts the Bitrix24 simulator, the API and the worker; Ctrl-C stops all of it.
+ * redis-server; starts the Bitrix24, Meta, Meta Conversions API and Google Ads simulators, the API and
+ * the worker, with the conversion loop closed between them; Ctrl-C stops all of it.
  */
-export async function runDev(opts: { port: number; simPort: number; metaSimPort?: number }): Promise<void> {
+export async function runDev(opts: { port: number; simPort: number; metaSimPort?: number; capiSimPort?: number; googleSimPort?: number }): Promise<void> {
   // Before Redis: a production install learns at once that this command needs the dev dependencies.
-  const { startBitrix24Simulator, startMetaSimulator } = await loadSimulators();
+  const { startBitrix24Simulator, startMetaSimulator, startMetaCapiSimulator, startGoogleAdsSimulator } = await loadSimulators();
   const env = process.env;
   const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
   let privateRedis: PrivateRedis | undefined;
@@ -41,6 +45,11 @@ export async function runDev(opts: { port: number; simPort: number; metaSimPort?
   }
   const sim = await startBitrix24Simulator({ port: opts.simPort, plan: 'standard' });
   const meta = await startMetaSimulator({ port: opts.metaSimPort ?? opts.simPort + 1, appSecret: DEV_META_SECRET, pageTokens: { [DEFAULT_META_SIM_PAGE]: DEFAULT_META_SIM_TOKEN } });
+  const metaSimPort = opts.metaSimPort ?? opts.simPort + 1;
+  const capi = await startMetaCapiSimulator({ port: opts.capiSimPort ?? metaSimPort + 1, datasetId: DEFAULT_CAPI_SIM_DATASET, accessToken: DEFAULT_CAPI_SIM_TOKEN });
+  const google = await startGoogleAdsSimulator({ port: opts.googleSimPort ?? metaSimPort + 2, customerId: DEFAULT_GOOGLE_SIM_CUSTOMER, conversionActionIds: Object.values(DEFAULT_GOOGLE_SIM_ACTIONS) });
+  // The loop needs the portal's outgoing events: only the simulated portal is wired to send them here.
+  const simulatedPortal = !env.BITRIX24_WEBHOOK_URL;
   const partner = generatePartnerKey();
   const raw = configFromEnv({
     ...env,
@@ -55,8 +64,23 @@ export async function runDev(opts: { port: number; simPort: number; metaSimPort?
     GOOGLE_LEAD_KEYS: DEV_GOOGLE_KEY,
   });
   const sources = { ...(raw.sources as Record<string, unknown>), partners: { dev: { keyHashes: [partner.hash] } } };
-  const config = buildConfig({ ...raw, sources, http: { port: opts.port, host: '127.0.0.1' } }, env);
+  const conversions = simulatedPortal
+    ? {
+        destinations: { main: { applicationToken: DEV_B24_EVENTS_TOKEN, sweepIntervalSeconds: 60 } },
+        leadStatuses: { NEW: { meta: 'Lead' }, IN_PROCESS: { meta: 'Qualified', google: 'Qualified lead' } },
+        dealStages: { WON: { meta: 'Converted', google: 'Sale', value: true } },
+        meta: { datasetId: DEFAULT_CAPI_SIM_DATASET, accessToken: DEFAULT_CAPI_SIM_TOKEN, graphUrl: capi.graphUrl },
+        google: {
+          customerId: DEFAULT_GOOGLE_SIM_CUSTOMER,
+          serviceAccount: { ...google.serviceAccount, tokenUrl: google.tokenUrl },
+          ingestUrl: google.ingestUrl,
+          conversionActions: DEFAULT_GOOGLE_SIM_ACTIONS,
+        },
+      }
+    : undefined;
+  const config = buildConfig({ ...raw, sources, ...(conversions ? { conversions } : {}), http: { port: opts.port, host: '127.0.0.1' } }, env);
   const running = await startLeadgate({ config, role: 'all', logger: createLogger({ level: env.LOG_LEVEL ?? 'warn' }) });
+  if (simulatedPortal) sim.subscribeEvents({ url: `${running.url}/v1/webhooks/bitrix24/main`, applicationToken: DEV_B24_EVENTS_TOKEN });
   const form = `${running.url}/v1/forms/contact`;
 
   console.log(`
@@ -84,9 +108,9 @@ Or paste this form into an HTML file and open it in a browser:
 
 Meta lead ads (simulator at ${meta.url}): add a lead, then send its signed webhook
   curl -X POST ${meta.url}/_sim/leads -H 'content-type: application/json' \\
-    -d '{"id":"100000000000000001","page_id":"${DEFAULT_META_SIM_PAGE}","ad_id":"1","campaign_name":"Spring","platform":"ig","field_data":[{"name":"full_name","values":["Joe Example"]},{"name":"email","values":["joe@example.com"]}]}'
+    -d '{"id":"1000000000000001","page_id":"${DEFAULT_META_SIM_PAGE}","ad_id":"1","campaign_name":"Spring","platform":"ig","field_data":[{"name":"full_name","values":["Joe Example"]},{"name":"email","values":["joe@example.com"]}]}'
   curl -X POST ${meta.url}/_sim/webhooks -H 'content-type: application/json' \\
-    -d '{"targetUrl":"${running.url}/v1/webhooks/meta","notifications":["100000000000000001"]}'
+    -d '{"targetUrl":"${running.url}/v1/webhooks/meta","notifications":["1000000000000001"]}'
 
 Google Ads lead form (key ${DEV_GOOGLE_KEY}):
   curl -i ${running.url}/v1/webhooks/google -H 'content-type: application/json' \\
@@ -96,7 +120,21 @@ Partner API (partner "dev", key shown once):
   curl -i ${running.url}/v1/partners/leads -H 'authorization: Bearer ${partner.key}' -H 'content-type: application/json' \\
     -d '{"contact":{"full_name":"Pat Partner","email":"pat@example.com"}}'
 
-Ctrl-C stops everything.`);
+${simulatedPortal ? `Close the loop (conversions to Meta and Google; the simulated portal sends its stage changes to leadgate):
+  1. a form lead with a Google click id:  curl -i ${form} -H 'content-type: application/json' -d '{"name":"Gina Click","email":"gina@example.com","gclid":"Cj0KCQ-dev-1"}'
+     (a Meta lead ads lead, as above, reports to Meta: "Lead" as soon as it is in Bitrix24)
+  2. find its Bitrix24 id:                curl ${sim.url}/_sim/leads
+  3. qualify it, convert it, win the deal:
+     curl -X POST ${sim.url}/_sim/stage -H 'content-type: application/json' -d '{"entity":"lead","id":<ID>,"stageId":"IN_PROCESS"}'
+     curl -X POST ${sim.url}/_sim/stage -H 'content-type: application/json' -d '{"entity":"lead","id":<ID>,"stageId":"CONVERTED"}'
+     curl ${sim.url}/_sim/deals, then '{"entity":"deal","id":<DEAL ID>,"stageId":"WON"}' the same way
+  4. what the platforms got:              curl ${capi.url}/_sim/events   curl ${google.url}/_sim/ingested
+     and the lead's conversions:          curl ${running.url}/v1/leads/<id> -H 'authorization: Bearer ${config.admin.token}'  (or its page in ${running.url}/admin/)
+  Meta CAPI (sim): ${capi.url}   Google Ads (sim): ${google.url}   mapping: NEW → Lead; IN_PROCESS → Qualified / Qualified lead; deal WON → Converted / Sale
+
+` : `Conversions are off: BITRIX24_WEBHOOK_URL points at a real portal, which would need its own outgoing webhook.
+
+`}Ctrl-C stops everything.`);
 
   let stopping = false;
   const stop = async (): Promise<void> => {
@@ -105,6 +143,8 @@ Ctrl-C stops everything.`);
     await running.stop();
     await sim.close();
     await meta.close();
+    await capi.close();
+    await google.close();
     await privateRedis?.destroy();
     process.exit(0);
   };

@@ -14,6 +14,8 @@ export interface DevBitrix24Simulator {
   readonly clientEndpoint: string;
   readonly tokenUrl: string;
   issueOAuthTokens(): { accessToken: string; refreshToken: string };
+  /** Bitrix24's outgoing webhook: stage changes (ONCRMLEADUPDATE…) posted to leadgate with the application token. */
+  subscribeEvents(subscription: { url: string; applicationToken: string }): number;
   close(): Promise<void>;
 }
 
@@ -23,9 +25,27 @@ export interface DevMetaSimulator {
   close(): Promise<void>;
 }
 
+/** Meta's Conversions API endpoint (conversions.meta.graphUrl). */
+export interface DevMetaCapiSimulator {
+  readonly url: string;
+  readonly graphUrl: string;
+  close(): Promise<void>;
+}
+
+/** Google's service-account token endpoint and Data Manager ingest endpoint. */
+export interface DevGoogleAdsSimulator {
+  readonly url: string;
+  readonly tokenUrl: string;
+  readonly ingestUrl: string;
+  readonly serviceAccount: { clientEmail: string; privateKey: string };
+  close(): Promise<void>;
+}
+
 export interface DevSimulators {
   startBitrix24Simulator(opts: { port?: number; host?: string; plan?: 'standard' | 'enterprise'; oauth?: { clientId: string; clientSecret: string } }): Promise<DevBitrix24Simulator>;
   startMetaSimulator(opts: { port?: number; host?: string; appSecret: string; pageTokens: Record<string, string> }): Promise<DevMetaSimulator>;
+  startMetaCapiSimulator(opts: { port?: number; host?: string; datasetId: string; accessToken: string }): Promise<DevMetaCapiSimulator>;
+  startGoogleAdsSimulator(opts: { port?: number; host?: string; customerId: string; conversionActionIds: string[] }): Promise<DevGoogleAdsSimulator>;
 }
 
 /** Loads a module by name; injected by tests to play a production install. */
@@ -56,7 +76,7 @@ function isPackageMissing(err: unknown): boolean {
 
 function isDevSimulators(value: unknown): value is DevSimulators {
   const candidate = value as Partial<Record<keyof DevSimulators, unknown>> | null;
-  return typeof candidate?.startBitrix24Simulator === 'function' && typeof candidate.startMetaSimulator === 'function';
+  return (['startBitrix24Simulator', 'startMetaSimulator', 'startMetaCapiSimulator', 'startGoogleAdsSimulator'] as const).every((name) => typeof candidate?.[name] === 'function');
 }
 
 export async function loadSimulators(importModule: ModuleImporter = nativeImport): Promise<DevSimulators> {
@@ -70,6 +90,6 @@ export async function loadSimulators(importModule: ModuleImporter = nativeImport
   }
   // import() of a CommonJS module may put its exports on `default` only.
   const api = isDevSimulators(loaded) ? loaded : (loaded as { default?: unknown } | null)?.default;
-  if (!isDevSimulators(api)) throw new SimulatorsUnavailableError(`${SIMULATORS_PACKAGE} does not export startBitrix24Simulator and startMetaSimulator`);
+  if (!isDevSimulators(api)) throw new SimulatorsUnavailableError(`${SIMULATORS_PACKAGE} does not export startBitrix24Simulator, startMetaSimulator, startMetaCapiSimulator and startGoogleAdsSimulator`);
   return api;
 }

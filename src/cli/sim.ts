@@ -88,13 +88,87 @@ export async function runMetaSimulator(opts: { port: number; appSecret: string; 
   console.log('');
   console.log('Add a lead, then send Meta\'s signed webhook for it:');
   console.log(`  curl -X POST ${sim.url}/_sim/leads -H 'content-type: application/json' \\`);
-  console.log(`    -d '{"id":"100000000000000001","page_id":"${pageId}","ad_id":"23849853425890185","campaign_name":"Spring","platform":"fb","field_data":[{"name":"full_name","values":["Joe Example"]},{"name":"email","values":["joe@example.com"]}]}'`);
+  console.log(`    -d '{"id":"1000000000000001","page_id":"${pageId}","ad_id":"23849853425890185","campaign_name":"Spring","platform":"fb","field_data":[{"name":"full_name","values":["Joe Example"]},{"name":"email","values":["joe@example.com"]}]}'`);
   console.log(`  curl -X POST ${sim.url}/_sim/webhooks -H 'content-type: application/json' \\`);
-  console.log(`    -d '{"targetUrl":"http://127.0.0.1:8080/v1/webhooks/meta","notifications":["100000000000000001"]}'`);
+  console.log(`    -d '{"targetUrl":"http://127.0.0.1:8080/v1/webhooks/meta","notifications":["1000000000000001"]}'`);
   console.log(`  handshake:    curl -X POST ${sim.url}/_sim/subscribe -H 'content-type: application/json' -d '{"targetUrl":"http://127.0.0.1:8080/v1/webhooks/meta","verifyToken":"dev-verify-token"}'`);
   console.log(`  rate limit:   curl -X POST ${sim.url}/_sim/graph-errors -H 'content-type: application/json' -d '{"count":3,"status":400,"code":80005,"type":"OAuthException","message":"too many leadgen calls"}'`);
   console.log(`  expire token: curl -X POST ${sim.url}/_sim/tokens/expire -H 'content-type: application/json' -d '{"token":"${pageTokens[pageId!]}"}'`);
   console.log(`  Graph calls:  curl ${sim.url}/_sim/graph-calls`);
+  const stop = (): void => {
+    void sim.close().then(() => process.exit(0));
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+export const DEFAULT_CAPI_SIM_DATASET = '1234567890123456';
+export const DEFAULT_CAPI_SIM_TOKEN = 'EAAB-sim-capi-token';
+export const DEFAULT_GOOGLE_SIM_CUSTOMER = '1234567890';
+export const DEFAULT_GOOGLE_SIM_ACTIONS: Record<string, string> = { 'Qualified lead': '987654321', Sale: '987654322' };
+
+/** `leadgate sim meta-capi`: Meta's Conversions API endpoint, what it took shown over /_sim/. */
+export async function runMetaCapiSimulator(opts: { port: number; datasetId: string; accessToken: string; host?: string }): Promise<void> {
+  if (!/^[0-9]{1,32}$/.test(opts.datasetId)) throw new Error(`--dataset-id must be digits, got "${opts.datasetId}"`);
+  const { startMetaCapiSimulator } = await loadSimulators();
+  const sim = await startMetaCapiSimulator({ port: opts.port, host: opts.host ?? '127.0.0.1', datasetId: opts.datasetId, accessToken: opts.accessToken });
+  console.log(`Meta Conversions API simulator listening on ${sim.url}`);
+  console.log(`  events:       POST ${sim.graphUrl}/v25.0/${opts.datasetId}/events   (checks the token and Meta's CRM-event rules)`);
+  console.log('');
+  console.log('Point leadgate at it (conversions.meta):');
+  console.log(`  meta: { datasetId: "${opts.datasetId}", accessToken: "${opts.accessToken}", graphUrl: "${sim.graphUrl}" }`);
+  console.log('');
+  console.log(`  received:     curl ${sim.url}/_sim/events`);
+  console.log(`  requests:     curl ${sim.url}/_sim/requests`);
+  console.log(`  Meta down:    curl -X POST ${sim.url}/_sim/faults -H 'content-type: application/json' -d '{"status":500,"error":{"message":"An unexpected error has occurred. Please retry your request later.","code":2},"count":3}'`);
+  console.log(`  bad token:    curl -X POST ${sim.url}/_sim/faults -H 'content-type: application/json' -d '{"status":400,"error":{"message":"Invalid OAuth access token - Cannot parse access token","code":190}}'`);
+  console.log(`  forget all:   curl -X POST ${sim.url}/_sim/reset`);
+  stopOnSignal(sim);
+}
+
+/** `--conversion-action "Sale:987654322"` (repeatable) → `{ Sale: '987654322' }`. */
+export function parseConversionActions(values: string[]): Record<string, string> {
+  const actions: Record<string, string> = {};
+  for (const value of values) {
+    const colon = value.lastIndexOf(':');
+    const name = value.slice(0, Math.max(colon, 0)).trim();
+    const id = value.slice(colon + 1);
+    if (colon <= 0 || !name || !/^[0-9]{1,20}$/.test(id)) throw new Error(`--conversion-action must be NAME:ID (digits), got "${value}"`);
+    actions[name] = id;
+  }
+  return actions;
+}
+
+/** `leadgate sim google`: Google's service-account token endpoint and Data Manager `events:ingest`, shown over /_sim/. */
+export async function runGoogleAdsSimulator(opts: { port: number; customerId: string; conversionAction: string[]; host?: string }): Promise<void> {
+  if (!/^[0-9]{10}$/.test(opts.customerId)) throw new Error(`--customer-id must be 10 digits, got "${opts.customerId}"`);
+  const actions = opts.conversionAction.length > 0 ? parseConversionActions(opts.conversionAction) : DEFAULT_GOOGLE_SIM_ACTIONS;
+  const { startGoogleAdsSimulator } = await loadSimulators();
+  const sim = await startGoogleAdsSimulator({ port: opts.port, host: opts.host ?? '127.0.0.1', customerId: opts.customerId, conversionActionIds: Object.values(actions) });
+  console.log(`Google Ads (Data Manager API) simulator listening on ${sim.url}`);
+  console.log(`  token:        POST ${sim.tokenUrl}   (a service account's signed JWT, datamanager scope)`);
+  console.log(`  ingest:       POST ${sim.ingestUrl}`);
+  console.log('');
+  console.log('Point leadgate at it (conversions.google; the key is this run\'s own, made at start):');
+  console.log('  google:');
+  console.log(`    customerId: "${opts.customerId}"`);
+  console.log(`    ingestUrl: ${sim.ingestUrl}`);
+  console.log(`    conversionActions: ${JSON.stringify(actions)}`);
+  console.log('    serviceAccount:');
+  console.log(`      clientEmail: ${sim.serviceAccount.clientEmail}`);
+  console.log(`      tokenUrl: ${sim.tokenUrl}`);
+  // JSON's escapes are YAML's double-quoted ones: the PEM pastes as one line.
+  console.log(`      privateKey: ${JSON.stringify(sim.serviceAccount.privateKey)}`);
+  console.log('');
+  console.log(`  ingested:     curl ${sim.url}/_sim/ingested`);
+  console.log(`  requests:     curl ${sim.url}/_sim/requests`);
+  console.log(`  Google down:  curl -X POST ${sim.url}/_sim/faults -H 'content-type: application/json' -d '{"status":503,"error":{"code":503,"message":"The service is currently unavailable.","status":"UNAVAILABLE"},"count":3}'`);
+  console.log(`  expire token: curl -X POST ${sim.url}/_sim/tokens/expire`);
+  console.log(`  forget all:   curl -X POST ${sim.url}/_sim/reset`);
+  stopOnSignal(sim);
+}
+
+function stopOnSignal(sim: { close(): Promise<void> }): void {
   const stop = (): void => {
     void sim.close().then(() => process.exit(0));
   };

@@ -172,12 +172,40 @@ export async function startGoogleAdsSimulator(options: GoogleAdsSimulatorOptions
     return answer(res, path, 200, events.length, { requestId: randomUUID() });
   }
 
+  /** `/_sim/` routes, so an out-of-process simulator (`leadgate sim google`, `leadgate dev`) can be inspected and driven. */
+  function control(route: string, text: string, res: ServerResponse): void {
+    if (route === 'GET /_sim/ingested') return send(res, 200, ingested);
+    if (route === 'GET /_sim/requests') return send(res, 200, log);
+    if (route === 'POST /_sim/tokens/expire') {
+      tokens = new Map();
+      return send(res, 200, { ok: true });
+    }
+    if (route === 'POST /_sim/reset') {
+      ingested = [];
+      log = [];
+      faults = [];
+      return send(res, 200, { ok: true });
+    }
+    if (route === 'POST /_sim/faults') {
+      try {
+        const fault = JSON.parse(text) as GoogleFault;
+        if (!Number.isInteger(fault?.status) || typeof fault.error?.status !== 'string') throw new Error('bad fault');
+        faults.push({ ...fault });
+        return send(res, 200, { ok: true, faults: faults.length });
+      } catch {
+        return send(res, 400, { error: 'body must be {"status": <HTTP status>, "error": {"code": <code>, "message": "…", "status": "UNAVAILABLE"}, "count"?: <requests>}' });
+      }
+    }
+    return send(res, 404, { error: `no control route ${route}; try GET /_sim/ingested, GET /_sim/requests, POST /_sim/faults, POST /_sim/tokens/expire, POST /_sim/reset` });
+  }
+
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const path = new URL(req.url ?? '/', 'http://sim.local').pathname;
       const text = Buffer.concat(chunks).toString('utf8');
+      if (path.startsWith('/_sim')) return control(`${req.method ?? 'GET'} ${path.replace(/\/+$/, '')}`, text, res);
       if (req.method === 'POST' && path === '/token') return token(res, text);
       if (req.method === 'POST' && path === '/v1/events:ingest') return ingest(req, res, text);
       return answer(res, path, 404, 0, googleError(404, 'NOT_FOUND', `${req.method} ${path} is not a method of this API`));

@@ -65,11 +65,36 @@ export async function startMetaCapiSimulator(options: MetaCapiSimulatorOptions):
     send(res, status, body);
   };
 
+  /** `/_sim/` routes, so an out-of-process simulator (`leadgate sim meta-capi`, `leadgate dev`) can be inspected and driven. */
+  const control = (method: string, path: string, text: string, res: ServerResponse): void => {
+    const route = `${method} ${path}`;
+    if (route === 'GET /_sim/events') return send(res, 200, received);
+    if (route === 'GET /_sim/requests') return send(res, 200, log);
+    if (route === 'POST /_sim/reset') {
+      received = [];
+      log = [];
+      faults = [];
+      return send(res, 200, { ok: true });
+    }
+    if (route === 'POST /_sim/faults') {
+      try {
+        const fault = JSON.parse(text) as CapiFault;
+        if (!Number.isInteger(fault?.status) || typeof fault.error?.message !== 'string' || !Number.isInteger(fault.error.code)) throw new Error('bad fault');
+        faults.push({ ...fault });
+        return send(res, 200, { ok: true, faults: faults.length });
+      } catch {
+        return send(res, 400, { error: 'body must be {"status": <HTTP status>, "error": {"message": "…", "code": <Graph code>}, "count"?: <requests>}' });
+      }
+    }
+    return send(res, 404, { error: `no control route ${route}; try GET /_sim/events, GET /_sim/requests, POST /_sim/faults, POST /_sim/reset` });
+  };
+
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const url = new URL(req.url ?? '/', 'http://sim.local');
+      if (url.pathname.startsWith('/_sim')) return control(req.method ?? 'GET', url.pathname.replace(/\/+$/, ''), Buffer.concat(chunks).toString('utf8'), res);
       const match = /^\/v[0-9]+\.[0-9]+\/([^/]+)\/events\/?$/.exec(url.pathname);
       if (req.method !== 'POST' || !match) {
         return answer(res, 400, 0, { error: { message: 'Unsupported request - method type or path unknown', type: 'GraphMethodException', code: 100, fbtrace_id: trace() } });
