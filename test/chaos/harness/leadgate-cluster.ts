@@ -25,6 +25,8 @@ export interface ClusterSettings {
   delivery?: Record<string, unknown>;
   /** Settings of the `main` destination besides its webhook URL. */
   destination?: Record<string, unknown>;
+  /** Further top-level sections (`sources`, `conversions`), the same in every process's file. */
+  sections?: Record<string, unknown>;
 }
 
 interface WorkerSlot {
@@ -70,6 +72,7 @@ export class LeadgateCluster {
         forms: {},
         delivery,
         destinations: { main: { webhookUrl: s.webhookUrl, probeIntervalMs: 1000, ...s.destination } },
+        ...s.sections,
       };
       writeFileSync(file, stringify(config));
       return file;

@@ -42,6 +42,10 @@ export interface GoogleAdsSimulator {
   /** Every access token issued so far stops working (a revoked or expired token). */
   expireTokens(): void;
   failNext(fault: GoogleFault): void;
+  /** Answers each accepted ingest `ms` late, its events already taken (see the Meta CAPI simulator's). 0 turns it off. */
+  setHold(ms: number): void;
+  /** Ingest requests taken whose answer is not written yet. */
+  inFlight(): number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -100,6 +104,8 @@ export async function startGoogleAdsSimulator(options: GoogleAdsSimulatorOptions
   let ingested: IngestedEvent[] = [];
   let log: Array<{ at: string; path: string; status: number; events: number }> = [];
   let faults: GoogleFault[] = [];
+  let holdMs = 0;
+  let inFlight = 0;
   let base = '';
 
   const answer = (res: ServerResponse, path: string, status: number, events: number, body: unknown) => {
@@ -169,7 +175,12 @@ export async function startGoogleAdsSimulator(options: GoogleAdsSimulatorOptions
     for (const d of destinations as Array<{ productDestinationId: string }>) {
       for (const event of events as Array<Record<string, unknown>>) ingested.push({ productDestinationId: d.productDestinationId, event, validateOnly, receivedAt });
     }
-    return answer(res, path, 200, events.length, { requestId: randomUUID() });
+    if (holdMs <= 0) return answer(res, path, 200, events.length, { requestId: randomUUID() });
+    inFlight++;
+    setTimeout(() => {
+      inFlight--;
+      if (!res.destroyed) answer(res, path, 200, events.length, { requestId: randomUUID() });
+    }, holdMs);
   }
 
   /** `/_sim/` routes, so an out-of-process simulator (`leadgate sim google`, `leadgate dev`) can be inspected and driven. */
@@ -231,6 +242,10 @@ export async function startGoogleAdsSimulator(options: GoogleAdsSimulatorOptions
       if (!Number.isInteger(fault.status) || typeof fault.error?.status !== 'string') throw new Error('a fault needs an integer status and an error {code, message, status}');
       faults.push({ ...fault });
     },
+    setHold: (ms) => {
+      holdMs = Math.max(0, ms);
+    },
+    inFlight: () => inFlight,
     reset: () => {
       ingested = [];
       log = [];

@@ -43,6 +43,13 @@ export interface MetaCapiSimulator {
   received(): ReceivedCapiEvent[];
   requests(): CapiRequestLog[];
   failNext(fault: CapiFault): void;
+  /**
+   * Answers each accepted request `ms` late, its events already taken: a sender that dies meanwhile
+   * never learns Meta has them (the chaos suite kills workers then). 0 turns it off.
+   */
+  setHold(ms: number): void;
+  /** Requests taken whose answer is not written yet. */
+  inFlight(): number;
   reset(): void;
   close(): Promise<void>;
 }
@@ -58,6 +65,8 @@ export async function startMetaCapiSimulator(options: MetaCapiSimulatorOptions):
   let received: ReceivedCapiEvent[] = [];
   let log: CapiRequestLog[] = [];
   let faults: CapiFault[] = [];
+  let holdMs = 0;
+  let inFlight = 0;
 
   const answer = (res: ServerResponse, status: number, events: number, body: unknown) => {
     const error = (body as { error?: GraphErrorBody }).error;
@@ -130,7 +139,12 @@ export async function startMetaCapiSimulator(options: MetaCapiSimulatorOptions):
       (data as Array<Record<string, unknown>>).forEach((event, i) => {
         received.push({ event, ...(ids[i] ? { leadId: ids[i]! } : {}), ...(testEventCode ? { testEventCode } : {}), receivedAt: new Date().toISOString() });
       });
-      return answer(res, 200, count, { events_received: count, messages: [], fbtrace_id: trace() });
+      if (holdMs <= 0) return answer(res, 200, count, { events_received: count, messages: [], fbtrace_id: trace() });
+      inFlight++;
+      setTimeout(() => {
+        inFlight--;
+        if (!res.destroyed) answer(res, 200, count, { events_received: count, messages: [], fbtrace_id: trace() });
+      }, holdMs);
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -148,6 +162,10 @@ export async function startMetaCapiSimulator(options: MetaCapiSimulatorOptions):
       if (!Number.isInteger(fault.status) || typeof fault.error?.message !== 'string' || !Number.isInteger(fault.error.code)) throw new Error('a fault needs an integer status and an error {message, code}');
       faults.push({ ...fault });
     },
+    setHold: (ms) => {
+      holdMs = Math.max(0, ms);
+    },
+    inFlight: () => inFlight,
     reset: () => {
       received = [];
       log = [];
