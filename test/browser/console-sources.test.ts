@@ -19,6 +19,11 @@ const ALICE_TOKEN = 'alice-console-token-0123456789';
 const CONFIG_KEY = 'lgp_config-key-of-acme-0123456789';
 const VERIFY_TOKEN = 'meta-verify-token-42';
 const GOOGLE_KEY = 'google-key-secret-77';
+const LINKEDIN_SECRET = 'linkedin-client-secret-88';
+const TIKTOK_SECRET = 'tiktok-app-secret-99';
+const TILDA_TOKEN = 'tilda-shared-token-1234';
+const TYPEFORM_SECRET = 'typeform-signing-secret-5678';
+const SECRETS = [VERIFY_TOKEN, GOOGLE_KEY, LINKEDIN_SECRET, TIKTOK_SECRET, TILDA_TOKEN, TYPEFORM_SECRET];
 
 describeWithChromium('the console sources page in a browser', () => {
   let stack: Stack;
@@ -40,6 +45,9 @@ describeWithChromium('the console sources page in a browser', () => {
           meta: { appSecret: 'meta-app-secret', verifyToken: VERIFY_TOKEN, pages: { '1001': { accessToken: 'page-token' } } },
           google: { keys: [GOOGLE_KEY] },
           partners: { acme: { keyHashes: [hashPartnerKey(CONFIG_KEY)], destination: 'main' } },
+          linkedin: { clientId: '86abcdefghijkl', clientSecret: LINKEDIN_SECRET, accessToken: 'AQV-token' },
+          tiktok: { secret: TIKTOK_SECRET },
+          webhooks: { landing: { preset: 'tilda', token: TILDA_TOKEN }, survey: { preset: 'typeform', secret: TYPEFORM_SECRET } },
         },
       } as never,
     });
@@ -66,6 +74,8 @@ describeWithChromium('the console sources page in a browser', () => {
     await page.fill('input[name=token]', ALICE_TOKEN);
     await page.click('button[type=submit]');
     await page.waitForURL('**/admin/overview');
+    // The header says who is signed in, on every page.
+    expect(await text('header [data-operator]')).toBe('Signed in as alice');
   });
 
   it('gives each form its snippet and HTML form, and shows the webhook tokens only when asked', async () => {
@@ -76,15 +86,24 @@ describeWithChromium('the console sources page in a browser', () => {
     expect(await page.inputValue('[data-form="contact"] textarea[data-copy="snippet"]')).toContain('<script src="https://leads.example.com/v1/snippet.js"');
     expect(await text('[data-platform="meta"]')).toContain('https://leads.example.com/v1/webhooks/meta');
     expect(await text('[data-platform="google"]')).toContain('https://leads.example.com/v1/webhooks/google');
-    expect(await page.content()).not.toContain(VERIFY_TOKEN);
-    expect(await page.content()).not.toContain(GOOGLE_KEY);
+    expect(await text('[data-platform="linkedin"]')).toContain('https://leads.example.com/v1/webhooks/linkedin');
+    expect(await text('[data-platform="tiktok"]')).toContain('https://leads.example.com/v1/webhooks/tiktok');
+    expect(await text('[data-webhook="landing"]')).toContain('https://leads.example.com/v1/webhooks/custom/landing');
+    expect(await text('[data-webhook="landing"] h2')).toContain('(tilda)');
+    expect(await text('[data-webhook="survey"]')).toContain('HMAC-SHA256 of the raw body, base64, in Typeform-Signature after sha256=');
+    expect(await text('header [data-operator]')).toBe('Signed in as alice');
+    for (const secret of SECRETS) expect(await page.content()).not.toContain(secret);
 
     await page.click('button:has-text("Show tokens")');
     expect(await text('[data-secret="meta-verify-token"]')).toBe(VERIFY_TOKEN);
     expect(await text('[data-secret="google-key-0"]')).toBe(GOOGLE_KEY);
+    expect(await text('[data-secret="linkedin-client-secret"]')).toBe(LINKEDIN_SECRET);
+    expect(await text('[data-secret="tiktok-secret"]')).toBe(TIKTOK_SECRET);
+    expect(await text('[data-secret="webhook-landing"]')).toBe(TILDA_TOKEN);
+    expect(await text('[data-secret="webhook-survey"]')).toBe(TYPEFORM_SECRET);
     // The tokens are in the answer to a POST, never in a URL or a page that can be reloaded.
     await page.goto(`${stack.api.url}/admin/sources`);
-    expect(await page.content()).not.toContain(VERIFY_TOKEN);
+    for (const secret of SECRETS) expect(await page.content()).not.toContain(secret);
   });
 
   it('creates a partner key shown once that works against the partner API, and revokes it and a config key', async () => {

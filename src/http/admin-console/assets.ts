@@ -14,6 +14,7 @@ header nav { display: flex; gap: 14px; flex: 1; }
 header a { color: #cfd6e4; text-decoration: none; }
 header a[aria-current] { color: #fff; border-bottom: 2px solid #fff; }
 header form { margin: 0; }
+header .who { color: #cfd6e4; font-size: 13px; }
 main { max-width: 1100px; margin: 0 auto; padding: 20px 24px 40px; }
 h1 { font-size: 20px; margin: 0 0 16px; }
 h2 { font-size: 16px; margin: 24px 0 8px; }

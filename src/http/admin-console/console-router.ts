@@ -6,7 +6,7 @@ import { HttpError } from '../http-error';
 import { CONSOLE_CSS, CONSOLE_JS } from './assets';
 import { auditRecorder } from './console-audit';
 import type { ConsoleDeps } from './console-deps';
-import { clearSessionCookie, COOKIE, readCookie, requireSession, setSessionCookie, signedIn } from './console-session';
+import { clearSessionCookie, COOKIE, readCookie, requireSession, setSessionCookie, pageChrome, signedIn } from './console-session';
 import { deadLettersConsoleRouter } from './dead-letters-console';
 import { consoleEnabled, signInAs } from './console-access';
 import { destinationsRoutes } from './destinations-routes';
@@ -102,7 +102,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const id = String(req.params.id).slice(0, 200);
     const [recordFound, deadLetter] = await Promise.all([deps.ledger.get(id), deps.deadLetters.show(id)]);
     if (!recordFound && !deadLetter) {
-      res.status(404).send(page({ title: 'Lead', section: 'leads', csrf: csrf(res), notice: { text: `No lead ${id} is kept.`, error: true } }, leadsBody(id)));
+      res.status(404).send(page({ title: 'Lead', section: 'leads', ...pageChrome(res), notice: { text: `No lead ${id} is kept.`, error: true } }, leadsBody(id)));
       return;
     }
     const destination = recordFound?.destination ?? deadLetter!.lead.destination;
@@ -115,7 +115,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const pending = onItsWay(recordFound?.status) || (conversions ?? []).some((c) => onItsWay(c.status));
     res.send(
       page(
-        { title: `Lead ${id}`, section: 'leads', csrf: csrf(res), notice: notice(req), ...(pending ? { refreshMs: 3000 } : {}) },
+        { title: `Lead ${id}`, section: 'leads', ...pageChrome(res), notice: notice(req), ...(pending ? { refreshMs: 3000 } : {}) },
         leadBody(id, { ...(recordFound ? { record: recordFound } : {}), ...(lead ? { lead } : {}), ...(deadLetter ? { deadLetter } : {}), ...(portalLink ? { portalLink } : {}), ...(conversions ? { conversions } : {}) }, csrf(res)),
       ),
     );
@@ -147,7 +147,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
   });
 
   router.get('/audit', async (_req, res) => {
-    res.send(page({ title: 'Audit log', section: 'audit', csrf: csrf(res) }, auditBody(await audit.recent())));
+    res.send(page({ title: 'Audit log', section: 'audit', ...pageChrome(res) }, auditBody(await audit.recent())));
   });
 
   return router;

@@ -31,6 +31,12 @@ export function signedIn(res: Response): SignedIn {
   return res.locals.console as SignedIn;
 }
 
+/** What every signed-in page's header shows and needs: who is signed in, and the CSRF token for its forms. */
+export function pageChrome(res: Response): { csrf: string; operator: string } {
+  const { session } = signedIn(res);
+  return { csrf: session.csrf, operator: session.operator ?? 'admin' };
+}
+
 /**
  * Pages need a live session (else the sign-in page); every POST also needs the session's CSRF token
  * in its `csrf` field, compared in constant time.

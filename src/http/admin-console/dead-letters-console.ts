@@ -7,7 +7,7 @@ import type { DeadLetter } from '../../queue/dead-letter-store';
 import { decodeCursor } from '../../queue/sorted-set-walk';
 import { HttpError } from '../http-error';
 import type { ConsoleDeps } from './console-deps';
-import { signedIn } from './console-session';
+import { pageChrome, signedIn } from './console-session';
 import { bulkJobBody, deadLettersBody, DEAD_LETTERS_JS, type DeadLetterQuery } from './dead-letters-page';
 import { page } from './layout';
 
@@ -77,7 +77,7 @@ export function deadLettersConsoleRouter(deps: ConsoleDeps): Router {
     const done = typeof req.query.done === 'string' ? NOTICES[req.query.done] : undefined;
     res.send(
       page(
-        { title: 'Dead letters', section: 'dead-letters', csrf: csrf(res), ...(done ? { notice: { text: done } } : {}) },
+        { title: 'Dead letters', section: 'dead-letters', ...pageChrome(res), ...(done ? { notice: { text: done } } : {}) },
         deadLettersBody({
           entries,
           total,
@@ -121,7 +121,7 @@ export function deadLettersConsoleRouter(deps: ConsoleDeps): Router {
     const job = await bulk.get(String(req.params.id));
     if (!job) throw new HttpError(404, 'not_found', 'no such bulk job (they are kept 7 days)');
     if (job.status === 'running') void bulk.run(job.id).catch(() => undefined);
-    res.send(page({ title: `Bulk ${job.action}`, section: 'dead-letters', csrf: csrf(res) }, bulkJobBody(job)));
+    res.send(page({ title: `Bulk ${job.action}`, section: 'dead-letters', ...pageChrome(res) }, bulkJobBody(job)));
   });
 
   /** What the progress page polls; a poll also takes up a job whose process died. */

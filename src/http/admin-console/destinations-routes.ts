@@ -3,7 +3,7 @@ import { AuditLog } from '../../queue/audit-log';
 import { HttpError } from '../http-error';
 import { actorOf, auditRecorder } from './console-audit';
 import type { ConsoleDeps } from './console-deps';
-import { signedIn } from './console-session';
+import { pageChrome, signedIn } from './console-session';
 import { destinationsBody, type CheckResult } from './destinations-page';
 import { page } from './layout';
 import { readOverview } from './overview-routes';
@@ -29,7 +29,7 @@ export function destinationsRoutes(deps: ConsoleDeps): Router {
     const [overview, check] = await Promise.all([readOverview(deps, 'hour'), deps.redis.get(checkKey)]);
     const csrf = signedIn(res).session.csrf;
     const shown = notice(req);
-    res.send(page({ title: 'Destinations', section: 'destinations', csrf, ...(shown ? { notice: shown } : {}) }, destinationsBody(overview.destinations, csrf, check ? (JSON.parse(check) as CheckResult) : undefined)));
+    res.send(page({ title: 'Destinations', section: 'destinations', ...pageChrome(res), ...(shown ? { notice: shown } : {}) }, destinationsBody(overview.destinations, csrf, check ? (JSON.parse(check) as CheckResult) : undefined)));
   });
 
   router.post('/destinations/:name/resume', async (req, res) => {

@@ -17,6 +17,8 @@ export interface PageOptions {
   /** Signed-in pages carry the nav and the sign-out form (which needs the CSRF token). */
   section?: Section;
   csrf?: string;
+  /** Who is signed in: a named operator, or `admin` for the shared token. */
+  operator?: string;
   notice?: { text: string; error?: boolean };
   refreshMs?: number;
 }
@@ -26,6 +28,7 @@ export function page(options: PageOptions, body: SafeHtml): string {
     ? html`<header>
   <span class="brand">leadgate</span>
   <nav>${NAV.map(([id, label, href]) => html`<a href="${href}"${id === options.section ? html` aria-current="page"` : ''}>${label}</a>`)}</nav>
+  ${options.operator ? html`<span class="who" data-operator="${options.operator}">Signed in as <strong>${options.operator}</strong></span>` : ''}
   <form method="post" action="/admin/logout">${csrfField(options.csrf)}<button type="submit">Sign out</button></form>
 </header>`
     : '';

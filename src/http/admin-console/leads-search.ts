@@ -7,7 +7,7 @@ import type { LeadRecord, LeadStatus } from '../../queue/lead-ledger';
 import { LEAD_STATUSES, LeadSearchIndex, type LeadSearchFilter } from '../../queue/lead-search-index';
 import { decodeCursor, encodeCursor, type WalkCursor } from '../../queue/sorted-set-walk';
 import type { ConsoleDeps } from './console-deps';
-import { signedIn } from './console-session';
+import { pageChrome } from './console-session';
 import { html, type SafeHtml } from './html';
 import { page } from './layout';
 import { maskEmail, maskName, maskPhone } from './mask';
@@ -152,7 +152,6 @@ export function leadsSearchRouter(deps: ConsoleDeps): Router {
   }
 
   router.get('/leads', async (req, res) => {
-    const csrf = signedIn(res).session.csrf;
     const query = readLeadQuery(req);
     const filter = leadFilter(query);
     const cursor = decodeCursor(req.query.after);
@@ -170,7 +169,7 @@ export function leadsSearchRouter(deps: ConsoleDeps): Router {
     const notFound = query.q !== '' && results.rows.length === 0 && !cursor;
     res.status(notFound ? 404 : 200).send(
       page(
-        { title: 'Leads', section: 'leads', csrf, ...(notFound ? { notice: { text: 'No lead matches this id, contact or reference.', error: true } } : {}) },
+        { title: 'Leads', section: 'leads', ...pageChrome(res), ...(notFound ? { notice: { text: 'No lead matches this id, contact or reference.', error: true } } : {}) },
         leadsSearchBody(query, options, results, cursor !== undefined),
       ),
     );

@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import { readActivity, RANGES, type ActivityRange } from '../../queue/activity';
 import type { ConsoleDeps } from './console-deps';
-import { signedIn } from './console-session';
+import { pageChrome } from './console-session';
 import { page } from './layout';
 import { overviewBody, overviewLive, type Breakdown, type OverviewData } from './overview-page';
 import { portalHost } from './portal-host';
@@ -47,7 +47,7 @@ export function overviewRoutes(deps: ConsoleDeps): Router {
     const range = rangeOf(req);
     const by = breakdownOf(req);
     const live = overviewLive(await readOverview(deps, range), by);
-    res.send(page({ title: 'Overview', section: 'overview', csrf: signedIn(res).session.csrf }, overviewBody(range, by, live)));
+    res.send(page({ title: 'Overview', section: 'overview', ...pageChrome(res) }, overviewBody(range, by, live)));
   });
   router.get('/overview/live', async (req, res) => {
     res.type('html').send(overviewLive(await readOverview(deps, rangeOf(req)), breakdownOf(req)).text);

@@ -1,4 +1,5 @@
 import type { Config, FormConfig } from '../../config/config';
+import type { WebhookAuth } from '../../config/webhook-config';
 import { keyFingerprint, type Revocation, type StoredPartnerKey } from '../../queue/partner-keys';
 import { html, type SafeHtml } from './html';
 import { actionButton, csrfField } from './layout';
@@ -58,6 +59,19 @@ function secret(value: string | undefined, show: boolean, name: string): SafeHtm
   return show ? html`<span class="secret" data-secret="${name}">${value}</span>` : html`<span class="muted" data-secret-hidden="${name}">hidden (${value.length} characters)</span>`;
 }
 
+/** How a configured webhook proves itself: what to paste into the tool, secrets hidden until asked. */
+function webhookAuth(auth: WebhookAuth, show: boolean, name: string): SafeHtml {
+  switch (auth.type) {
+    case 'hmac':
+      return html`<dt>Signature</dt><dd>HMAC-${auth.algorithm.toUpperCase()} of the raw body, ${auth.encoding}, in <code>${auth.header}</code>${auth.prefix ? html` after <code>${auth.prefix}</code>` : ''}</dd>
+<dt>Secret</dt><dd>${secret(auth.secret, show, `webhook-${name}`)}</dd>`;
+    case 'token':
+      return html`<dt>Token</dt><dd>${secret(auth.token, show, `webhook-${name}`)} <span class="muted">in ${[auth.header ? html`the <code>${auth.header}</code> header` : '', auth.query ? html`the <code>${auth.query}</code> query parameter` : ''].filter((part) => part !== '').map((part, i) => (i === 0 ? part : html` or ${part}`))}</span></dd>`;
+    case 'none':
+      return html`<dt>Credential</dt><dd>none: only the allowed addresses are taken</dd>`;
+  }
+}
+
 export function sourcesBody(config: Config, view: SourcesView): SafeHtml {
   const { baseUrl, showSecrets, csrf } = view;
   // Any form id is accepted: one example card, its id to be chosen by the site.
@@ -67,6 +81,11 @@ export function sourcesBody(config: Config, view: SourcesView): SafeHtml {
   ];
   const meta = config.sources?.meta;
   const google = config.sources?.google;
+  const linkedin = config.sources?.linkedin;
+  const tiktok = config.sources?.tiktok;
+  const webhooks = Object.entries(config.sources?.webhooks ?? {});
+  const bitrixEvents = Object.entries(config.conversions?.destinations ?? {});
+  const anySecret = Boolean(meta || google || linkedin || tiktok || bitrixEvents.length > 0 || webhooks.some(([, hook]) => hook.auth.type !== 'none'));
   const partners = Object.entries(config.sources?.partners ?? {});
   return html`<h1>Sources</h1>
 ${view.newKey
@@ -113,7 +132,58 @@ ${google
 <p class="muted">In the lead form's webhook integration: paste the URL and the key, then "Send test data".</p>`
   : html`<p class="muted">Not configured (<code>sources.google</code>).</p>`}
 </section>
-${(meta || google) && !showSecrets
+<section class="card" data-platform="linkedin">
+<h2>LinkedIn Lead Gen Forms</h2>
+${linkedin
+  ? html`<dl>
+<dt>Webhook URL</dt><dd><code>${baseUrl}/v1/webhooks/linkedin</code></dd>
+<dt>Client id</dt><dd><code>${linkedin.clientId}</code></dd>
+<dt>Client secret</dt><dd>${secret(linkedin.clientSecret, showSecrets, 'linkedin-client-secret')}</dd>
+<dt>Delivers to</dt><dd>${linkedin.destination}</dd>
+</dl>
+<p class="muted">In the LinkedIn app: register this URL as the Lead Sync webhook; LinkedIn validates it with a challenge leadgate answers with the client secret.</p>`
+  : html`<p class="muted">Not configured (<code>sources.linkedin</code>).</p>`}
+</section>
+<section class="card" data-platform="tiktok">
+<h2>TikTok lead ads</h2>
+${tiktok
+  ? html`<dl>
+<dt>Webhook URL</dt><dd><code>${baseUrl}/v1/webhooks/tiktok</code></dd>
+<dt>App secret</dt><dd>${secret(tiktok.secret, showSecrets, 'tiktok-secret')}</dd>
+<dt>Delivers to</dt><dd>${tiktok.destination}</dd>
+</dl>
+<p class="muted">In TikTok's Business API: subscribe the lead event with this URL; deliveries are signed with the app secret.</p>`
+  : html`<p class="muted">Not configured (<code>sources.tiktok</code>).</p>`}
+</section>
+<h2>Form tools and landing-page builders</h2>
+${webhooks.length === 0
+  ? html`<p class="muted">No webhook is configured (<code>sources.webhooks</code>).</p>`
+  : webhooks.map(([name, hook]) => {
+      const url = `${baseUrl}/v1/webhooks/custom/${encodeURIComponent(name)}`;
+      return html`<section class="card" data-webhook="${name}">
+<h2>${name}${hook.preset ? html` <span class="muted">(${hook.preset})</span>` : ''} <span class="muted">→ ${hook.destination}</span></h2>
+<dl>
+<dt>Webhook URL</dt><dd><code>${hook.auth.type === 'token' && hook.auth.query && !hook.auth.header ? `${url}?${hook.auth.query}=<token>` : url}</code></dd>
+${webhookAuth(hook.auth, showSecrets, name)}
+<dt>Body</dt><dd>${hook.format}${hook.jsonField ? html`, JSON in the form field <code>${hook.jsonField}</code>` : ''}</dd>
+${hook.allowedIps?.length ? html`<dt>Allowed addresses</dt><dd><code>${hook.allowedIps.join(', ')}</code></dd>` : ''}
+</dl>
+</section>`;
+    })}
+${bitrixEvents.length > 0
+  ? html`<h2>Bitrix24 outgoing events (conversion feedback)</h2>
+${bitrixEvents.map(
+      ([destination, events]) => html`<section class="card" data-bitrix-events="${destination}">
+<h2>${destination}</h2>
+<dl>
+<dt>Handler URL</dt><dd><code>${baseUrl}/v1/webhooks/bitrix24/${encodeURIComponent(destination)}</code></dd>
+<dt>Application token</dt><dd>${secret(events.applicationToken, showSecrets, `bitrix24-events-${destination}`)}</dd>
+</dl>
+<p class="muted">In the portal: an outgoing webhook (or app) for <code>ONCRMLEADUPDATE</code> and <code>ONCRMDEALUPDATE</code> to this URL; paste the application token Bitrix24 shows into the config.</p>
+</section>`,
+    )}`
+  : ''}
+${anySecret && !showSecrets
   ? html`<form method="post" action="/admin/sources/reveal">${csrfField(csrf)}<button type="submit" class="secondary">Show tokens</button> <span class="muted">(recorded in the audit log)</span></form>`
   : ''}
 <h2>Partners</h2>

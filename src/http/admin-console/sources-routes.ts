@@ -5,7 +5,7 @@ import { generatePartnerKey } from '../../sources/partner/partner-auth';
 import { HttpError } from '../http-error';
 import { actorOf, auditRecorder } from './console-audit';
 import type { ConsoleDeps } from './console-deps';
-import { signedIn } from './console-session';
+import { pageChrome, signedIn } from './console-session';
 import { page } from './layout';
 import { sourcesBody, type PartnerKeyView, type SourcesView } from './sources-page';
 
@@ -43,7 +43,7 @@ export function sourcesRoutes(deps: ConsoleDeps): Router {
     const csrf = signedIn(res).session.csrf;
     const done = typeof req.query.done === 'string' ? NOTICES[req.query.done] : undefined;
     const view: SourcesView = { baseUrl: baseUrl(req), showSecrets: false, partnerKeys: await partnerKeys(), csrf, ...extra };
-    res.send(page({ title: 'Sources', section: 'sources', csrf, ...(done ? { notice: { text: done } } : {}) }, sourcesBody(config, view)));
+    res.send(page({ title: 'Sources', section: 'sources', ...pageChrome(res), ...(done ? { notice: { text: done } } : {}) }, sourcesBody(config, view)));
   }
 
   router.get('/sources', (req, res) => show(req, res));
