@@ -67,6 +67,15 @@ describe('#11 a destination with entity: deal', () => {
     const made = stack.sim.calls().filter((c) => c.method === 'crm.contact.add' || c.method === 'crm.deal.add');
     expect(made.map((c) => [c.method, c.viaBatch])).toEqual([['crm.contact.add', true], ['crm.deal.add', true]]);
     expect(outerCalls(stack).every((c) => c.method === 'batch')).toBe(true);
+
+    // The console's lead page links both records in the portal, and no lead.
+    const login = await fetch(`${stack.api.url}/admin/login`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ token: 'admin-secret' }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const leadPage = await (await fetch(`${stack.api.url}/admin/leads/${id}`, { headers: { cookie } })).text();
+    const host = new URL(stack.sim.webhookUrl).host;
+    expect(leadPage).toContain(`<dd data-crm="deal"><a href="https://${host}/crm/deal/details/${deal!.ID}/"`);
+    expect(leadPage).toContain(`<dd data-crm="contact"><a href="https://${host}/crm/contact/details/${contact!.ID}/"`);
+    expect(leadPage).not.toContain('/crm/lead/details/');
   });
 
   it('a returning customer (duplicates: attach) gets only a deal, linked to their existing contact', async () => {

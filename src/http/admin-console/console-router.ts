@@ -108,7 +108,6 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     const destination = recordFound?.destination ?? deadLetter!.lead.destination;
     const lead = deadLetter?.lead ?? (await deps.queuedLead(id, destination).catch(() => undefined));
     const host = portalHost(config.destinations[destination]);
-    const portalLink = host && recordFound?.bitrixLeadId ? `https://${host}/crm/lead/details/${recordFound.bitrixLeadId}/` : undefined;
     const conversions = await deps.conversions?.list(id);
     // Refreshes itself while the lead, or one of its conversions, is on its way.
     const onItsWay = (status: string | undefined) => status === 'queued' || status === 'retrying';
@@ -116,7 +115,7 @@ export function consoleRouter(deps: ConsoleDeps): Router {
     res.send(
       page(
         { title: `Lead ${id}`, section: 'leads', ...pageChrome(res), notice: notice(req), ...(pending ? { refreshMs: 3000 } : {}) },
-        leadBody(id, { ...(recordFound ? { record: recordFound } : {}), ...(lead ? { lead } : {}), ...(deadLetter ? { deadLetter } : {}), ...(portalLink ? { portalLink } : {}), ...(conversions ? { conversions } : {}) }, csrf(res)),
+        leadBody(id, { ...(recordFound ? { record: recordFound } : {}), ...(lead ? { lead } : {}), ...(deadLetter ? { deadLetter } : {}), ...(host ? { portalHost: host } : {}), ...(conversions ? { conversions } : {}) }, csrf(res)),
       ),
     );
   });

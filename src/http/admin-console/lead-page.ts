@@ -12,10 +12,31 @@ export interface LeadView {
   /** The lead as queued (from its dead letter or its job), while either is kept. */
   lead?: Lead;
   deadLetter?: DeadLetter;
-  /** `https://PORTAL/crm/lead/details/ID/` when the lead was created and the portal is known. */
-  portalLink?: string;
+  /** The portal's host, when known: the lead, deal, contact and company then link to `https://PORTAL/crm/<kind>/details/ID/`. */
+  portalHost?: string;
   /** What became of the lead in Bitrix24, reported to Meta and Google; undefined when the loop is not configured. */
   conversions?: ConversionRecord[];
+}
+
+type CrmKind = 'lead' | 'deal' | 'contact' | 'company';
+
+/**
+ * What the lead became in Bitrix24, each once: the lead (absent on a deal destination, whose
+ * bitrixLeadId is the deal), the deal it was converted into or created as, its contact and company.
+ */
+function crmRecords(record: LeadRecord): Array<[CrmKind, string, number]> {
+  const out: Array<[CrmKind, string, number]> = [];
+  const dealId = record.crm?.dealId ?? (record.entity === 'deal' ? record.bitrixLeadId : undefined);
+  if (record.bitrixLeadId && record.entity !== 'deal') out.push(['lead', 'Bitrix24 lead', record.bitrixLeadId]);
+  if (dealId) out.push(['deal', 'Deal', dealId]);
+  if (record.crm?.contactId) out.push(['contact', 'Contact', record.crm.contactId]);
+  if (record.crm?.companyId) out.push(['company', 'Company', record.crm.companyId]);
+  return out;
+}
+
+function crmLink(host: string | undefined, kind: CrmKind, crmId: number): SafeHtml {
+  if (!host) return html`#${crmId}`;
+  return html`<a href="https://${host}/crm/${kind}/details/${crmId}/" rel="noreferrer" target="_blank">#${crmId} in the portal</a>`;
 }
 
 function fieldValue(value: LeadFields[string]): string {
@@ -45,9 +66,9 @@ ${record
 <dt>Received</dt><dd>${record.receivedAt}</dd>
 <dt>Updated</dt><dd>${record.updatedAt}</dd>
 <dt>Attempts</dt><dd>${record.attempts}</dd>
-${record.bitrixLeadId ? html`<dt>Bitrix24 lead</dt><dd>${view.portalLink ? html`<a href="${view.portalLink}" rel="noreferrer" target="_blank">#${record.bitrixLeadId} in the portal</a>` : `#${record.bitrixLeadId}`}</dd>` : ''}
+${crmRecords(record).map(([kind, label, crmId]) => html`<dt>${label}</dt><dd data-crm="${kind}">${crmLink(view.portalHost, kind, crmId)}</dd>`)}
+${record.crm?.commentId ? html`<dt>Timeline comment</dt><dd>#${record.crm.commentId} <span class="muted">(the submission, added to the person's open ${record.entity === 'deal' ? 'deal' : 'lead'})</span></dd>` : ''}
 ${record.assignedTo ? html`<dt>Assigned to</dt><dd>user ${record.assignedTo}</dd>` : ''}
-${record.crm ? html`<dt>CRM outcome</dt><dd class="mono">${JSON.stringify(record.crm)}</dd>` : ''}
 ${record.lastError ? html`<dt>Last error</dt><dd>${record.lastError}</dd>` : ''}
 </dl>`
   : html`<p class="muted">No status record is kept for this lead (it expired, or the id is unknown).</p>`}
