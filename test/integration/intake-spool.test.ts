@@ -1,4 +1,5 @@
 import { startPrivateRedis, type PrivateRedis } from '../../src/runtime/private-redis';
+import { generatePartnerKey } from '../../src/sources/partner/partner-auth';
 import { startStack, postJson, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
 
@@ -10,10 +11,11 @@ import { waitFor } from '../helpers/wait-for';
 let redis: PrivateRedis;
 let stack: Stack;
 const admin = { authorization: 'Bearer admin-secret' };
+const partner = generatePartnerKey();
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
-  stack = await startStack('intake-spool', { redisUrl: redis.url });
+  stack = await startStack('intake-spool', { redisUrl: redis.url, overrides: { sources: { partners: { acme: { keyHashes: [partner.hash] } } } } });
 });
 
 afterAll(async () => {
@@ -57,6 +59,21 @@ describe('the intake spool, with Redis stopped under a running API', () => {
     await new Promise((r) => setTimeout(r, 1000));
     for (const id of ids) expect(deliveredCopies(id)).toBe(1);
     expect(await (await fetch(`${stack.api.url}/metrics`)).text()).toMatch(/leadgate_spool_drained_total 5/);
+  });
+
+  it('honours a partner key from config while Redis is away (console keys and revocations wait for Redis), and spools its lead', async () => {
+    await redis.stop('SIGKILL');
+    const send = (key: string) => postJson(`${stack.api.url}/v1/partners/leads`, { external_ref: `spool-ref-${Date.now()}`, contact: { email: 'partner.spooled@example.com' } }, { authorization: `Bearer ${key}` });
+    const answer = await send(partner.key);
+    expect(answer.status).toBe(202);
+    const { id, status } = (await answer.json()) as { id: string; status: string };
+    expect(status).toBe('spooled');
+    // A key config does not know could only be a console key: unknowable without Redis, so refused.
+    expect((await send(generatePartnerKey().key)).status).toBe(401);
+    await redis.restart();
+    await waitFor(() => deliveredCopies(id) >= 1, 'the partner lead delivered', 30_000);
+    await waitFor(async () => (await readyz()).status === 'ready', 'the spool drained', 10_000);
+    expect(deliveredCopies(id)).toBe(1);
   });
 
   it('takes a retry of a spooled submission (same Idempotency-Key) as the same lead once Redis is back', async () => {
