@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import IORedis, { type Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { buildConfig } from '../src/config/load-config';
-import { deliveryQueueName } from '../src/queue/jobs';
+import { deliveryQueueName, QUEUE_STREAMS } from '../src/queue/jobs';
 import { startLeadgate } from '../src/runtime/services';
 import { silentLogger } from '../src/shared/logger';
 import { dropPrefix, machine, ROOT, sleep, startSimProcess } from './support';
@@ -53,7 +53,10 @@ function kindOf(prefix: string, key: string): string {
   const rest = key.slice(prefix.length + 1);
   if (/^lead:[^:]+$/.test(rest)) return 'status record (hash)';
   if (/^lead:[^:]+:attempts$/.test(rest)) return 'attempt history (list)';
-  if (rest.startsWith('contact:')) return 'contact index (sets)';
+  if (rest.startsWith('contacts:')) return 'contact index (hashes)';
+  if (rest.startsWith('contact:')) return 'contact index (sets, before the hashes)';
+  if (rest.startsWith('search:')) return 'console search index (sorted sets)';
+  if (rest.startsWith('activity:') || rest.startsWith('bucket:')) return 'activity counters, portal bucket (shared)';
   if (rest.startsWith('contact-index')) return 'contact index start';
   // BullMQ's keys are `<prefix>:<queue>:…` (queues deliver-<destination>, meta-leads): a job is `<queue>:<job id>`.
   const bull = /^(deliver-[^:]+|meta-leads):(.+)$/.exec(rest);
@@ -158,7 +161,7 @@ async function main(): Promise<void> {
     print(phases.at(-1)!);
 
     const worker = await startLeadgate({ config, role: 'worker', logger: silentLogger });
-    const queue = new Queue(deliveryQueueName('main'), { connection: redis, prefix });
+    const queue = new Queue(deliveryQueueName('main'), { connection: redis, prefix, streams: QUEUE_STREAMS });
     try {
       const deliveryStarted = Date.now();
       for (;;) {

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Config } from '../config/config';
-import { deliveryQueueName } from '../queue/jobs';
+import { deliveryQueueName, QUEUE_STREAMS } from '../queue/jobs';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
 import { readBreakerState } from '../worker/destination-breaker';
 import { resumeDestination } from '../worker/resume-destination';
@@ -17,7 +17,7 @@ export async function runDestinationsCommand(
   try {
     if (command.action === 'list') {
       for (const name of Object.keys(config.destinations)) {
-        const queue = new Queue(deliveryQueueName(name), { connection: redis, prefix });
+        const queue = new Queue(deliveryQueueName(name), { connection: redis, prefix, streams: QUEUE_STREAMS });
         const counts = await queue.getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed');
         await queue.close();
         out(JSON.stringify({ destination: name, ...(await readBreakerState(redis, prefix, name)), jobs: counts }));
@@ -26,7 +26,7 @@ export async function runDestinationsCommand(
     }
     const target = config.destinations[command.name];
     if (!target) throw new Error(`no destination "${command.name}" (have: ${Object.keys(config.destinations).join(', ')})`);
-    const queue = new Queue(deliveryQueueName(command.name), { connection: redis, prefix });
+    const queue = new Queue(deliveryQueueName(command.name), { connection: redis, prefix, streams: QUEUE_STREAMS });
     try {
       await resumeDestination({ redis, prefix, name: command.name, target, queue });
     } finally {

@@ -1,4 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
+import { QUEUE_STREAMS } from './jobs';
 import type { RedisClient } from '../shared/redis-client';
 import {
   CONVERSION_PLATFORMS, CRM_READS_QUEUE, READ_CRM_RECORD_JOB, SEND_CONVERSION_JOB, conversionJobId, conversionQueueName,
@@ -26,10 +27,10 @@ export class ConversionQueues {
   private readonly sends = new Map<ConversionPlatform, Queue<SendConversionJob>>();
 
   constructor(redis: RedisClient, private readonly options: ConversionQueuesOptions) {
-    this.reads = new Queue<ReadCrmRecordJob>(CRM_READS_QUEUE, { connection: redis, prefix: options.prefix });
+    this.reads = new Queue<ReadCrmRecordJob>(CRM_READS_QUEUE, { connection: redis, prefix: options.prefix, streams: QUEUE_STREAMS });
     this.reads.on('error', () => undefined);
     for (const platform of CONVERSION_PLATFORMS) {
-      const queue = new Queue<SendConversionJob>(conversionQueueName(platform), { connection: redis, prefix: options.prefix });
+      const queue = new Queue<SendConversionJob>(conversionQueueName(platform), { connection: redis, prefix: options.prefix, streams: QUEUE_STREAMS });
       queue.on('error', () => undefined);
       this.sends.set(platform, queue);
     }

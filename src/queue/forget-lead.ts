@@ -1,8 +1,8 @@
 import { Job, Queue } from 'bullmq';
 import type { RedisClient } from '../shared/redis-client';
-import { contactIndexKey } from './contact-index';
+import { unindexContact } from './contact-index';
 import { DeadLetterStore } from './dead-letter-store';
-import { deliveryQueueName } from './jobs';
+import { deliveryQueueName, QUEUE_STREAMS } from './jobs';
 
 /** What a forgotten lead had left in leadgate. */
 export interface ForgetLeadReport {
@@ -21,11 +21,11 @@ export interface ForgetLeadReport {
 export async function forgetLead(deps: { redis: RedisClient; prefix: string; destinations: string[] }, leadId: string): Promise<ForgetLeadReport> {
   const { redis, prefix } = deps;
   const statusKey = `${prefix}:lead:${leadId}`;
-  const [status, bitrixLeadId, contacts] = await redis.hmget(statusKey, 'status', 'bitrixLeadId', 'contacts');
+  const [status, bitrixLeadId] = await redis.hmget(statusKey, 'status', 'bitrixLeadId');
   const report: ForgetLeadReport = { job: 'absent', statusRecord: false, deadLetter: false };
   if (status === 'delivered' && bitrixLeadId) report.deliveredAs = Number(bitrixLeadId);
   for (const destination of deps.destinations) {
-    const queue = new Queue(deliveryQueueName(destination), { connection: redis, prefix });
+    const queue = new Queue(deliveryQueueName(destination), { connection: redis, prefix, streams: QUEUE_STREAMS });
     try {
       const job = await Job.fromId(queue, leadId);
       if (job) {
@@ -40,7 +40,10 @@ export async function forgetLead(deps: { redis: RedisClient; prefix: string; des
       await queue.close();
     }
   }
-  for (const hash of contacts?.split(',').filter(Boolean) ?? []) await redis.srem(contactIndexKey(prefix, hash), leadId);
+  // `contacts`, `contacts:1`, … (older records: `contacts` comma-separated).
+  const record = await redis.hgetall(statusKey);
+  const hashes = Object.entries(record).filter(([field]) => field === 'contacts' || field.startsWith('contacts:')).flatMap(([, value]) => value.split(',')).filter(Boolean);
+  for (const hash of hashes) await unindexContact(redis, prefix, hash, leadId);
   report.statusRecord = (await redis.del(statusKey, `${statusKey}:attempts`)) > 0;
   const deadLetters = new DeadLetterStore(redis, prefix);
   if (await deadLetters.get(leadId)) {

@@ -2,11 +2,11 @@ import { Job, Queue } from 'bullmq';
 import type { Lead } from '../lead/lead';
 import { contactHash, leadContacts, normaliseContact } from '../lead/contact-key';
 import type { RedisClient } from '../shared/redis-client';
-import { contactIndexKey, contactIndexSinceKey } from './contact-index';
+import { contactIndexSinceKey, contactLeadIds, dropContactIndex, unindexContact } from './contact-index';
 import { DeadLetterStore } from './dead-letter-store';
 import { bindingLeadIds, externalRefKey } from './idempotency-store';
 import { LeadSearchIndex } from './lead-search-index';
-import { deliveryQueueName, readDeliverLeadJob, type DeliverLeadJob } from './jobs';
+import { deliveryQueueName, QUEUE_STREAMS, readDeliverLeadJob, type DeliverLeadJob } from './jobs';
 import { ErasureMarkers } from './erasure-markers';
 import { SeenIds } from './seen-ids';
 
@@ -129,7 +129,7 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
       report.removed.spooled += 1;
     }
   }
-  for (const id of await redis.smembers(contactIndexKey(prefix, hash))) ids.add(id);
+  for (const id of await contactLeadIds(redis, prefix, hash)) ids.add(id);
 
   const deadLetters = new DeadLetterStore(redis, prefix);
   const search = new LeadSearchIndex(redis, prefix, deps.retentionSeconds);
@@ -143,7 +143,7 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
 
   const hashes = new Set([hash]);
   const jobIds = new Set(ids);
-  const queues = deps.destinations.map((d) => new Queue(deliveryQueueName(d), { connection: redis, prefix }));
+  const queues = deps.destinations.map((d) => new Queue(deliveryQueueName(d), { connection: redis, prefix, streams: QUEUE_STREAMS }));
   try {
     for (const id of ids) {
       const record = await redis.hgetall(`${prefix}:lead:${id}`);
@@ -152,14 +152,14 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
       const contacts = recordContacts(record);
       for (const other of contacts) hashes.add(other);
       for (const other of contacts.filter((c) => c !== hash)) {
-        const key = contactIndexKey(prefix, other);
         // Counted once its last lead is gone: the index key then no longer exists.
-        if ((await redis.srem(key, id)) > 0 && (await redis.exists(key)) === 0) report.removed.indexes += 1;
+        if (await unindexContact(redis, prefix, other, id)) report.removed.indexes += 1;
       }
       const origin = originFromRecord(source ?? undefined, externalId ?? undefined);
       if (origin) origins.set(id, origin);
       await search.remove(id);
-      report.removed.statusRecords += await redis.del(`${prefix}:lead:${id}`, `${prefix}:lead:${id}:attempts`);
+      // One per lead, whether or not its attempts needed a history list of their own.
+      if ((await redis.del(`${prefix}:lead:${id}`, `${prefix}:lead:${id}:attempts`)) > 0) report.removed.statusRecords += 1;
       const letter = await deadLetters.get(id);
       if (letter) {
         if (!origins.has(id)) origins.set(id, originOf(letter.lead)!);
@@ -194,7 +194,7 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
   } finally {
     await Promise.all(queues.map((q) => q.close()));
   }
-  report.removed.indexes += await redis.del(contactIndexKey(prefix, hash));
+  report.removed.indexes += await dropContactIndex(redis, prefix, hash);
   // Last, with every contact of the person's leads: other API processes' spools drop what they still hold.
   await new ErasureMarkers(redis, prefix, deps.retentionSeconds).record(hashes);
   return report;

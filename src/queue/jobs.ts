@@ -115,3 +115,11 @@ export interface FetchMetaLeadResult {
   leadId: string;
   outcome: 'queued' | 'dropped_test';
 }
+
+/**
+ * Options every leadgate `Queue` is made with (each instance writes them to the queue's meta hash on
+ * start, so all must agree). BullMQ's event stream keeps the last 10,000 events by default, ~300
+ * bytes each, whatever the number of leads: ~3 MB per queue. leadgate reads it only for the
+ * failed-job net, which also sweeps the failed set every minute, so 1,000 events are plenty.
+ */
+export const QUEUE_STREAMS = { events: { maxLen: 1000 } };

@@ -4,7 +4,7 @@ import { ReplicaWait } from './replica-wait';
 import type { Lead } from '../lead/lead';
 import { leadContacts, normalisedContactHash } from '../lead/contact-key';
 import { conversionIdentity, type ConversionIdentity } from '../lead/conversion-identity';
-import { contactIndexKey, contactIndexSinceKey } from './contact-index';
+import { contactIndexSinceKey, indexContact } from './contact-index';
 import type { IntakeCommands } from './intake-write';
 import { defineLeadSearchCommand, indexLeadStatus } from './lead-search-index';
 
@@ -52,6 +52,89 @@ const CRM_FIELDS = { dealId: 'crmDealId', contactId: 'crmContactId', companyId: 
 const MAX_HISTORY = 50;
 
 /**
+ * Redis keeps a small hash in its compact encoding (listpack, about half the size of a hash table)
+ * only while every value is at most 64 bytes (`hash-max-listpack-value`): a longer value (a click
+ * id's JSON, an error message) is stored in pieces of at most 64 bytes, `<name>`, `<name>:1`, …,
+ * cut between characters.
+ */
+const PIECE = 64;
+const MAX_PIECES = 16;
+
+/** Fields to set and to delete (pieces a longer earlier value left) for one value. */
+function pieces(name: string, value: string): { set: Record<string, string>; del: string[] } {
+  const cut = cutBytes(value);
+  const set: Record<string, string> = {};
+  const del: string[] = [];
+  // The last piece takes whatever is left: nothing is cut off, it only costs the compact encoding.
+  const kept = [...cut.slice(0, MAX_PIECES - 1), ...(cut.length >= MAX_PIECES ? [cut.slice(MAX_PIECES - 1).join('')] : [])];
+  for (let i = 0; i < MAX_PIECES; i += 1) {
+    if (i < kept.length || i === 0) set[pieceName(name, i)] = kept[i] ?? '';
+    else del.push(pieceName(name, i));
+  }
+  return { set, del };
+}
+
+/** `value` in pieces of at most PIECE bytes of UTF-8, never inside a character. */
+function cutBytes(value: string): string[] {
+  const out: string[] = [];
+  if (/^[\x00-\x7f]*$/.test(value)) {
+    for (let i = 0; i < value.length; i += PIECE) out.push(value.slice(i, i + PIECE));
+    return out;
+  }
+  let piece = '';
+  let bytes = 0;
+  for (const char of value) {
+    const size = Buffer.byteLength(char);
+    if (bytes + size > PIECE) {
+      out.push(piece);
+      piece = '';
+      bytes = 0;
+    }
+    piece += char;
+    bytes += size;
+  }
+  if (piece) out.push(piece);
+  return out;
+}
+
+function pieceName(name: string, i: number): string {
+  return i === 0 ? name : `${name}:${i}`;
+}
+
+/** A value `pieces` stored, whole again (a record written before pieces has the whole value in `<name>`). */
+function joined(hash: Record<string, string>, name: string): string | undefined {
+  if (hash[name] === undefined) return undefined;
+  let value = '';
+  for (let i = 0; i < MAX_PIECES; i += 1) value += hash[pieceName(name, i)] ?? '';
+  return value;
+}
+
+/**
+ * One delivery attempt recorded. Most leads are delivered at their first attempt: that attempt is a
+ * field of the status record (`attempt1`, a short JSON line), so a delivered lead keeps no history
+ * list (a key of its own, ~260 bytes). Every later attempt, and a first one too long for the compact
+ * encoding (then `attempt1` is empty), goes to the list `<record>:attempts`, trimmed to MAX_HISTORY
+ * entries in all. A record whose list predates `attempt1` keeps using the list, so the order holds.
+ */
+const APPEND_ATTEMPT_SCRIPT = `
+local first = redis.call('HGET', KEYS[1], 'attempt1')
+if not first then
+  if #ARGV[1] <= ${PIECE} and redis.call('EXISTS', KEYS[2]) == 0 then
+    redis.call('HSET', KEYS[1], 'attempt1', ARGV[1])
+    return 1
+  end
+  redis.call('HSET', KEYS[1], 'attempt1', '')
+  first = ''
+end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+local keep = tonumber(ARGV[3])
+if first ~= '' then keep = keep - 1 end
+redis.call('LTRIM', KEYS[2], -keep, -1)
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return 1
+`;
+
+/**
  * Each lead's delivery status, kept in Redis apart from the BullMQ job so it outlives job cleanup and
  * can be read by any API process. The `unsure` flag is written before every send and cleared by a
  * definite answer: a lead that carries it on its next attempt may already exist in Bitrix24.
@@ -95,7 +178,7 @@ export class LeadLedger {
   private queued(multi: ChainableCommander, lead: Lead, script: 'eval' | 'evalsha'): void {
     const key = this.key(lead.id);
     const contacts = leadContacts(lead.fields).map(normalisedContactHash);
-    for (const hash of contacts) multi.sadd(contactIndexKey(this.prefix, hash), lead.id).expire(contactIndexKey(this.prefix, hash), this.retentionSeconds);
+    for (const hash of contacts) indexContact(multi, this.prefix, hash, lead.id, this.retentionSeconds);
     // Once per process is enough: the key never expires, and NX keeps the first date.
     if (!this.indexSinceWritten) {
       multi.set(contactIndexSinceKey(this.prefix), new Date().toISOString(), 'NX');
@@ -114,7 +197,7 @@ export class LeadLedger {
     contacts.forEach((hash, i) => fields.push(i === 0 ? 'contacts' : `contacts:${i}`, hash));
     // What Meta and Google need to hear of this lead again when Bitrix24 reports its progress.
     const identity = conversionIdentity(lead);
-    if (identity) fields.push('conversionIds', JSON.stringify(identity));
+    if (identity) for (const [name, value] of Object.entries(pieces('conversionIds', JSON.stringify(identity)).set)) fields.push(name, value);
     multi
       // HSETNX: the lead may be queued again under its id (a retry) after a worker recorded its delivery.
       .hsetnx(key, 'status', 'queued')
@@ -162,9 +245,9 @@ export class LeadLedger {
     await this.append(id, { outcome: reconciled ? 'reconciled' : 'delivered' }, {
       status: 'delivered',
       bitrixLeadId: String(bitrixLeadId),
-      unsure: '0',
       ...dealFields(bitrixLeadId, deal),
-    });
+    // Not unsure any more: an absent mark reads as '0' and costs the record nothing.
+    }, ['unsure']);
   }
 
   async recordFailure(
@@ -172,11 +255,8 @@ export class LeadLedger {
     attempt: Omit<DeliveryAttempt, 'at'>,
     state: { status: LeadStatus; unsure: boolean },
   ): Promise<void> {
-    await this.append(id, attempt, {
-      status: state.status,
-      unsure: state.unsure ? '1' : '0',
-      lastError: attempt.message ?? attempt.code ?? 'unknown error',
-    });
+    const lastError = pieces('lastError', attempt.message ?? attempt.code ?? 'unknown error');
+    await this.append(id, attempt, { status: state.status, ...(state.unsure ? { unsure: '1' } : {}), ...lastError.set }, [...(state.unsure ? [] : ['unsure']), ...lastError.del]);
   }
 
   /**
@@ -210,9 +290,10 @@ export class LeadLedger {
 
   /** The Meta lead id and Google click a conversion of this lead is reported with (see conversionIdentity). */
   async conversionIdentity(id: string): Promise<{ identity?: ConversionIdentity; receivedAt: string } | undefined> {
-    const [status, receivedAt, raw] = await this.redis.hmget(this.key(id), 'status', 'receivedAt', 'conversionIds');
-    if (!status) return undefined;
-    return { receivedAt: receivedAt ?? '', ...(raw ? { identity: JSON.parse(raw) as ConversionIdentity } : {}) };
+    const hash = await this.redis.hgetall(this.key(id));
+    if (!hash.status) return undefined;
+    const raw = joined(hash, 'conversionIds');
+    return { receivedAt: hash.receivedAt ?? '', ...(raw ? { identity: JSON.parse(raw) as ConversionIdentity } : {}) };
   }
 
   async get(id: string): Promise<LeadRecord | undefined> {
@@ -221,7 +302,7 @@ export class LeadLedger {
       this.redis.lrange(this.historyKey(id), 0, -1),
     ]);
     if (!hash || !hash.status) return undefined;
-    const attempts = history.map((line) => JSON.parse(line) as DeliveryAttempt);
+    const attempts = [...(hash.attempt1 ? [hash.attempt1] : []), ...history].map((line) => JSON.parse(line) as DeliveryAttempt);
     return {
       id,
       status: hash.status as LeadStatus,
@@ -234,22 +315,21 @@ export class LeadLedger {
       ...(hash.entity === 'deal' ? { entity: 'deal' as const } : {}),
       ...(hash.assignedTo ? { assignedTo: Number(hash.assignedTo) } : {}),
       attempts: attempts.filter((a) => a.outcome !== 'throttled' && a.outcome !== 'paused').length,
-      ...(hash.lastError ? { lastError: hash.lastError } : {}),
+      ...(hash.lastError ? { lastError: joined(hash, 'lastError') } : {}),
       history: attempts,
       ...crmOutcome(hash),
     };
   }
 
-  private async append(id: string, attempt: Omit<DeliveryAttempt, 'at'>, fields: Record<string, string>): Promise<void> {
+  private async append(id: string, attempt: Omit<DeliveryAttempt, 'at'>, fields: Record<string, string>, del: string[] = []): Promise<void> {
     const now = new Date().toISOString();
     const entry: DeliveryAttempt = { at: now, ...attempt };
-    const multi = this.redis
-      .multi()
-      .hset(this.key(id), { ...fields, updatedAt: now })
-      .rpush(this.historyKey(id), JSON.stringify(entry))
-      .ltrim(this.historyKey(id), -MAX_HISTORY, -1)
-      .expire(this.key(id), this.retentionSeconds)
-      .expire(this.historyKey(id), this.retentionSeconds);
+    const multi = this.redis.multi().hset(this.key(id), { ...fields, updatedAt: now });
+    if (del.length > 0) multi.hdel(this.key(id), ...del);
+    // The script itself, not its hash: inside a MULTI ioredis cannot resend a script Redis lost.
+    multi
+      .eval(APPEND_ATTEMPT_SCRIPT, 2, this.key(id), this.historyKey(id), JSON.stringify(entry), String(this.retentionSeconds), String(MAX_HISTORY))
+      .expire(this.key(id), this.retentionSeconds);
     // A status change moves the lead between the search index's status sets, in the same MULTI.
     await (fields.status ? indexLeadStatus(multi, this.prefix, id, this.retentionSeconds) : multi).exec();
   }

@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisClient } from '../shared/redis-client';
 import type { Lead } from '../lead/lead';
-import { DELIVER_LEAD_JOB, deliverLeadJob, deliveryQueueName, type DeliverLeadJob } from './jobs';
+import { DELIVER_LEAD_JOB, deliverLeadJob, deliveryQueueName, QUEUE_STREAMS, type DeliverLeadJob } from './jobs';
 import { ReplicaWait } from './replica-wait';
 
 /** Redis did not take the job: the caller must not acknowledge the lead. */
@@ -61,7 +61,7 @@ export class LeadQueue {
   constructor(private readonly redis: RedisClient, private readonly options: LeadQueueOptions) {
     this.replicas = new ReplicaWait(redis, { replicas: 0, timeoutMs: 0, ...options.waitReplicas, slotKey: options.prefix });
     for (const destination of options.destinations) {
-      const queue = new Queue<DeliverLeadJob>(deliveryQueueName(destination), { connection: redis, prefix: options.prefix });
+      const queue = new Queue<DeliverLeadJob>(deliveryQueueName(destination), { connection: redis, prefix: options.prefix, streams: QUEUE_STREAMS });
       // Connection errors surface as failed enqueues (503) and are logged by the connection itself.
       queue.on('error', () => undefined);
       this.queues.set(destination, queue);

@@ -1,4 +1,5 @@
 import { Job, Queue, type JobsOptions } from 'bullmq';
+import { QUEUE_STREAMS } from './jobs';
 import { deriveLeadId } from '../lead/lead-id';
 import type { RedisClient } from '../shared/redis-client';
 import type { LinkedInNotification } from '../lead/linkedin-notification';
@@ -41,7 +42,7 @@ export class LinkedInLeadQueue {
 
   constructor(redis: RedisClient, private readonly options: { prefix: string; attempts: number; completedRetentionSeconds: number; enqueueTimeoutMs?: number; waitReplicas?: { replicas: number; timeoutMs: number } }) {
     this.replicas = new ReplicaWait(redis, { replicas: 0, timeoutMs: 0, ...options.waitReplicas, slotKey: options.prefix });
-    this.queue = new Queue<FetchLinkedInLeadJob>(LINKEDIN_LEADS_QUEUE, { connection: redis, prefix: options.prefix });
+    this.queue = new Queue<FetchLinkedInLeadJob>(LINKEDIN_LEADS_QUEUE, { connection: redis, prefix: options.prefix, streams: QUEUE_STREAMS });
     this.queue.on('error', () => undefined);
   }
 

@@ -1,6 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { RedisClient } from '../shared/redis-client';
-import { FETCH_META_LEAD_JOB, META_LEADS_QUEUE, metaFetchJobId, type FetchMetaLeadJob } from './jobs';
+import { FETCH_META_LEAD_JOB, META_LEADS_QUEUE, QUEUE_STREAMS, metaFetchJobId, type FetchMetaLeadJob } from './jobs';
 import { replicated, withinWriteTimeout } from './lead-queue';
 import { ReplicaWait } from './replica-wait';
 
@@ -24,7 +24,7 @@ export class MetaLeadQueue {
 
   constructor(redis: RedisClient, private readonly options: MetaLeadQueueOptions) {
     this.replicas = new ReplicaWait(redis, { replicas: 0, timeoutMs: 0, ...options.waitReplicas, slotKey: options.prefix });
-    this.queue = new Queue<FetchMetaLeadJob>(META_LEADS_QUEUE, { connection: redis, prefix: options.prefix });
+    this.queue = new Queue<FetchMetaLeadJob>(META_LEADS_QUEUE, { connection: redis, prefix: options.prefix, streams: QUEUE_STREAMS });
     // Connection errors surface as failed enqueues (503) and are logged by the connection itself.
     this.queue.on('error', () => undefined);
   }

@@ -13,6 +13,7 @@ import {
   type CheckDuplicatesJobV1,
   type DeliverLeadJob,
   type DeliveryReceipt,
+  QUEUE_STREAMS,
 } from '../queue/jobs';
 import { LeadLedger } from '../queue/lead-ledger';
 import { BACKOFF_TYPE } from '../queue/lead-queue';
@@ -127,7 +128,7 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
     },
   });
   const queueName = deliveryQueueName(destination);
-  const queue = new Queue(queueName, { connection: bullConnection, prefix });
+  const queue = new Queue(queueName, { connection: bullConnection, prefix, streams: QUEUE_STREAMS });
   logErrors(queue, logger, { queue: queueName });
   const breaker = new DestinationBreaker({
     redis,

@@ -1,4 +1,5 @@
 import { Job, Queue, QueueEvents } from 'bullmq';
+import { QUEUE_STREAMS } from '../queue/jobs';
 import type { RedisClient } from '../shared/redis-client';
 import { logErrors } from '../shared/log-errors';
 import type { Logger } from '../shared/logger';
@@ -38,7 +39,7 @@ const SWEEP_INTERVAL_MS = 60_000;
  */
 export function startFailedJobNet(options: FailedJobNetOptions): FailedJobNet {
   const { queueName, prefix, logger } = options;
-  const queue = new Queue(queueName, { connection: options.connection, prefix });
+  const queue = new Queue(queueName, { connection: options.connection, prefix, streams: QUEUE_STREAMS });
   queue.on('error', () => undefined);
   let events: QueueEvents | undefined;
   let closed = false;

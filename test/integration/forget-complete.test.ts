@@ -118,7 +118,8 @@ describe('#11 forget on a deal destination, with a lead in the intake spool', ()
       expect(report.leadIds).toEqual(expect.arrayContaining([keyed.id, partnerLead.id, spooled.id]));
       expect(report.leadIds).toHaveLength(4);
       expect(report.removed).toMatchObject({ spooled: 1, seenIds: 1, idempotencyKeys: 2, duplicateWindow: 2, deadLetters: 0 });
-      expect(report.removed.statusRecords).toBeGreaterThanOrEqual(6);
+      // One per lead with a record (the spooled lead has none yet).
+      expect(report.removed.statusRecords).toBeGreaterThanOrEqual(3);
 
       const after = await dumpAll(client);
       for (const trace of JANE_TRACES) expect(after.filter((line) => line.toLowerCase().includes(trace.toLowerCase()))).toEqual([]);

@@ -76,8 +76,8 @@ describe('IntakeWrite: a lead\'s job, status record and contact index in one rou
     expect(await viaWrite!.getState()).toBe('waiting');
 
     expect(await it_.state.hgetall(`${prefix}:lead:${written.id}`)).toMatchObject({ status: 'queued', source: 'form:contact', destination: 'main', receivedAt: written.receivedAt });
-    expect(await it_.state.sismember(contactIndexKey(prefix, contactHash('jane@example.com')), written.id)).toBe(1);
-    expect(await it_.state.sismember(contactIndexKey(prefix, contactHash('+49301234567')), written.id)).toBe(1);
+    expect(await it_.state.hexists(contactIndexKey(prefix, contactHash('jane@example.com')), written.id)).toBe(1);
+    expect(await it_.state.hexists(contactIndexKey(prefix, contactHash('+49301234567')), written.id)).toBe(1);
   });
 
   it('writes leads of several destinations in one call, each on its own queue', async () => {

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import { contactHash, normaliseContact } from '../../lead/contact-key';
 import type { Lead, LeadSourceKind } from '../../lead/lead';
 import { leadIdsForReference } from '../../lead/lead-id';
-import { contactIndexKey } from '../../queue/contact-index';
+import { contactLeadIds } from '../../queue/contact-index';
 import type { LeadRecord, LeadStatus } from '../../queue/lead-ledger';
 import { LEAD_STATUSES, LeadSearchIndex, type LeadSearchFilter } from '../../queue/lead-search-index';
 import { decodeCursor, encodeCursor, type WalkCursor } from '../../queue/sorted-set-walk';
@@ -124,7 +124,7 @@ export function leadsSearchRouter(deps: ConsoleDeps): Router {
     const isEmail = q.includes('@');
     const isPhone = !isEmail && PHONE.test(q);
     const ids = new Set<string>([q]);
-    if (isEmail || isPhone) for (const id of await deps.redis.smembers(contactIndexKey(config.redis.prefix, contactHash(q)))) ids.add(id);
+    if (isEmail || isPhone) for (const id of await contactLeadIds(deps.redis, config.redis.prefix, contactHash(q))) ids.add(id);
     for (const id of leadIdsForReference(q, { partners: Object.keys(config.sources?.partners ?? {}), webhooks: Object.keys(config.sources?.webhooks ?? {}) })) ids.add(id);
     const found = (await records([...ids].slice(0, MAX_CANDIDATES)))
       .filter((r) => recordMatches(r, filter))
