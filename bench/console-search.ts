@@ -11,7 +11,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import IORedis from 'ioredis';
 import { LeadLedger } from '../src/queue/lead-ledger';
-import { LeadSearchIndex, searchKey, type LeadSearchFilter } from '../src/queue/lead-search-index';
+import { LeadSearchIndex, pairKey, searchKey, type LeadSearchFilter } from '../src/queue/lead-search-index';
 import { seedLeads } from '../test/helpers/seed-leads';
 import { dropPrefix, machine, percentile, ROOT } from './support';
 
@@ -52,8 +52,10 @@ async function main(): Promise<void> {
     ];
     const rows: Array<{ search: string; p50: number; p95: number; max: number; page2?: { p50: number; p95: number } }> = [];
 
-    // References: a bare ZREVRANGE of 50 from a 100k sorted set, and the 50 status records a page reads.
-    const allKey = searchKey(prefix, 'dest', 'main');
+    // References: a bare ZREVRANGE of 50 from the index's largest sorted set, and the 50 status records a page reads.
+    const sets = (await redis.smembers(`${prefix}:search:dims`)).filter((d) => d.startsWith('sd:')).map((d) => d.slice(3)).map((d) => pairKey(prefix, d.slice(0, d.indexOf(':')), d.slice(d.indexOf(':') + 1)));
+    const sizes = await Promise.all(sets.map((key) => redis.zcard(key)));
+    const allKey = sets[sizes.indexOf(Math.max(...sizes))]!;
     const zrange = await time(RUNS, () => redis.zrevrange(allKey, 0, 49));
     rows.push({ search: `reference: ZREVRANGE 0 49 on ${await redis.zcard(allKey)} entries`, ...zrange });
     const fifty = seeded.slice(0, 50).map((l) => l.id);

@@ -8,16 +8,30 @@ export type LeadStatus = 'queued' | 'retrying' | 'delivered' | 'dead';
 export const LEAD_STATUSES: readonly LeadStatus[] = ['queued', 'retrying', 'delivered', 'dead'];
 
 /**
- * The console's lead search: per dimension one sorted set of lead ids scored by received time
- * (`<prefix>:search:status:<status>` for queued, retrying and dead (a delivered lead is in none of
- * them), `…:source:<kind>:<name>`, `…:dest:<destination>`), and the set
- * of the source and destination sets that exist (`…:search:dims`). No personal data: contacts are
- * found through the contact index, partner and platform references through the ids derived from
- * them. Every set is trimmed to `statusRetentionSeconds` by received time when written, and expires
- * that long after its last write.
+ * The console's lead search: sorted sets of lead ids scored by received time. Each lead is in ONE set
+ * for where it came from and went to, `<prefix>:search:sd:<destination>:<source>` (a destination
+ * name has no colon), and, until delivered, in its status set `…:status:<status>` (queued, retrying,
+ * dead: a delivered lead is in none of them). `…:search:dims` lists the sets that exist (`sd:…`) and
+ * the sources and destinations seen (`source:…`, `dest:…`, the filter's choices). A filter by source
+ * is the union of that source's sets, by destination the union of that destination's.
+ *
+ * One set per (destination, source) and not one per source plus one per destination: every lead is
+ * then one entry, not two, in the sets it keeps for `statusRetentionSeconds` (~120 bytes each once a
+ * set outgrows Redis's compact encoding). Versions before wrote `…:source:<source>` and
+ * `…:dest:<destination>`; those sets are still searched (and the lead's status changes still find
+ * its score there) until they expire.
+ *
+ * No personal data: contacts are found through the contact index, partner and platform references
+ * through the ids derived from them. Every set is trimmed to `statusRetentionSeconds` by received
+ * time when written, and expires that long after its last write.
  */
-export function searchKey(prefix: string, dimension: 'status' | 'source' | 'dest', value: string): string {
+export function searchKey(prefix: string, dimension: 'status' | 'source' | 'dest' | 'sd', value: string): string {
   return `${prefix}:search:${dimension}:${value}`;
+}
+
+/** The set of leads from `source` to `destination`. */
+export function pairKey(prefix: string, destination: string, source: string): string {
+  return searchKey(prefix, 'sd', `${destination}:${source}`);
 }
 
 function dimsKey(prefix: string): string {
@@ -42,18 +56,17 @@ local function put(key, score)
   redis.call('ZREMRANGEBYSCORE', key, '-inf', floor)
   redis.call('EXPIRE', key, ttl)
 end
-local destKey = p .. ':search:dest:' .. dest
+source = source or ''
+local pairKey = p .. ':search:sd:' .. dest .. ':' .. source
 local score = ARGV[3]
 if score ~= '' then
-  put(destKey, score)
-  redis.call('SADD', KEYS[2], 'dest:' .. dest)
-  if source then
-    put(p .. ':search:source:' .. source, score)
-    redis.call('SADD', KEYS[2], 'source:' .. source)
-  end
+  put(pairKey, score)
+  redis.call('SADD', KEYS[2], 'sd:' .. dest .. ':' .. source, 'dest:' .. dest)
+  if source ~= '' then redis.call('SADD', KEYS[2], 'source:' .. source) end
   redis.call('EXPIRE', KEYS[2], ttl)
 else
-  score = redis.call('ZSCORE', destKey, id)
+  score = redis.call('ZSCORE', pairKey, id)
+  if not score then score = redis.call('ZSCORE', p .. ':search:dest:' .. dest, id) end
   if not score then return 0 end
 end
 for _, s in ipairs({ 'queued', 'retrying', 'dead' }) do
@@ -115,22 +128,41 @@ export class LeadSearchIndex {
 
   /** The sources and destinations leads were indexed under, for the filter's choices. */
   async dimensions(): Promise<{ sources: string[]; destinations: string[] }> {
+    const { sources, destinations } = await this.sets();
+    return { sources, destinations };
+  }
+
+  /** The filter's choices, and the (destination, source) sets that exist. */
+  private async sets(): Promise<{ sources: string[]; destinations: string[]; pairs: Array<{ destination: string; source: string; key: string }> }> {
     const dims = await this.redis.smembers(dimsKey(this.prefix));
     const of = (kind: string) => dims.filter((d) => d.startsWith(`${kind}:`)).map((d) => d.slice(kind.length + 1)).sort();
-    return { sources: of('source'), destinations: of('dest') };
+    const pairs = of('sd').map((pair) => {
+      const colon = pair.indexOf(':');
+      const destination = pair.slice(0, colon);
+      const source = pair.slice(colon + 1);
+      return { destination, source, key: pairKey(this.prefix, destination, source) };
+    });
+    return { sources: of('source'), destinations: of('dest'), pairs };
   }
 
   /** Newest first; `limit` per page, and at most `budget` index entries looked at per call. */
   async search(filter: LeadSearchFilter, options: { cursor?: WalkCursor; limit: number; budget?: number }): Promise<WalkPage> {
-    const { sources, destinations } = await this.dimensions();
+    const { sources, destinations, pairs } = await this.sets();
     const dimensions: string[][] = [];
     const delivered = filter.status === 'delivered';
+    // A source's leads: its (destination, source) sets, and the set an earlier version kept for it.
+    const ofSources = (wanted: string[]) => [
+      ...pairs.filter((p) => wanted.includes(p.source)).map((p) => p.key),
+      ...wanted.map((s) => searchKey(this.prefix, 'source', s)),
+    ];
     if (filter.status && !delivered) dimensions.push([searchKey(this.prefix, 'status', filter.status)]);
-    if (filter.source) dimensions.push([searchKey(this.prefix, 'source', filter.source)]);
-    if (filter.kind) dimensions.push(sources.filter((s) => s.startsWith(`${filter.kind}:`)).map((s) => searchKey(this.prefix, 'source', s)));
-    if (filter.destination) dimensions.push([searchKey(this.prefix, 'dest', filter.destination)]);
-    // Every lead has one destination: with no other filter, their sets together are every lead.
-    if (dimensions.length === 0) dimensions.push(destinations.map((d) => searchKey(this.prefix, 'dest', d)));
+    if (filter.source) dimensions.push(ofSources([filter.source]));
+    if (filter.kind) dimensions.push(ofSources(sources.filter((s) => s.startsWith(`${filter.kind}:`))));
+    if (filter.destination) {
+      dimensions.push([...pairs.filter((p) => p.destination === filter.destination).map((p) => p.key), searchKey(this.prefix, 'dest', filter.destination)]);
+    }
+    // Every lead is in one (destination, source) set (or an earlier version's destination set).
+    if (dimensions.length === 0) dimensions.push([...pairs.map((p) => p.key), ...destinations.map((d) => searchKey(this.prefix, 'dest', d))]);
     const floor = Date.now() - this.retentionSeconds * 1000;
     return walkSortedSets(this.redis, {
       dimensions,

@@ -7,7 +7,7 @@
 import IORedis from 'ioredis';
 import type { Lead } from '../../src/lead/lead';
 import { LeadLedger } from '../../src/queue/lead-ledger';
-import { LeadSearchIndex, searchKey, type LeadSearchFilter } from '../../src/queue/lead-search-index';
+import { LeadSearchIndex, pairKey, searchKey, type LeadSearchFilter } from '../../src/queue/lead-search-index';
 import type { WalkCursor } from '../../src/queue/sorted-set-walk';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
 import { seedLeads, type SeededLead } from '../helpers/seed-leads';
@@ -114,7 +114,7 @@ describe('lead search over 3,000 leads', () => {
     expect(await redis.zscore(searchKey(prefix, 'status', 'queued'), lead.id)).toBeNull();
 
     await index.remove(lead.id);
-    for (const key of [searchKey(prefix, 'status', 'delivered'), searchKey(prefix, 'source', 'form:contact'), searchKey(prefix, 'dest', 'main')]) {
+    for (const key of [searchKey(prefix, 'status', 'delivered'), pairKey(prefix, 'main', 'form:contact')]) {
       expect(await redis.zscore(key, lead.id)).toBeNull();
     }
   });
@@ -131,12 +131,45 @@ describe('retention', () => {
       await ledger.recordQueued(lead('lg_new00000000000000001', 1000));
       const search = new LeadSearchIndex(redis, own, 3600);
       expect((await search.search({}, { limit: 10 })).entries.map((e) => e.id)).toEqual(['lg_new00000000000000001']);
-      expect(await redis.zscore(searchKey(own, 'source', 'partner:acme'), 'lg_old00000000000000001')).toBeNull();
-      for (const key of [searchKey(own, 'source', 'partner:acme'), searchKey(own, 'dest', 'main'), searchKey(own, 'status', 'queued'), `${own}:search:dims`]) {
+      expect(await redis.zscore(pairKey(own, 'main', 'partner:acme'), 'lg_old00000000000000001')).toBeNull();
+      for (const key of [pairKey(own, 'main', 'partner:acme'), searchKey(own, 'status', 'queued'), `${own}:search:dims`]) {
         const ttl = await redis.ttl(key);
         expect(ttl).toBeGreaterThan(3500);
         expect(ttl).toBeLessThanOrEqual(3600);
       }
+    } finally {
+      await dropPrefix(own);
+    }
+  });
+});
+
+describe('the index an earlier version wrote (one set per source and one per destination)', () => {
+  it('is still searched, its leads change status, and forget removes them, until those sets expire', async () => {
+    const own = uniquePrefix('lead-search-legacy');
+    try {
+      const ledger = new LeadLedger(redis, own, 3600);
+      const search = new LeadSearchIndex(redis, own, 3600);
+      const at = Date.now() - 60_000;
+      const old = 'lg_legacy0000000000000001';
+      // What the earlier version left: the record, its source and destination sets, its status set.
+      await redis.hset(`${own}:lead:${old}`, { status: 'queued', source: 'partner:acme', destination: 'main', receivedAt: new Date(at).toISOString() });
+      await redis.zadd(searchKey(own, 'source', 'partner:acme'), at, old);
+      await redis.zadd(searchKey(own, 'dest', 'main'), at, old);
+      await redis.zadd(searchKey(own, 'status', 'queued'), at, old);
+      await redis.sadd(`${own}:search:dims`, 'source:partner:acme', 'dest:main');
+      // A lead indexed the new way beside it.
+      const fresh: Lead = { id: 'lg_fresh00000000000000001', source: { kind: 'partner', name: 'acme' }, destination: 'main', receivedAt: new Date().toISOString(), fields: {}, utm: {}, tracking: { clickIds: {} }, extras: [], trackingField: 'COMMENTS' };
+      await ledger.recordQueued(fresh);
+
+      const ids = async (filter: LeadSearchFilter) => (await search.search(filter, { limit: 10 })).entries.map((e) => e.id);
+      expect(await ids({})).toEqual([fresh.id, old]);
+      expect(await ids({ source: 'partner:acme', destination: 'main' })).toEqual([fresh.id, old]);
+      expect(await ids({ kind: 'partner', status: 'queued' })).toEqual([fresh.id, old]);
+      await ledger.recordDelivered(old, 5, false);
+      expect(await ids({ status: 'queued' })).toEqual([fresh.id]);
+      expect(await ids({ status: 'delivered', destination: 'main' })).toEqual([old]);
+      await search.remove(old);
+      expect(await ids({})).toEqual([fresh.id]);
     } finally {
       await dropPrefix(own);
     }
