@@ -1,6 +1,6 @@
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
-import helmet from 'helmet';
+import { securityHeaders } from './security-headers';
 import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
 import type { ConversionStore } from '../queue/conversion-store';
@@ -80,7 +80,7 @@ export function createConsoleApp(deps: AppDeps): Express {
   const app = express();
   app.set('trust proxy', deps.config.http.trustProxy);
   app.disable('x-powered-by');
-  app.use(helmet());
+  app.use(securityHeaders());
   app.get('/', (_req, res) => res.redirect(303, '/admin/'));
   mountConsole(app, deps);
   app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
@@ -105,7 +105,7 @@ export function createApp(deps: AppDeps): Express {
   // Every answer is about one request (an accepted lead, a status now): a hash of each body for an
   // ETag would cost every POST and never be used. Routes that can be revalidated set their own (snippet).
   app.set('etag', false);
-  app.use(helmet());
+  app.use(securityHeaders());
 
   app.use(operationsRouter({ ...operationsDeps(deps), details: config.http.operations.port === undefined }));
   app.use(snippetRouter());

@@ -1,4 +1,3 @@
-import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '../shared/redis-client';
 
 /**
@@ -6,6 +5,7 @@ import type { RedisClient } from '../shared/redis-client';
  * fields are the ids of the leads about that person (values empty), expiring with their status
  * records; `<prefix>:contact-index:since` is when the index started (no personal data, owned by the
  * index), so `forget` knows whether data older than the index can still exist and must be scanned for.
+ * The ledger's queued-record script writes the entries (HSET <key> <lead id> '', EXPIRE).
  *
  * A hash, not a set: on Redis before 7.2 a set of strings is a hash table even for one member
  * (~280 bytes), a small hash keeps the compact listpack encoding (~180). Versions before this one wrote
@@ -23,12 +23,6 @@ export function legacyContactIndexKey(prefix: string, hash: string): string {
 
 export function contactIndexSinceKey(prefix: string): string {
   return `${prefix}:contact-index:since`;
-}
-
-/** Files a lead under one contact (adds to a MULTI or pipeline). */
-export function indexContact(multi: ChainableCommander, prefix: string, hash: string, leadId: string, retentionSeconds: number): void {
-  const key = contactIndexKey(prefix, hash);
-  multi.hset(key, leadId, '').expire(key, retentionSeconds);
 }
 
 /** The ids of every lead filed under the contact, in either shape of the index. */

@@ -45,7 +45,7 @@ function dimsKey(prefix: string): string {
  * takes the score the destination set holds, and does nothing for a lead indexed before the index
  * existed (or already trimmed).
  */
-const INDEX_SCRIPT = `
+export const INDEX_SCRIPT = `
 local h = redis.call('HMGET', KEYS[1], 'status', 'source', 'destination')
 local status, source, dest = h[1], h[2], h[3]
 if not status or not dest then return 0 end
@@ -101,10 +101,18 @@ export function defineLeadSearchCommand(redis: RedisClient): void {
  * lost it, which it cannot do inside a MULTI, so a MULTI sends the script itself (`eval`).
  */
 export function indexLeadStatus(multi: ChainableCommander, prefix: string, id: string, retentionSeconds: number, options: { receivedAt?: string; script?: 'eval' | 'evalsha' } = {}): ChainableCommander {
-  const received = options.receivedAt ? Date.parse(options.receivedAt) : NaN;
-  const args = [`${prefix}:lead:${id}`, dimsKey(prefix), prefix, id, Number.isFinite(received) ? String(received) : '', String(retentionSeconds), String(Date.now())];
+  const args = indexScriptArgs(prefix, id, retentionSeconds, options.receivedAt);
   const defined = (multi as unknown as Record<string, ((...a: string[]) => ChainableCommander) | undefined>)[COMMAND];
   return options.script === 'evalsha' && defined ? defined.apply(multi, args) : multi.eval(INDEX_SCRIPT, 2, ...args);
+}
+
+/**
+ * INDEX_SCRIPT's two keys and five arguments, for a script that runs it after writes of its own (the
+ * ledger's queued record); its own arguments follow these.
+ */
+export function indexScriptArgs(prefix: string, id: string, retentionSeconds: number, receivedAt?: string): [string, string, string, string, string, string, string] {
+  const received = receivedAt ? Date.parse(receivedAt) : NaN;
+  return [`${prefix}:lead:${id}`, dimsKey(prefix), prefix, id, Number.isFinite(received) ? String(received) : '', String(retentionSeconds), String(Date.now())];
 }
 
 export interface LeadSearchFilter {
