@@ -101,7 +101,9 @@ export async function superviseApiProcesses(options: { processes: number; shutdo
       // A lone process exits by shutdownTimeoutMs + 5 s whatever hangs; so do these, and then the primary.
       setTimeout(() => {
         for (const worker of running.values()) worker.process.kill('SIGKILL');
-        process.exit(1);
+        exitCodes.push(1);
+        // Their exit events end the primary (finish), so none outlives it; should one not come, it ends anyway.
+        setTimeout(() => process.exit(1), 2000).unref();
       }, options.shutdownTimeoutMs + 7000).unref();
       finish();
     } else {
