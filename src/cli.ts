@@ -55,13 +55,15 @@ async function main(argv: string[]): Promise<void> {
   program.command('worker').description('delivery worker only (scale out: run several on one Redis)').action(() => runRole(config(program), 'worker'));
   program
     .command('dev')
-    .description('everything for local work: Redis (private if none reachable), Bitrix24, Meta, Meta Conversions API and Google Ads simulators, API and worker')
+    .description('everything for local work: Redis (private if none reachable), Bitrix24, Meta, Meta Conversions API, Google Ads, LinkedIn and CAPTCHA simulators, API and worker')
     .option('-p, --port <port>', 'API port', port, 8080)
     .option('--sim-port <port>', 'Bitrix24 simulator port', port, 8090)
     .option('--meta-sim-port <port>', 'Meta simulator port', port, 8091)
     .option('--capi-sim-port <port>', 'Meta Conversions API simulator port', port, 8092)
     .option('--google-sim-port <port>', 'Google Ads (Data Manager API) simulator port', port, 8093)
-    .action((opts: { port: number; simPort: number; metaSimPort: number; capiSimPort: number; googleSimPort: number }) => runDev(opts));
+    .option('--linkedin-sim-port <port>', 'LinkedIn (Lead Sync API) simulator port', port, 8094)
+    .option('--captcha-sim-port <port>', 'CAPTCHA (Turnstile, reCAPTCHA, hCaptcha siteverify) simulator port', port, 8095)
+    .action((opts: { port: number; simPort: number; metaSimPort: number; capiSimPort: number; googleSimPort: number; linkedinSimPort: number; captchaSimPort: number }) => runDev(opts));
 
   const sim = program.command('sim').description('simulators of external services (a development tool: needs the dev dependencies)');
   sim

@@ -13,6 +13,19 @@ const DEV_META_SECRET = 'dev-app-secret';
 const DEV_VERIFY_TOKEN = 'dev-verify-token';
 const DEV_GOOGLE_KEY = 'dev-google-key-0001';
 const DEV_B24_EVENTS_TOKEN = 'dev-b24-events-token';
+const DEV_LINKEDIN_SECRET = 'dev-linkedin-client-secret';
+const DEV_LINKEDIN_TOKEN = 'AQV-dev-linkedin-token';
+/** A Lead Gen form as LinkedIn's Lead Sync API describes it: the questions leadgate maps. */
+const DEV_LINKEDIN_FORM = {
+  id: 5765977,
+  name: 'Demo request',
+  questions: [
+    { questionId: 1, name: 'firstName', label: 'First name', predefinedField: 'FIRST_NAME' },
+    { questionId: 2, name: 'lastName', label: 'Last name', predefinedField: 'LAST_NAME' },
+    { questionId: 3, name: 'email', label: 'Email address', predefinedField: 'EMAIL' },
+    { questionId: 4, name: 'company', label: 'Company name', predefinedField: 'COMPANY_NAME' },
+  ],
+};
 
 async function reachable(url: string): Promise<boolean> {
   const probe = new IORedis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, connectTimeout: 1000 });
@@ -30,12 +43,20 @@ async function reachable(url: string): Promise<boolean> {
 
 /**
  * `leadgate dev`: one command for a newcomer. Uses REDIS_URL if it answers, else a private
- * redis-server; starts the Bitrix24, Meta, Meta Conversions API and Google Ads simulators, the API and
- * the worker, with the conversion loop closed between them; Ctrl-C stops all of it.
+ * redis-server; starts the Bitrix24, Meta, Meta Conversions API, Google Ads, LinkedIn and CAPTCHA
+ * simulators, the API and the worker, with the conversion loop closed between them; Ctrl-C stops all of it.
  */
-export async function runDev(opts: { port: number; simPort: number; metaSimPort?: number; capiSimPort?: number; googleSimPort?: number }): Promise<void> {
+export async function runDev(opts: {
+  port: number;
+  simPort: number;
+  metaSimPort?: number;
+  capiSimPort?: number;
+  googleSimPort?: number;
+  linkedinSimPort?: number;
+  captchaSimPort?: number;
+}): Promise<void> {
   // Before Redis: a production install learns at once that this command needs the dev dependencies.
-  const { startBitrix24Simulator, startMetaSimulator, startMetaCapiSimulator, startGoogleAdsSimulator } = await loadSimulators();
+  const { startBitrix24Simulator, startMetaSimulator, startMetaCapiSimulator, startGoogleAdsSimulator, startLinkedInSimulator, startCaptchaSimulator } = await loadSimulators();
   const env = process.env;
   const redisUrl = env.REDIS_URL || 'redis://127.0.0.1:6379';
   let privateRedis: PrivateRedis | undefined;
@@ -48,6 +69,9 @@ export async function runDev(opts: { port: number; simPort: number; metaSimPort?
   const metaSimPort = opts.metaSimPort ?? opts.simPort + 1;
   const capi = await startMetaCapiSimulator({ port: opts.capiSimPort ?? metaSimPort + 1, datasetId: DEFAULT_CAPI_SIM_DATASET, accessToken: DEFAULT_CAPI_SIM_TOKEN });
   const google = await startGoogleAdsSimulator({ port: opts.googleSimPort ?? metaSimPort + 2, customerId: DEFAULT_GOOGLE_SIM_CUSTOMER, conversionActionIds: Object.values(DEFAULT_GOOGLE_SIM_ACTIONS) });
+  const linkedin = await startLinkedInSimulator({ port: opts.linkedinSimPort ?? metaSimPort + 3, clientSecret: DEV_LINKEDIN_SECRET, accessToken: DEV_LINKEDIN_TOKEN });
+  linkedin.addForm(DEV_LINKEDIN_FORM);
+  const captcha = await startCaptchaSimulator({ port: opts.captchaSimPort ?? metaSimPort + 4 });
   // The loop needs the portal's outgoing events: only the simulated portal is wired to send them here.
   const simulatedPortal = !env.BITRIX24_WEBHOOK_URL;
   const partner = generatePartnerKey();
@@ -63,7 +87,16 @@ export async function runDev(opts: { port: number; simPort: number; metaSimPort?
     META_GRAPH_URL: meta.graphUrl,
     GOOGLE_LEAD_KEYS: DEV_GOOGLE_KEY,
   });
-  const sources = { ...(raw.sources as Record<string, unknown>), partners: { dev: { keyHashes: [partner.hash] } } };
+  const sources = {
+    ...(raw.sources as Record<string, unknown>),
+    partners: { dev: { keyHashes: [partner.hash] } },
+    linkedin: { clientId: '86devclientid', clientSecret: DEV_LINKEDIN_SECRET, accessToken: DEV_LINKEDIN_TOKEN, apiUrl: linkedin.url, tokenUrl: `${linkedin.url}/oauth/v2/accessToken` },
+  };
+  // A form protected by Turnstile, verified against the CAPTCHA simulator; `contact` (and any other id) needs none.
+  const forms = {
+    ...(raw.forms as Record<string, unknown> | undefined),
+    'captcha-demo': { destination: 'main', captcha: { provider: 'turnstile', secret: captcha.secret('turnstile'), verifyUrl: captcha.verifyUrl('turnstile'), failMode: 'closed' } },
+  };
   const conversions = simulatedPortal
     ? {
         destinations: { main: { applicationToken: DEV_B24_EVENTS_TOKEN, sweepIntervalSeconds: 60 } },
@@ -78,10 +111,12 @@ export async function runDev(opts: { port: number; simPort: number; metaSimPort?
         },
       }
     : undefined;
-  const config = buildConfig({ ...raw, sources, ...(conversions ? { conversions } : {}), http: { port: opts.port, host: '127.0.0.1' } }, env);
+  const config = buildConfig({ ...raw, sources, forms, ...(conversions ? { conversions } : {}), http: { port: opts.port, host: '127.0.0.1' } }, env);
   const running = await startLeadgate({ config, role: 'all', logger: createLogger({ level: env.LOG_LEVEL ?? 'warn' }) });
   if (simulatedPortal) sim.subscribeEvents({ url: `${running.url}/v1/webhooks/bitrix24/main`, applicationToken: DEV_B24_EVENTS_TOKEN });
   const form = `${running.url}/v1/forms/contact`;
+  // What LinkedIn does when the webhook URL is registered: a failed validation would block it there.
+  const validated = await linkedin.sendChallenge(`${running.url}/v1/webhooks/linkedin`).catch(() => ({ ok: false }));
 
   console.log(`
 leadgate dev is running
@@ -116,6 +151,18 @@ Google Ads lead form (key ${DEV_GOOGLE_KEY}):
   curl -i ${running.url}/v1/webhooks/google -H 'content-type: application/json' \\
     -d '{"lead_id":"dev-1","google_key":"${DEV_GOOGLE_KEY}","campaign_id":991214827,"user_column_data":[{"column_id":"EMAIL","string_value":"g@example.com"}]}'
 
+LinkedIn Lead Gen Forms (simulator at ${linkedin.url}; webhook validation ${validated.ok ? 'passed' : 'FAILED'}): add a response, then send its signed notification
+  curl -X POST ${linkedin.url}/_sim/responses -H 'content-type: application/json' \
+    -d '{"id":"dev-response-1","formId":${DEV_LINKEDIN_FORM.id},"answers":[{"questionId":1,"text":"Lin"},{"questionId":2,"text":"Ked"},{"questionId":3,"text":"lin@example.com"},{"questionId":4,"text":"Acme"}]}'
+  curl -X POST ${linkedin.url}/_sim/notifications -H 'content-type: application/json' \
+    -d '{"targetUrl":"${running.url}/v1/webhooks/linkedin","responseId":"dev-response-1"}'
+
+A form behind Turnstile (CAPTCHA simulator at ${captcha.url}): solve the widget, then post with its token
+  curl -X POST ${captcha.url}/_sim/tokens -H 'content-type: application/json' -d '{"provider":"turnstile"}'
+  curl -i ${running.url}/v1/forms/captcha-demo -H 'content-type: application/json' \
+    -d '{"name":"Cap Tcha","email":"cap@example.com","cf-turnstile-response":"<token>"}'
+  (a token works once; without one, or with a spent one: 422 captcha_failed)
+
 Partner API (partner "dev", key shown once):
   curl -i ${running.url}/v1/partners/leads -H 'authorization: Bearer ${partner.key}' -H 'content-type: application/json' \\
     -d '{"contact":{"full_name":"Pat Partner","email":"pat@example.com"}}'
@@ -145,6 +192,8 @@ ${simulatedPortal ? `Close the loop (conversions to Meta and Google; the simulat
     await meta.close();
     await capi.close();
     await google.close();
+    await linkedin.close();
+    await captcha.close();
     await privateRedis?.destroy();
     process.exit(0);
   };

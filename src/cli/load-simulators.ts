@@ -41,11 +41,29 @@ export interface DevGoogleAdsSimulator {
   close(): Promise<void>;
 }
 
+/** LinkedIn's Lead Sync API and token endpoint, with control routes to send signed notifications. */
+export interface DevLinkedInSimulator {
+  readonly url: string;
+  addForm(form: { id: number; name: string; questions: Array<{ questionId: number; name: string; label: string; predefinedField?: string }> }): void;
+  sendChallenge(webhookUrl: string): Promise<{ ok: boolean }>;
+  close(): Promise<void>;
+}
+
+/** Turnstile, reCAPTCHA and hCaptcha siteverify endpoints, with `POST /_sim/tokens` to solve a widget from curl. */
+export interface DevCaptchaSimulator {
+  readonly url: string;
+  verifyUrl(provider: 'turnstile' | 'recaptcha' | 'hcaptcha'): string;
+  secret(provider: 'turnstile' | 'recaptcha' | 'hcaptcha'): string;
+  close(): Promise<void>;
+}
+
 export interface DevSimulators {
   startBitrix24Simulator(opts: { port?: number; host?: string; plan?: 'standard' | 'enterprise'; oauth?: { clientId: string; clientSecret: string } }): Promise<DevBitrix24Simulator>;
   startMetaSimulator(opts: { port?: number; host?: string; appSecret: string; pageTokens: Record<string, string> }): Promise<DevMetaSimulator>;
   startMetaCapiSimulator(opts: { port?: number; host?: string; datasetId: string; accessToken: string }): Promise<DevMetaCapiSimulator>;
   startGoogleAdsSimulator(opts: { port?: number; host?: string; customerId: string; conversionActionIds: string[] }): Promise<DevGoogleAdsSimulator>;
+  startLinkedInSimulator(opts: { port?: number; host?: string; clientSecret: string; accessToken: string }): Promise<DevLinkedInSimulator>;
+  startCaptchaSimulator(opts: { port?: number; host?: string }): Promise<DevCaptchaSimulator>;
 }
 
 /** Loads a module by name; injected by tests to play a production install. */
@@ -76,7 +94,9 @@ function isPackageMissing(err: unknown): boolean {
 
 function isDevSimulators(value: unknown): value is DevSimulators {
   const candidate = value as Partial<Record<keyof DevSimulators, unknown>> | null;
-  return (['startBitrix24Simulator', 'startMetaSimulator', 'startMetaCapiSimulator', 'startGoogleAdsSimulator'] as const).every((name) => typeof candidate?.[name] === 'function');
+  return (['startBitrix24Simulator', 'startMetaSimulator', 'startMetaCapiSimulator', 'startGoogleAdsSimulator', 'startLinkedInSimulator', 'startCaptchaSimulator'] as const).every(
+    (name) => typeof candidate?.[name] === 'function',
+  );
 }
 
 export async function loadSimulators(importModule: ModuleImporter = nativeImport): Promise<DevSimulators> {
@@ -90,6 +110,6 @@ export async function loadSimulators(importModule: ModuleImporter = nativeImport
   }
   // import() of a CommonJS module may put its exports on `default` only.
   const api = isDevSimulators(loaded) ? loaded : (loaded as { default?: unknown } | null)?.default;
-  if (!isDevSimulators(api)) throw new SimulatorsUnavailableError(`${SIMULATORS_PACKAGE} does not export startBitrix24Simulator, startMetaSimulator, startMetaCapiSimulator and startGoogleAdsSimulator`);
+  if (!isDevSimulators(api)) throw new SimulatorsUnavailableError(`${SIMULATORS_PACKAGE} does not export every simulator leadgate dev and sim start (Bitrix24, Meta, Meta CAPI, Google Ads, LinkedIn, CAPTCHA)`);
   return api;
 }

@@ -75,9 +75,9 @@ describe('leadgate dev', () => {
   const prefix = uniquePrefix('cli-dev');
   afterAll(() => dropPrefix(prefix));
 
-  it('closes the conversion loop: stage changes in the simulated portal reach the Meta and Google simulators once each', async () => {
-    const [api, b24, metaSim, capiSim, googleSim] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
-    const dev = start(['dev', '--port', String(api), '--sim-port', String(b24), '--meta-sim-port', String(metaSim), '--capi-sim-port', String(capiSim), '--google-sim-port', String(googleSim)], {
+  it('closes the conversion loop (stage changes in the simulated portal reach the Meta and Google simulators once each), and takes LinkedIn and Turnstile-protected leads through their simulators', async () => {
+    const [api, b24, metaSim, capiSim, googleSim, linkedinSim, captchaSim] = await Promise.all(Array.from({ length: 7 }, () => freePort()));
+    const dev = start(['dev', '--port', String(api), '--sim-port', String(b24), '--meta-sim-port', String(metaSim), '--capi-sim-port', String(capiSim), '--google-sim-port', String(googleSim), '--linkedin-sim-port', String(linkedinSim!), '--captcha-sim-port', String(captchaSim!)], {
       REDIS_URL: SHARED_REDIS_URL, LEADGATE_PREFIX: prefix, ADMIN_TOKEN: 'dev-admin', BITRIX24_WEBHOOK_URL: '',
     });
     await waitFor(() => dev.output().includes('Ctrl-C stops everything'), 'leadgate dev to start', 40_000, 100);
@@ -120,5 +120,20 @@ describe('leadgate dev', () => {
     expect(new Set(ingested.map((e) => e.event.transactionId)).size).toBe(2);
     const record = await (await fetch(`${base}/v1/leads/${id}`, { headers: { authorization: 'Bearer dev-admin' } })).json() as { conversions: Array<{ platform: string; eventName: string; status: string }> };
     expect(record.conversions.map((c) => [c.platform, c.eventName, c.status])).toEqual([['google', 'Qualified lead', 'sent'], ['google', 'Sale', 'sent']]);
+
+    // LinkedIn as the banner shows it: the webhook validated at start, a response added and its signed notification sent by curl.
+    expect(dev.output()).toContain('webhook validation passed');
+    const linkedinUrl = `http://127.0.0.1:${linkedinSim}`;
+    expect((await postJson(`${linkedinUrl}/_sim/responses`, { id: 'dev-spec-response', formId: 5765977, answers: [{ questionId: 1, text: 'Lin' }, { questionId: 3, text: 'lin.spec@example.com' }] })).status).toBe(201);
+    const notified = (await (await postJson(`${linkedinUrl}/_sim/notifications`, { targetUrl: `${base}/v1/webhooks/linkedin`, responseId: 'dev-spec-response' })).json()) as { status: number; answer: { status: string } };
+    expect(notified).toMatchObject({ status: 200, answer: { status: 'queued' } });
+    await waitFor(async () => (await getJson<SimLead[]>(`${b24Url}/_sim/leads`)).some((l) => JSON.stringify(l.fields.EMAIL ?? '').includes('lin.spec@example.com')), 'the LinkedIn lead in the simulated portal', 30_000, 200);
+
+    // The Turnstile-protected form: a token solved at the CAPTCHA simulator passes once.
+    const { token } = (await (await postJson(`http://127.0.0.1:${captchaSim}/_sim/tokens`, { provider: 'turnstile' })).json()) as { token: string };
+    const protectedForm = `${base}/v1/forms/captcha-demo`;
+    expect((await postJson(protectedForm, { email: 'cap@example.com', 'cf-turnstile-response': token })).status).toBe(202);
+    expect((await postJson(protectedForm, { email: 'cap@example.com', 'cf-turnstile-response': token })).status).toBe(422);
+    expect((await postJson(protectedForm, { email: 'cap@example.com' })).status).toBe(422);
   });
 });

@@ -118,8 +118,32 @@ export async function startCaptchaSimulator(options: CaptchaSimulatorOptions = {
     };
   };
 
+  const issue = (token: IssuedToken): string => {
+    const value = `${token.provider}.${randomBytes(24).toString('base64url')}`;
+    tokens.set(value, { ...token });
+    return value;
+  };
+
+  /** `POST /_sim/tokens {provider, action?, hostname?, score?, siteKey?}` → `{token}`: a widget solved, from curl. */
+  const control = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const input = JSON.parse((await readBody(req)) || '{}') as Partial<IssuedToken>;
+    if (typeof input.provider !== 'string' || !Object.hasOwn(PROVIDERS, input.provider)) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `provider must be one of ${Object.keys(PROVIDERS).join(', ')}` }));
+      return;
+    }
+    const token = issue({
+      provider: input.provider,
+      ...(typeof input.action === 'string' ? { action: input.action } : {}),
+      ...(typeof input.hostname === 'string' ? { hostname: input.hostname } : {}),
+      ...(typeof input.score === 'number' ? { score: input.score } : {}),
+      ...(typeof input.siteKey === 'string' ? { siteKey: input.siteKey } : {}),
+    });
+    res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ token }));
+  };
+
   const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const path = new URL(req.url ?? '/', 'http://sim.local').pathname;
+    if (req.method === 'POST' && path === '/_sim/tokens') return control(req, res);
     const provider = providerAt(path);
     if (req.method !== 'POST' || !provider) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -158,11 +182,7 @@ export async function startCaptchaSimulator(options: CaptchaSimulatorOptions = {
     url,
     verifyUrl: (provider) => `${url}${PROVIDERS[provider].path}`,
     secret: (provider) => secrets.get(provider)!,
-    issueToken(token) {
-      const value = `${token.provider}.${randomBytes(24).toString('base64url')}`;
-      tokens.set(value, { ...token });
-      return value;
-    },
+    issueToken: issue,
     fault(fault) {
       faults.push({ ...fault, left: fault.count ?? 1 });
     },

@@ -192,8 +192,46 @@ export async function startLinkedInSimulator(options: LinkedInSimulatorOptions):
     return { status: 200, body: { active: status === 'active', client_id: clientId, authorized_at: Math.floor(Date.now() / 1000) - 86_400, created_at: Math.floor(Date.now() / 1000) - 86_400, status, expires_at: Math.floor(Date.now() / 1000) + 59 * 86_400, scope: scope, auth_type: '3L' } };
   }
 
+  /**
+   * Control routes, so a person can play LinkedIn from curl: `POST /_sim/forms` (a form),
+   * `POST /_sim/responses` (a response to it), `POST /_sim/notifications {targetUrl, responseId,
+   * action?}` (LinkedIn's signed notification, answered with what the target said) and
+   * `POST /_sim/challenge {targetUrl}` (the URL validation).
+   */
+  async function control(req: IncomingMessage, path: string): Promise<{ status: number; body: unknown }> {
+    let text = '';
+    for await (const chunk of req) text += String(chunk);
+    const input = JSON.parse(text || '{}') as Record<string, unknown>;
+    switch (path) {
+      case '/_sim/forms':
+        if (typeof input.id !== 'number' || !Array.isArray(input.questions)) return { status: 400, body: { error: 'a form needs a numeric id and questions' } };
+        forms.set(String(input.id), input as unknown as LinkedInSimForm);
+        return { status: 201, body: { ok: true, id: input.id } };
+      case '/_sim/responses':
+        if (typeof input.id !== 'string' || typeof input.formId !== 'number' || !Array.isArray(input.answers)) return { status: 400, body: { error: 'a response needs a string id, a numeric formId and answers' } };
+        responses.set(input.id, input as unknown as LinkedInSimResponse);
+        return { status: 201, body: { ok: true, id: input.id } };
+      case '/_sim/notifications': {
+        if (typeof input.targetUrl !== 'string' || typeof input.responseId !== 'string') return { status: 400, body: { error: 'body must be {"targetUrl", "responseId", "action"?}' } };
+        const action = input.action === 'DELETED' ? 'DELETED' : 'CREATED';
+        const body = notificationBody(input.responseId, action);
+        const sent = await fetch(input.targetUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'X-LI-Signature': linkedInSignature(body, options.clientSecret) }, body });
+        return { status: 200, body: { status: sent.status, answer: (await sent.json().catch(() => undefined)) as unknown } };
+      }
+      case '/_sim/challenge':
+        if (typeof input.targetUrl !== 'string') return { status: 400, body: { error: 'body must be {"targetUrl"}' } };
+        return { status: 200, body: await challenge(input.targetUrl) };
+      default:
+        return { status: 404, body: { error: `no control route ${path}` } };
+    }
+  }
+
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://sim.local');
+    if (req.method === 'POST' && url.pathname.startsWith('/_sim/')) {
+      control(req, url.pathname).then((a) => send(res, a.status, a.body), (err: Error) => send(res, 400, { error: err.message }));
+      return;
+    }
     if (req.method === 'POST' && url.pathname === '/oauth/v2/introspectToken') {
       introspect(req).then((a) => send(res, a.status, a.body), () => send(res, 500, { error: 'server_error' }));
       return;
@@ -226,6 +264,16 @@ export async function startLinkedInSimulator(options: LinkedInSimulatorOptions):
     });
   };
 
+  async function challenge(webhookUrl: string): Promise<{ ok: boolean; status: number; body: unknown; ms: number }> {
+    const code = randomUUID();
+    const started = Date.now();
+    const response = await fetch(`${webhookUrl}?challengeCode=${code}`, { signal: AbortSignal.timeout(3000) });
+    const ms = Date.now() - started;
+    const body = (await response.json().catch(() => undefined)) as { challengeCode?: string; challengeResponse?: string } | undefined;
+    const ok = response.status === 200 && (response.headers.get('content-type') ?? '').includes('application/json') && body?.challengeCode === code && body.challengeResponse === hmacHex(options.clientSecret, code) && ms < 3000;
+    return { ok, status: response.status, body, ms };
+  }
+
   return {
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     accessToken: () => token,
@@ -246,15 +294,7 @@ export async function startLinkedInSimulator(options: LinkedInSimulatorOptions):
       const secret = sendOptions.signWith === undefined ? options.clientSecret : sendOptions.signWith;
       return fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...(secret === false ? {} : { 'X-LI-Signature': linkedInSignature(body, secret) }) }, body });
     },
-    async sendChallenge(webhookUrl) {
-      const code = randomUUID();
-      const started = Date.now();
-      const response = await fetch(`${webhookUrl}?challengeCode=${code}`, { signal: AbortSignal.timeout(3000) });
-      const ms = Date.now() - started;
-      const body = (await response.json().catch(() => undefined)) as { challengeCode?: string; challengeResponse?: string } | undefined;
-      const ok = response.status === 200 && (response.headers.get('content-type') ?? '').includes('application/json') && body?.challengeCode === code && body.challengeResponse === hmacHex(options.clientSecret, code) && ms < 3000;
-      return { ok, status: response.status, body, ms };
-    },
+    sendChallenge: challenge,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
