@@ -56,7 +56,6 @@ local minNum = tonumber(minArg)
 local curS, curM = tonumber(ARGV[a + 2]), ARGV[a + 3]
 if ARGV[a + 2] == '' then curS = nil; curM = nil end
 local limit, budget = tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5])
-local CHUNK = 250
 
 local driver, best = 1, nil
 for g = 1, ngroups do
@@ -112,6 +111,11 @@ local function held(id)
   return true
 end
 
+-- Entries read per set and round: 250 from one set; from a union of many (no filter: every
+-- destination-and-source set) a share of that, never fewer than a page, so a page does not read 250
+-- entries from each of twenty sets to keep 50. Any size is correct: the boundary below keeps a round
+-- to the entries that precede every set's last one read.
+local CHUNK = math.min(250, math.max(limit + 1, math.ceil(500 / #groups[driver])))
 local page, scanned, state = {}, 0, 'done'
 local curArg = ARGV[a + 2]
 while true do
