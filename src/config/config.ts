@@ -86,6 +86,8 @@ export interface RedisConfig {
   prefix: string;
   waitReplicas: number;
   waitReplicasTimeoutMs: number;
+  /** API connections that do not answer a PING within this time are dropped and reconnected (0: off). */
+  hangTimeoutMs: number;
 }
 
 export interface Config {

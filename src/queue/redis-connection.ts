@@ -39,7 +39,7 @@ function clusterNode(node: RedisNode | string): { node: ClusterNode; tls: boolea
 }
 
 /** What a connection needs of `redis` config: where and how, not the prefix. */
-export type RedisConnectionConfig = Omit<RedisConfig, 'prefix' | 'waitReplicas' | 'waitReplicasTimeoutMs'>;
+export type RedisConnectionConfig = Omit<RedisConfig, 'prefix' | 'waitReplicas' | 'waitReplicasTimeoutMs' | 'hangTimeoutMs'>;
 
 function connect(config: RedisConnectionConfig, role: 'producer' | 'worker', extra: RedisOptions): RedisClient {
   const tls = tlsOptions(config.tls);

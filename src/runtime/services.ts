@@ -24,6 +24,7 @@ import { MetaLeadQueue } from '../queue/meta-lead-queue';
 import { LinkedInLeadQueue } from '../queue/linkedin-lead-queue';
 import { forgetLead } from '../queue/forget-lead';
 import { createRedis, waitForRedis } from '../queue/redis-connection';
+import { watchForHang } from '../queue/hang-watchdog';
 import { SeenIds } from '../queue/seen-ids';
 import type { Logger } from '../shared/logger';
 import { Metrics } from '../shared/metrics';
@@ -125,6 +126,8 @@ export async function startLeadgate(options: {
   const workerRedis = role === 'api' ? undefined : createRedis(config.redis, 'worker', { connectionName: 'worker-state' }, logger);
   const workerBull = role === 'api' ? undefined : createRedis(config.redis, 'worker', { connectionName: 'worker-queue' }, logger);
   await Promise.all([producer, queueRedis, workerRedis, workerBull].map((r) => (r ? waitForRedis(r, 10_000) : undefined)));
+  // The API's two connections answer requests: a hung Redis must not cost each request its command timeouts.
+  const watchdogs = role === 'worker' ? [] : ([['state', producer], ['queue', queueRedis]] as const).map(([name, r]) => watchForHang(r, { timeoutMs: config.redis.hangTimeoutMs, logger, name }));
 
   const prefix = config.redis.prefix;
   // The console's overview counts, from every process into the same Redis hashes, one pipeline a second.
@@ -292,6 +295,7 @@ export async function startLeadgate(options: {
     stop() {
       stopping ??= (async () => {
         logger.info({ role }, 'shutting down');
+        for (const watchdog of watchdogs) watchdog.stop();
         await Promise.all([closeServer(server), operationsServer && closeServer(operationsServer), adminServer && closeServer(adminServer)]);
         // BullMQ's close waits for its connections to be ready first: with Redis away that is never. The
         // jobs held are safe either way (unsure leads are looked up by whoever takes them next), so the

@@ -53,7 +53,7 @@ export async function startStack(
       intake: { spool: { directory: spoolDirectory, drainIntervalMs: 100 } },
       forms: {},
       ...o,
-      redis: { url: redisUrl, prefix },
+      redis: { ...(o.redis ?? {}), url: redisUrl, prefix },
       http: { port: 0, host: '127.0.0.1', ...(o.http ?? {}) },
       worker: { port: 0, host: '127.0.0.1' },
       admin: { token: 'admin-secret', ...(o.admin ?? {}) },
