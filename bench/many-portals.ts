@@ -143,7 +143,9 @@ export async function manyPortals(redisUrl: string, plans: Plan[], seconds: numb
 
     await Promise.all(sims.map((s) => s.client.reset()));
     const spawnedAt = Date.now();
-    worker = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'worker', '--config', file], {
+    // WORKER_CPU_PROF=<dir>: the worker writes a V8 CPU profile there when it stops (open in Chrome DevTools).
+    const profile = process.env.WORKER_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.WORKER_CPU_PROF}`] : [];
+    worker = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli.ts', 'worker', '--config', file], {
       cwd: ROOT,
       env: { ...process.env, LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
@@ -269,6 +271,14 @@ export async function busyPortal(redisUrl: string, n: number): Promise<BusyPorta
     const results: BusyPortalResult[] = [];
     for (const busy of [true, false]) {
       await sim.client.reset();
+      // The idle reference is a portal leadgate has never seen refuse: forget what the busy run taught
+      // the mirror (its bucket level, and that other traffic uses this portal).
+      if (!busy) {
+        const redis = createRedis({ url: redisUrl }, 'producer');
+        await waitForRedis(redis);
+        await redis.del(`${prefix}:bucket:main`);
+        redis.disconnect();
+      }
       const postedAt = new Map<string, number>();
       for (let i = 0; i < n; i += 1) {
         if (busy) await sim.client.setBucketLoad({ level: 'full' });

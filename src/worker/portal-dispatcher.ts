@@ -80,6 +80,8 @@ const outcomeOf = (created: CreatedEntity): Omit<DispatchOutcome, 'reconciled'> 
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const MAX_LOOKUP = 50;
+/** While probing, how often a single request looks whether the probe has been answered. */
+const PROBE_POLL_MS = 20;
 /** No lead for this long: the queue has none ready, so a part-full batch stops waiting for more. */
 const ARRIVAL_GAP_MS = 25;
 
@@ -111,6 +113,15 @@ export class PortalDispatcher {
   /** QUERY_LIMIT_EXCEEDED answers in a row: each doubles the wait after the first one drain step. */
   private refusalStreak = 0;
   private lastRefusalAt = 0;
+  /**
+   * Until a request is answered without a refusal (at start, and again after a refusal), one request
+   * at a time: a second one sent before the first's answer would meet the same full bucket.
+   */
+  private probing = true;
+  /** Leads arrived with nothing waiting or in flight here: the next request is the first after a lull. */
+  private afterLull = false;
+  /** Single requests (send) out or waiting for budget. */
+  private sendsOut = 0;
   /** Aborted at a forced shutdown: requests still in flight are abandoned (their leads stay marked unsure). */
   private readonly abandon = new AbortController();
 
@@ -140,6 +151,7 @@ export class PortalDispatcher {
         reject(new LeadReleasedError());
         return;
       }
+      if (this.pendingCount === 0 && this.requestsOut === 0) this.afterLull = true;
       add(resolve, reject);
       if (!this.pumping) void this.pump();
     });
@@ -152,19 +164,37 @@ export class PortalDispatcher {
   async send<T>(method: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
     for (;;) {
       if (this.released) throw new LeadReleasedError();
-      if ((await this.waitForBudget()) > 0) continue;
-      this.options.onRequest?.(method, 1);
+      if (this.probing && this.requestsOut > 0) {
+        await sleep(PROBE_POLL_MS);
+        continue;
+      }
+      this.sendsOut += 1;
       try {
-        const result = await call(this.abandon.signal);
-        this.refusalStreak = 0;
-        return result;
-      } catch (err) {
-        // Refused before it ran: the same request again once the bucket has room duplicates nothing.
-        if (!(err instanceof QueryLimitExceededError)) throw err;
-        const wait = await this.noteRefusal();
-        if (wait > this.maxHoldMs) throw this.throttled(err, wait);
+        if ((await this.waitForBudget()) > 0) continue;
+        this.options.onRequest?.(method, 1);
+        try {
+          const result = await call(this.abandon.signal);
+          this.answered();
+          return result;
+        } catch (err) {
+          // Refused before it ran: the same request again once the bucket has room duplicates nothing.
+          if (!(err instanceof QueryLimitExceededError)) {
+            this.overlapAgain();
+            throw err;
+          }
+          const wait = await this.noteRefusal();
+          if (wait > this.maxHoldMs) throw this.throttled(err, wait);
+        }
+      } finally {
+        this.sendsOut -= 1;
+        if (!this.pumping && this.pendingCount > 0) void this.pump();
       }
     }
+  }
+
+  /** Requests out or waiting for budget (adds, lookups, single requests): while probing, only one. */
+  private get requestsOut(): number {
+    return this.inFlight + this.sendsOut;
   }
 
   /** Shutdown: hands back every lead not yet sent; requests already in flight finish normally. */
@@ -187,7 +217,7 @@ export class PortalDispatcher {
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
-      while (this.pendingCount > 0 && this.inFlight < this.maxInFlight) {
+      while (this.pendingCount > 0 && (this.probing ? this.requestsOut < 1 : this.inFlight < this.maxInFlight)) {
         const fillFor = this.lookups.length === 0 ? this.fillDelayMs() : 0;
         if (fillFor > 0) {
           if (!this.fillTimer) {
@@ -200,11 +230,15 @@ export class PortalDispatcher {
           break;
         }
         let wait: number;
+        // The slot is held while waiting for budget, so no single request overtakes a probe.
+        this.inFlight += 1;
         try {
           wait = await this.waitForBudget();
         } catch (err) {
           this.rejectAll(err as DeliveryError);
           break;
+        } finally {
+          this.inFlight -= 1;
         }
         if (wait > 0) {
           this.waitedForBudget = true;
@@ -237,6 +271,9 @@ export class PortalDispatcher {
   private fillDelayMs(): number {
     const pending = this.toAdd.length;
     if (pending === 0 || pending >= this.perRequest) return 0;
+    // The first request after a lull on a busy portal waits one drain step anyway, and the leads that
+    // arrive meanwhile go with it: holding it back first would only add to that step.
+    if (this.afterLull && this.options.limiter.busy) return 0;
     const now = Date.now();
     if (!this.waitedForBudget && now - this.lastSentAt >= this.fillWaitMs) return 0;
     if (pending + this.inFlightLeads >= this.holdLimit) return 0;
@@ -251,12 +288,26 @@ export class PortalDispatcher {
     return Math.min(this.options.maxBatchSize, this.options.writer.leadsPerRequest);
   }
 
+  /** A request was answered (not refused for the rate limit): the streak ends, and requests may overlap again. */
+  private answered(): void {
+    this.refusalStreak = 0;
+    this.overlapAgain();
+  }
+
+  /** A request ended other than refused for the rate limit: the bucket let it through. */
+  private overlapAgain(): void {
+    if (!this.probing) return;
+    this.probing = false;
+    if (!this.pumping && this.pendingCount > 0) void this.pump();
+  }
+
   /** Records a QUERY_LIMIT_EXCEEDED answer in the mirror; returns the wait before the next request. */
   private async noteRefusal(): Promise<number> {
     const step = this.options.limiter.drainStepMs;
     // Requests sent together and refused together are one refusal, not a streak.
     if (this.refusalStreak === 0 || Date.now() - this.lastRefusalAt >= step) this.refusalStreak += 1;
     this.lastRefusalAt = Date.now();
+    this.probing = true;
     // The first refusal waits exactly one drain step; more in a row mean someone else is using the
     // portal too, so back off (1, 2, 4, … steps) until the wait is too long to hold the leads.
     const extra = step * (2 ** Math.min(this.refusalStreak - 1, 10) - 1);
@@ -290,8 +341,10 @@ export class PortalDispatcher {
   /** 0 once a request may be sent; otherwise sleeps a little and returns how long the bucket asked to wait. */
   private async waitForBudget(): Promise<number> {
     let wait: number;
+    const afterLull = this.afterLull;
+    this.afterLull = false;
     try {
-      wait = await this.options.limiter.acquire();
+      wait = await this.options.limiter.acquire({ afterLull });
     } catch (err) {
       throw new RetryableDeliveryError(`rate limiter unavailable: ${(err as Error).message}`, { code: 'LIMITER_UNAVAILABLE', ambiguous: false });
     }
@@ -321,8 +374,9 @@ export class PortalDispatcher {
       this.options.onRequest?.(this.options.writer.listMethod, group.length);
       const ids = [...new Set(group.map((l) => (l.kind === 'reconcile' ? l.request.leadId : l.leadId)))];
       found = await this.options.writer.findByOrigin(this.options.originatorId, ids, this.abandon.signal);
-      this.refusalStreak = 0;
+      this.answered();
     } catch (err) {
+      if (!(err instanceof QueryLimitExceededError)) this.overlapAgain();
       if (err instanceof QueryLimitExceededError && (await this.keepAfterRefusal(group, err))) this.requeue(() => this.lookups.unshift(...group));
       else await this.failAll(group, err);
       return;
@@ -374,7 +428,7 @@ export class PortalDispatcher {
       const { writer } = this.options;
       this.options.onRequest?.(writer.addMethod(batch.length), batch.length);
       const results = await writer.add(batch.map((p) => ({ key: p.leadId, fields: p.fields })), this.abandon.signal);
-      this.refusalStreak = 0;
+      this.answered();
       const notRun: PendingAdd[] = [];
       for (const p of batch) {
         const result = results.get(p.leadId);
@@ -390,6 +444,7 @@ export class PortalDispatcher {
       }
     } catch (err) {
       // Refused before anything ran: the same leads go in the next request, after one drain step.
+      if (!(err instanceof QueryLimitExceededError)) this.overlapAgain();
       if (err instanceof QueryLimitExceededError && (await this.keepAfterRefusal(batch, err))) this.requeue(() => this.toAdd.unshift(...batch));
       else await this.failAll(batch, err);
     } finally {

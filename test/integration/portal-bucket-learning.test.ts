@@ -54,6 +54,37 @@ describe('the Redis mirror of a portal bucket', () => {
     expect(await limiter.refused(1000)).toBe(1000);
   });
 
+  it('after a refusal knows the portal busy in every process: a request after a lull waits one drain step, a stream paces on the mirror', async () => {
+    const refusedHere = new PortalRateLimiter(redis, prefix, 'busy', shape);
+    // Another process on another host: it never saw the refusal, only the shared mirror.
+    const elsewhere = new PortalRateLimiter(redis, prefix, 'busy', shape);
+    expect(await elsewhere.acquire({ afterLull: true })).toBe(0);
+    expect(elsewhere.busy).toBe(false);
+    expect(await refusedHere.refused()).toBe(500);
+    expect(refusedHere.busy).toBe(true);
+    await new Promise((r) => setTimeout(r, 600));
+    // The mirror has drained a step: a request in a stream may go...
+    expect(await elsewhere.acquire()).toBe(0);
+    expect(elsewhere.busy).toBe(true);
+    await new Promise((r) => setTimeout(r, 1100));
+    // ...but one arriving after a lull cannot know what other apps spent meanwhile: it waits exactly
+    // one drain step from now (never the doubled or fixed pauses of a refusal), and only once.
+    const lull = await elsewhere.acquire({ afterLull: true });
+    expect(lull).toBeGreaterThan(450);
+    expect(lull).toBeLessThanOrEqual(500);
+    const again = await elsewhere.acquire();
+    expect(again).toBeGreaterThan(400);
+    expect(again).toBeLessThanOrEqual(500);
+  });
+
+  it('forgets a busy portal after its memory: a request after a lull goes at once again', async () => {
+    const limiter = new PortalRateLimiter(redis, prefix, 'forgets', shape, { busyMemoryMs: 300 });
+    await limiter.refused();
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await limiter.acquire({ afterLull: true })).toBe(0);
+    expect(limiter.busy).toBe(false);
+  });
+
   it('starts empty or full for a portal it has no record of, as configured', async () => {
     expect(await new PortalRateLimiter(redis, prefix, 'cold-empty', shape, { coldStart: 'empty' }).acquire()).toBe(0);
     const full = await new PortalRateLimiter(redis, prefix, 'cold-full', shape, { coldStart: 'full' }).acquire();
@@ -105,6 +136,43 @@ describe('delivery to a portal other traffic has just filled', () => {
     };
     expect(record.status).toBe('delivered');
     expect(record.history.map((h) => h.outcome)).not.toContain('throttled');
+  });
+
+  it('a lead arriving after a lull at a portal other apps keep full waits one drain step and is not refused, once the portal has refused once', async () => {
+    const s = (stack = await startStack('bucket-busy-lull', {}));
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      // Other apps have just spent the bucket (they do it again before every lead).
+      s.sim.setBucketLoad({ level: 'full' });
+      const postedAt = Date.now();
+      const [id] = await submit(s, 1);
+      await waitFor(() => leadsPerOrigin(s).get(id!) === 1, 'the lead in Bitrix24', 10_000, 10);
+      const lead = s.sim.leads().find((l) => l.fields.ORIGIN_ID === id)!;
+      waits.push(Date.parse(lead.createdAt) - postedAt);
+      // A lull, shorter than a drain step after our last request: the mirror alone would send at once.
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    // The first lead taught leadgate that the portal is busy (its one refusal); the others waited
+    // one drain step (the portal admits nothing sooner) and went through first time.
+    expect(s.sim.stats().queryLimitExceeded).toBe(1);
+    for (const wait of waits) expect(wait).toBeGreaterThanOrEqual(480);
+    // One step and the delivery itself, not a refusal plus a step (or the old doubled pauses).
+    for (const wait of waits.slice(1)) expect(wait).toBeLessThan(1000);
+    const adds = s.sim.calls().filter((c) => c.method === 'crm.lead.add');
+    expect(adds.filter((c) => c.status !== 200)).toHaveLength(1);
+  });
+
+  it('with coldStart empty a worker starting against a full bucket is refused once, not once per request it had in flight', async () => {
+    const s = (stack = await startStack('bucket-cold-empty', { role: 'api', overrides: { http: { rateLimit: { windowMs: 60_000, limit: 10_000 } } } }));
+    const ids = await submit(s, 160);
+    // Other traffic has just spent the bucket as the worker starts (its first request reads the CRM mode).
+    s.sim.setBucketLoad({ level: 'full' });
+    worker = await startLeadgate({ config: s.config, role: 'worker', logger: silentLogger });
+    await waitFor(() => leadsPerOrigin(s).size >= ids.length, `${ids.length} leads in Bitrix24`, 30_000, 100);
+    const counts = leadsPerOrigin(s);
+    expect(ids.every((id) => counts.get(id) === 1)).toBe(true);
+    // The first request goes alone until it is answered: refused, and the mirror turns full.
+    expect(s.sim.calls().filter((c) => c.status === 503).map((c) => c.error)).toEqual(['QUERY_LIMIT_EXCEEDED']);
   });
 
   it('with coldStart full a worker starting against a full bucket is never refused, and batches under load carry 50', async () => {
