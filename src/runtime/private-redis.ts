@@ -14,6 +14,9 @@ export interface PrivateRedis {
   restart(): Promise<void>;
   /** Kills the server and removes its directory. */
   destroy(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a hung server, whose connections stay open while nothing answers. */
+  freeze(): void;
+  thaw(): void;
 }
 
 export function freePort(): Promise<number> {
@@ -96,7 +99,10 @@ export async function startPrivateRedis(options: { port?: number } = {}): Promis
     stop: async (signal) => {
       await stop(signal);
     },
+    freeze: () => child?.kill('SIGSTOP'),
+    thaw: () => child?.kill('SIGCONT'),
     async destroy() {
+      // A frozen server ignores SIGTERM until thawed; SIGKILL takes it either way.
       await stop('SIGKILL');
       rmSync(dir, { recursive: true, force: true });
     },

@@ -7,17 +7,13 @@ import { waitFor } from '../helpers/wait-for';
 
 /** The API's connection watchdog against a real redis-server of its own (SIGSTOPped for the hang). */
 let redis: PrivateRedis;
-let redisPid: number;
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
-  const info = new IORedis(redis.url);
-  redisPid = Number(/process_id:(\d+)/.exec(await info.info('server'))![1]);
-  info.disconnect();
 });
 
 afterAll(async () => {
-  process.kill(redisPid, 'SIGCONT');
+  redis.thaw();
   await redis.destroy();
 });
 
@@ -32,14 +28,14 @@ describe('the hang watchdog', () => {
     const connection = await producerConnection();
     const watchdog = watchForHang(connection, { timeoutMs: 200, intervalMs: 100, logger: silentLogger, name: 'state' });
     try {
-      process.kill(redisPid, 'SIGSTOP');
+      redis.freeze();
       await waitFor(() => connection.status !== 'ready', 'the connection dropped', 5000, 20);
       const started = Date.now();
       await expect(connection.set('k', 'v')).rejects.toThrow(/enableOfflineQueue|Connection is closed/);
       // Not a command timeout (3 s): refused on the spot.
       expect(Date.now() - started).toBeLessThan(1000);
     } finally {
-      process.kill(redisPid, 'SIGCONT');
+      redis.thaw();
     }
     await waitFor(() => connection.status === 'ready', 'ready again once Redis answers', 10_000, 20);
     expect(await connection.set('k', 'v')).toBe('OK');

@@ -1,4 +1,3 @@
-import IORedis from 'ioredis';
 import { startPrivateRedis, type PrivateRedis } from '../../src/runtime/private-redis';
 import { postJson, startStack, type Stack } from '../helpers/stack';
 import { waitFor } from '../helpers/wait-for';
@@ -11,17 +10,13 @@ import { waitFor } from '../helpers/wait-for';
  * answers again the spool drains and every lead is delivered once.
  */
 let redis: PrivateRedis;
-let redisPid: number;
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
-  const info = new IORedis(redis.url);
-  redisPid = Number(/process_id:(\d+)/.exec(await info.info('server'))![1]);
-  info.disconnect();
 });
 
 afterAll(async () => {
-  process.kill(redisPid, 'SIGCONT');
+  redis.thaw();
   await redis.destroy();
 });
 
@@ -29,7 +24,7 @@ afterAll(async () => {
 async function postWhileHung(stack: Stack, n: number): Promise<{ took: number[]; ids: string[] }> {
   const took: number[] = [];
   const ids: string[] = [];
-  process.kill(redisPid, 'SIGSTOP');
+  redis.freeze();
   try {
     for (let i = 0; i < n; i++) {
       const started = Date.now();
@@ -41,7 +36,7 @@ async function postWhileHung(stack: Stack, n: number): Promise<{ took: number[];
       ids.push(body.id);
     }
   } finally {
-    process.kill(redisPid, 'SIGCONT');
+    redis.thaw();
   }
   return { took, ids };
 }
