@@ -126,8 +126,10 @@ export async function startLeadgate(options: {
   const workerRedis = role === 'api' ? undefined : createRedis(config.redis, 'worker', { connectionName: 'worker-state' }, logger);
   const workerBull = role === 'api' ? undefined : createRedis(config.redis, 'worker', { connectionName: 'worker-queue' }, logger);
   await Promise.all([producer, queueRedis, workerRedis, workerBull].map((r) => (r ? waitForRedis(r, 10_000) : undefined)));
-  // The API's two connections answer requests: a hung Redis must not cost each request its command timeouts.
-  const watchdogs = role === 'worker' ? [] : ([['state', producer], ['queue', queueRedis]] as const).map(([name, r]) => watchForHang(r, { timeoutMs: config.redis.hangTimeoutMs, logger, name }));
+  // The API's two connections answer requests: with a spool to fall back on, a hung Redis must not cost
+  // each request its command timeouts. Without one, failing at once would only turn a wait into a 503.
+  const watched = role !== 'worker' && config.intake.spool.enabled ? ([['state', producer], ['queue', queueRedis]] as const) : [];
+  const watchdogs = watched.map(([name, r]) => watchForHang(r, { timeoutMs: config.redis.hangTimeoutMs, logger, name }));
 
   const prefix = config.redis.prefix;
   // The console's overview counts, from every process into the same Redis hashes, one pipeline a second.
