@@ -137,23 +137,37 @@ function joined(hash: Record<string, string>, name: string): string | undefined 
  * encoding (then `attempt1` is empty), goes to the list `<record>:attempts`, trimmed to MAX_HISTORY
  * entries in all. A record whose list predates `attempt1` keeps using the list, so the order holds.
  */
-const APPEND_ATTEMPT_SCRIPT = `
+/**
+ * One attempt recorded in one script call (the worker's CPU per lead): the record's new fields
+ * (pairs after the names to delete), the names deleted, the attempt itself (the first one a field of
+ * the record, `attempt1`, so a lead delivered at once has no history list; later ones in the list
+ * ARGV[6], the last ARGV[8] kept), the record's expiry and, when the status changed (ARGV[9] = '1'),
+ * the search index's own script on the record (KEYS and ARGV[1..5] are its arguments).
+ */
+const RECORD_ATTEMPT_SCRIPT = `
+local ndel = tonumber(ARGV[10])
+redis.call('HSET', KEYS[1], unpack(ARGV, 11 + ndel))
+if ndel > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 11, 10 + ndel)) end
+local entry, history = ARGV[7], ARGV[6]
 local first = redis.call('HGET', KEYS[1], 'attempt1')
-if not first then
-  if #ARGV[1] <= ${PIECE} and redis.call('EXISTS', KEYS[2]) == 0 then
-    redis.call('HSET', KEYS[1], 'attempt1', ARGV[1])
-    return 1
+if not first and #entry <= ${PIECE} and redis.call('EXISTS', history) == 0 then
+  redis.call('HSET', KEYS[1], 'attempt1', entry)
+else
+  if not first then
+    redis.call('HSET', KEYS[1], 'attempt1', '')
+    first = ''
   end
-  redis.call('HSET', KEYS[1], 'attempt1', '')
-  first = ''
+  redis.call('RPUSH', history, entry)
+  local keep = tonumber(ARGV[8])
+  if first ~= '' then keep = keep - 1 end
+  redis.call('LTRIM', history, -keep, -1)
+  redis.call('EXPIRE', history, ARGV[4])
 end
-redis.call('RPUSH', KEYS[2], ARGV[1])
-local keep = tonumber(ARGV[3])
-if first ~= '' then keep = keep - 1 end
-redis.call('LTRIM', KEYS[2], -keep, -1)
-redis.call('EXPIRE', KEYS[2], ARGV[2])
-return 1
-`;
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+if ARGV[9] ~= '1' then return 1 end
+${INDEX_SCRIPT}`;
+
+const RECORD_ATTEMPT_COMMAND = 'leadgateRecordAttempt';
 
 /**
  * Each lead's delivery status, kept in Redis apart from the BullMQ job so it outlives job cleanup and
@@ -175,6 +189,7 @@ export class LeadLedger {
     defineLeadSearchCommand(redis);
     const defined = (redis as unknown as { scriptsSet?: Record<string, unknown> }).scriptsSet;
     if (!defined?.[RECORD_QUEUED_COMMAND]) redis.defineCommand(RECORD_QUEUED_COMMAND, { numberOfKeys: 2, lua: RECORD_QUEUED_SCRIPT });
+    if (!defined?.[RECORD_ATTEMPT_COMMAND]) redis.defineCommand(RECORD_ATTEMPT_COMMAND, { numberOfKeys: 2, lua: RECORD_ATTEMPT_SCRIPT });
   }
 
   private key(id: string): string {
@@ -341,17 +356,19 @@ export class LeadLedger {
     };
   }
 
+  /** One script call, by its hash (ioredis sends the script itself should Redis have lost it): atomic as a MULTI was. */
   private async append(id: string, attempt: Omit<DeliveryAttempt, 'at'>, fields: Record<string, string>, del: string[] = []): Promise<void> {
     const now = new Date().toISOString();
     const entry: DeliveryAttempt = { at: now, ...attempt };
-    const multi = this.redis.multi().hset(this.key(id), { ...fields, updatedAt: now });
-    if (del.length > 0) multi.hdel(this.key(id), ...del);
-    // The script itself, not its hash: inside a MULTI ioredis cannot resend a script Redis lost.
-    multi
-      .eval(APPEND_ATTEMPT_SCRIPT, 2, this.key(id), this.historyKey(id), JSON.stringify(entry), String(this.retentionSeconds), String(MAX_HISTORY))
-      .expire(this.key(id), this.retentionSeconds);
-    // A status change moves the lead between the search index's status sets, in the same MULTI.
-    await (fields.status ? indexLeadStatus(multi, this.prefix, id, this.retentionSeconds) : multi).exec();
+    const pairs = Object.entries({ ...fields, updatedAt: now }).flat();
+    const args = [
+      ...indexScriptArgs(this.prefix, id, this.retentionSeconds),
+      this.historyKey(id), JSON.stringify(entry), String(MAX_HISTORY),
+      // A status change moves the lead between the search index's status sets, in the same script.
+      fields.status ? '1' : '0',
+      String(del.length), ...del, ...pairs,
+    ];
+    await (this.redis as unknown as Record<string, (...a: string[]) => Promise<unknown>>)[RECORD_ATTEMPT_COMMAND]!(...args);
   }
 }
 
