@@ -1,17 +1,61 @@
 import type { RedisClient } from '../shared/redis-client';
 
 /**
- * Keys of the contact index: `<prefix>:contacts:<sha256 of an email or E.164 phone>` is a hash whose
- * fields are the ids of the leads about that person (values empty), expiring with their status
- * records; `<prefix>:contact-index:since` is when the index started (no personal data, owned by the
- * index), so `forget` knows whether data older than the index can still exist and must be scanned for.
- * The ledger's queued-record script writes the entries (HSET <key> <lead id> '', EXPIRE).
+ * The contact index: which leads are about one email or phone (for `forget` and the console's search
+ * by contact), by the SHA-256 of the normalised contact, never the contact itself.
  *
- * A hash, not a set: on Redis before 7.2 a set of strings is a hash table even for one member
- * (~280 bytes), a small hash keeps the compact listpack encoding (~180). Versions before this one wrote
- * sets under `<prefix>:contact:<hash>` (`legacyContactIndexKey`); they expire within
- * `statusRetentionSeconds`, and until then every reader and remover takes both keys.
+ * Shared buckets, not a key per contact: a key of its own costs a contact ~180 bytes (two per lead),
+ * an entry in a shared small hash ~50. Entries are filed by the time they were written, in windows of
+ * `contactIndexWindowSeconds(statusRetentionSeconds)` (1/16 of the retention, at least an hour), and
+ * within a window in one of 256 buckets by the hash's first two hex digits:
+ *
+ *   `<prefix>:contacts:<window start, unix s>:<2 hex>`  hash, field `<hex 3..18 of the hash><lead id>`, value ''
+ *   `<prefix>:contacts:windows`                          sorted set of window starts, scored by their expiry
+ *
+ * A bucket expires whole at its window's end + the retention, so an entry lives between
+ * `statusRetentionSeconds` and that plus one window. 72 bits of the hash (bucket and field) tell
+ * contacts apart; the windows set lists the windows a reader must look in, so a change of the
+ * retention (and so of the window length) loses nothing. With 256 buckets a window keeps Redis's compact
+ * encoding (listpack, at most 128 entries by default) up to ~16,000 leads of two contacts each; beyond
+ * that its buckets become hash tables (~2× the bytes), still correct.
+ *
+ * Earlier versions wrote `<prefix>:contacts:<sha256>` (a hash per contact, lead ids as fields) and
+ * before that sets `<prefix>:contact:<sha256>`; they expire within `statusRetentionSeconds`, and until
+ * then every reader and remover takes them too. `<prefix>:contact-index:since` is when the index
+ * started (no personal data), so `forget` knows whether data older than the index can still exist.
  */
+export const CONTACT_BUCKET_HEX = 2;
+/** Hex digits of the hash an entry keeps after its bucket's. */
+export const CONTACT_FIELD_HEX = 16;
+/** Long enough to name a contact in every bucket: what a status record keeps of each of its contacts. */
+export const CONTACT_REF_HEX = CONTACT_BUCKET_HEX + CONTACT_FIELD_HEX;
+
+export function contactIndexWindowSeconds(retentionSeconds: number): number {
+  return Math.max(3600, Math.ceil(retentionSeconds / 16 / 3600) * 3600);
+}
+
+/** The window a write at `nowMs` files its entries under, and when that window's buckets expire (unix s). */
+export function contactIndexWindow(retentionSeconds: number, nowMs: number): { start: number; expiresAt: number } {
+  const length = contactIndexWindowSeconds(retentionSeconds);
+  const start = Math.floor(nowMs / 1000 / length) * length;
+  return { start, expiresAt: start + length + retentionSeconds };
+}
+
+export function contactWindowsKey(prefix: string): string {
+  return `${prefix}:contacts:windows`;
+}
+
+/** A contact's bucket in one window; `ref` is its hash or the first CONTACT_REF_HEX digits of it. */
+export function contactBucketKey(prefix: string, windowStart: number | string, ref: string): string {
+  return `${prefix}:contacts:${windowStart}:${ref.slice(0, CONTACT_BUCKET_HEX)}`;
+}
+
+/** The bucket's field for one lead about the contact. */
+export function contactBucketField(ref: string, leadId: string): string {
+  return `${ref.slice(CONTACT_BUCKET_HEX, CONTACT_REF_HEX)}${leadId}`;
+}
+
+/** The hash per contact the version before the buckets wrote. */
 export function contactIndexKey(prefix: string, hash: string): string {
   return `${prefix}:contacts:${hash}`;
 }
@@ -25,29 +69,86 @@ export function contactIndexSinceKey(prefix: string): string {
   return `${prefix}:contact-index:since`;
 }
 
-/** The ids of every lead filed under the contact, in either shape of the index. */
-export async function contactLeadIds(redis: RedisClient, prefix: string, hash: string): Promise<string[]> {
-  const replies = (await redis.pipeline().hkeys(contactIndexKey(prefix, hash)).smembers(legacyContactIndexKey(prefix, hash)).exec()) ?? [];
-  const ids = replies.flatMap(([err, reply]) => {
+/** Window starts whose buckets may still exist. */
+export async function contactWindows(redis: RedisClient, prefix: string): Promise<string[]> {
+  return redis.zrangebyscore(contactWindowsKey(prefix), Math.floor(Date.now() / 1000), '+inf');
+}
+
+/** Earlier versions' keys are named by the whole hash; a shortened reference has none. */
+function legacyKeys(prefix: string, ref: string): string[] {
+  return ref.length === 64 ? [contactIndexKey(prefix, ref), legacyContactIndexKey(prefix, ref)] : [];
+}
+
+/** The ids of every lead filed under the contact (its hash, or a status record's shortened reference), in any shape of the index. */
+export async function contactLeadIds(redis: RedisClient, prefix: string, ref: string): Promise<string[]> {
+  const windows = await contactWindows(redis, prefix);
+  const pipeline = redis.pipeline();
+  for (const window of windows) pipeline.hkeys(contactBucketKey(prefix, window, ref));
+  const legacy = legacyKeys(prefix, ref);
+  if (legacy.length > 0) pipeline.hkeys(legacy[0]!).smembers(legacy[1]!);
+  const replies = (await pipeline.exec()) ?? [];
+  const mine = ref.slice(CONTACT_BUCKET_HEX, CONTACT_REF_HEX);
+  const ids = replies.flatMap(([err, reply], i) => {
     if (err) throw err;
-    return reply as string[];
+    const names = reply as string[];
+    return i < windows.length ? names.filter((f) => f.startsWith(mine)).map((f) => f.slice(CONTACT_FIELD_HEX)) : names;
   });
   return [...new Set(ids)];
 }
 
-/** Takes one lead out of a contact's entry; true when that removed the contact's last lead. */
-export async function unindexContact(redis: RedisClient, prefix: string, hash: string, leadId: string): Promise<boolean> {
-  const key = contactIndexKey(prefix, hash);
-  const legacy = legacyContactIndexKey(prefix, hash);
-  const replies = (await redis.pipeline().hdel(key, leadId).srem(legacy, leadId).exists(key, legacy).exec()) ?? [];
-  const [removed, removedLegacy, left] = replies.map(([err, reply]) => {
+/** Takes one lead out of a contact's entries; true when that removed the contact's last lead. */
+export async function unindexContact(redis: RedisClient, prefix: string, ref: string, leadId: string): Promise<boolean> {
+  const windows = await contactWindows(redis, prefix);
+  const pipeline = redis.pipeline();
+  for (const window of windows) pipeline.hdel(contactBucketKey(prefix, window, ref), contactBucketField(ref, leadId));
+  const legacy = legacyKeys(prefix, ref);
+  if (legacy.length > 0) pipeline.hdel(legacy[0]!, leadId).srem(legacy[1]!, leadId);
+  const replies = (await pipeline.exec()) ?? [];
+  const removed = replies.reduce((sum, [err, reply]) => {
     if (err) throw err;
-    return reply as number;
-  });
-  return (removed ?? 0) + (removedLegacy ?? 0) > 0 && left === 0;
+    return sum + (reply as number);
+  }, 0);
+  return removed > 0 && (await contactLeadIds(redis, prefix, ref)).length === 0;
 }
 
-/** Drops a contact's entry whole; the number of keys removed. */
-export async function dropContactIndex(redis: RedisClient, prefix: string, hash: string): Promise<number> {
-  return redis.del(contactIndexKey(prefix, hash), legacyContactIndexKey(prefix, hash));
+/** Drops every entry of a contact; the number of its leads' entries and earlier versions' keys removed. */
+export async function dropContactIndex(redis: RedisClient, prefix: string, ref: string): Promise<number> {
+  const windows = await contactWindows(redis, prefix);
+  const mine = ref.slice(CONTACT_BUCKET_HEX, CONTACT_REF_HEX);
+  let removed = 0;
+  for (const window of windows) {
+    const key = contactBucketKey(prefix, window, ref);
+    const fields = (await redis.hkeys(key)).filter((f) => f.startsWith(mine));
+    if (fields.length > 0) removed += await redis.hdel(key, ...fields);
+  }
+  const legacy = legacyKeys(prefix, ref);
+  return removed + (legacy.length > 0 ? await redis.del(...legacy) : 0);
+}
+
+/**
+ * Every contact entry naming the lead, found without knowing its contacts (a status record that no
+ * longer lists them): each bucket of every window is read, which is `forget`'s price, not the intake's.
+ */
+export async function unindexLeadEverywhere(redis: RedisClient, prefix: string, leadId: string): Promise<number> {
+  let removed = 0;
+  for (const window of await contactWindows(redis, prefix)) {
+    const pipeline = redis.pipeline();
+    for (let b = 0; b < 16 ** CONTACT_BUCKET_HEX; b += 1) pipeline.hkeys(contactBucketKey(prefix, window, b.toString(16).padStart(CONTACT_BUCKET_HEX, '0')));
+    const replies = (await pipeline.exec()) ?? [];
+    const drop = redis.pipeline();
+    let any = false;
+    replies.forEach(([err, reply], b) => {
+      if (err) throw err;
+      const fields = (reply as string[]).filter((f) => f.slice(CONTACT_FIELD_HEX) === leadId);
+      if (fields.length === 0) return;
+      drop.hdel(contactBucketKey(prefix, window, b.toString(16).padStart(CONTACT_BUCKET_HEX, '0')), ...fields);
+      any = true;
+    });
+    if (!any) continue;
+    for (const [err, reply] of (await drop.exec()) ?? []) {
+      if (err) throw err;
+      removed += reply as number;
+    }
+  }
+  return removed;
 }

@@ -4,7 +4,7 @@ import { ReplicaWait } from './replica-wait';
 import type { Lead } from '../lead/lead';
 import { leadContacts, normalisedContactHash } from '../lead/contact-key';
 import { conversionIdentity, type ConversionIdentity } from '../lead/conversion-identity';
-import { contactIndexSinceKey } from './contact-index';
+import { CONTACT_BUCKET_HEX, contactBucketField, contactIndexSinceKey, contactIndexWindow } from './contact-index';
 import type { IntakeCommands } from './intake-write';
 import { defineLeadSearchCommand, INDEX_SCRIPT, indexLeadStatus, indexScriptArgs } from './lead-search-index';
 
@@ -53,20 +53,28 @@ const MAX_HISTORY = 50;
 
 /**
  * A lead just queued, in one script call instead of nine commands (the intake's CPU per post): its
- * contact-index entries (ARGV[6] hashes after it, each `<prefix>:contacts:<hash>` as
- * contactIndexKey names it), its status record (the field pairs after the hashes; HSETNX: the lead
- * may be queued again under its id, a retry, after a worker recorded its delivery), then the
- * search index's own script on that record (KEYS and ARGV[1..5] are its arguments).
+ * contact-index entries (ARGV[6] of them, in the buckets of window ARGV[7], which expire at ARGV[8]
+ * (unix s), each a bucket and a field after ARGV[8], as contact-index.ts lays them out), its status
+ * record (the field pairs after those; HSETNX: the lead may be queued again under its id, a retry,
+ * after a worker recorded its delivery), then the search index's own script on that record (KEYS and
+ * ARGV[1..5] are its arguments).
  */
 const RECORD_QUEUED_SCRIPT = `
 local contacts = tonumber(ARGV[6])
-for i = 1, contacts do
-  local key = ARGV[1] .. ':contacts:' .. ARGV[6 + i]
-  redis.call('HSET', key, ARGV[2], '')
-  redis.call('EXPIRE', key, ARGV[4])
+if contacts > 0 then
+  local windows, expiresAt = ARGV[1] .. ':contacts:windows', tonumber(ARGV[8])
+  redis.call('ZADD', windows, expiresAt, ARGV[7])
+  local now = tonumber(ARGV[5]) / 1000
+  redis.call('ZREMRANGEBYSCORE', windows, '-inf', '(' .. now)
+  if redis.call('TTL', windows) < expiresAt - now then redis.call('EXPIREAT', windows, expiresAt) end
+  for i = 1, contacts do
+    local key = ARGV[1] .. ':contacts:' .. ARGV[7] .. ':' .. ARGV[7 + 2 * i]
+    redis.call('HSET', key, ARGV[8 + 2 * i], '')
+    redis.call('EXPIREAT', key, expiresAt)
+  end
 end
 redis.call('HSETNX', KEYS[1], 'status', 'queued')
-redis.call('HSET', KEYS[1], unpack(ARGV, 7 + contacts))
+redis.call('HSET', KEYS[1], unpack(ARGV, 9 + 2 * contacts))
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 ${INDEX_SCRIPT}`;
 
@@ -235,7 +243,10 @@ export class LeadLedger {
     const identity = conversionIdentity(lead);
     if (identity) for (const [name, value] of Object.entries(pieces('conversionIds', JSON.stringify(identity)).set)) fields.push(name, value);
     // The console's search index too, in the same script: no round trip or command of its own.
-    const args = [...indexScriptArgs(this.prefix, lead.id, this.retentionSeconds, lead.receivedAt), String(contacts.length), ...contacts, ...fields];
+    const indexArgs = indexScriptArgs(this.prefix, lead.id, this.retentionSeconds, lead.receivedAt);
+    const window = contactIndexWindow(this.retentionSeconds, Number(indexArgs[6]));
+    const entries = contacts.flatMap((hash) => [hash.slice(0, CONTACT_BUCKET_HEX), contactBucketField(hash, lead.id)]);
+    const args = [...indexArgs, String(contacts.length), String(window.start), String(window.expiresAt), ...entries, ...fields];
     const defined = (multi as unknown as Record<string, ((...a: string[]) => ChainableCommander) | undefined>)[RECORD_QUEUED_COMMAND];
     // The script's hash in the intake's pipeline (ioredis resends the script if Redis lost it); inside a MULTI it cannot, so the script itself.
     if (script === 'evalsha' && defined) defined.apply(multi, args);

@@ -2,7 +2,7 @@ import IORedis from 'ioredis';
 import type { Lead } from '../../src/lead/lead';
 import { newLeadId } from '../../src/lead/lead-id';
 import { contactHash } from '../../src/lead/contact-key';
-import { contactIndexKey, contactLeadIds, legacyContactIndexKey, unindexContact } from '../../src/queue/contact-index';
+import { contactBucketField, contactBucketKey, contactIndexKey, contactIndexWindow, contactLeadIds, contactWindows, contactWindowsKey, dropContactIndex, legacyContactIndexKey, unindexContact, unindexLeadEverywhere } from '../../src/queue/contact-index';
 import { forgetLead } from '../../src/queue/forget-lead';
 import { LeadLedger } from '../../src/queue/lead-ledger';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
@@ -77,20 +77,58 @@ describe('LeadLedger keeps a delivered lead small (issue 13: Redis memory per le
     expect((await ledger.get(failing.id))?.lastError).toBe('gone');
   });
 
-  it('the contact index is one small hash per contact, and sets an earlier version wrote are still read and removed', async () => {
+  it('the contact index is shared small hashes (listpack) per time window, and keys earlier versions wrote are still read and removed', async () => {
     const indexed = lead('short');
     await ledger.recordQueued(indexed);
     const hash = contactHash('jane@example.com');
-    expect(await redis.type(contactIndexKey(prefix, hash))).toBe('hash');
-    expect(await redis.object('ENCODING', contactIndexKey(prefix, hash))).toBe('listpack');
+    const [window] = await contactWindows(redis, prefix);
+    const bucket = contactBucketKey(prefix, window!, hash);
+    expect(await redis.object('ENCODING', bucket)).toBe('listpack');
+    expect(await redis.hexists(bucket, contactBucketField(hash, indexed.id))).toBe(1);
+    // The bucket expires whole, one window after the retention at most; the windows set lists it until then.
+    const { expiresAt } = contactIndexWindow(3600, Date.now());
+    expect(await redis.expiretime(bucket)).toBe(expiresAt);
+    expect(await redis.zscore(contactWindowsKey(prefix), window!)).toBe(String(expiresAt));
 
     const older = newLeadId();
-    await redis.sadd(legacyContactIndexKey(prefix, hash), older);
-    expect(await contactLeadIds(redis, prefix, hash)).toEqual(expect.arrayContaining([indexed.id, older]));
+    const oldest = newLeadId();
+    await redis.hset(contactIndexKey(prefix, hash), older, '');
+    await redis.sadd(legacyContactIndexKey(prefix, hash), oldest);
+    expect(await contactLeadIds(redis, prefix, hash)).toEqual(expect.arrayContaining([indexed.id, older, oldest]));
     await unindexContact(redis, prefix, hash, older);
-    expect(await redis.exists(legacyContactIndexKey(prefix, hash))).toBe(0);
+    await unindexContact(redis, prefix, hash, oldest);
+    expect(await redis.exists(contactIndexKey(prefix, hash), legacyContactIndexKey(prefix, hash))).toBe(0);
 
     await forgetLead({ redis, prefix, destinations: [] }, indexed.id);
     expect(await contactLeadIds(redis, prefix, hash)).not.toContain(indexed.id);
+    expect(await contactLeadIds(redis, prefix, contactHash('+49301234567'))).not.toContain(indexed.id);
+  });
+
+  it('contacts sharing a bucket stay apart, and a window whose time is up is no longer read', async () => {
+    const a = lead('short');
+    const b = { ...lead('short'), fields: { EMAIL: [{ VALUE: 'bob@example.com', VALUE_TYPE: 'WORK' }] } };
+    await ledger.recordQueued(a);
+    await ledger.recordQueued(b);
+    const jane = contactHash('jane@example.com');
+    const bob = contactHash('bob@example.com');
+    // Bob filed in Jane's bucket too, as a contact whose hash starts alike would be.
+    const [window] = await contactWindows(redis, prefix);
+    await redis.hset(contactBucketKey(prefix, window!, jane), contactBucketField(bob, b.id), '');
+    expect(await contactLeadIds(redis, prefix, jane)).not.toContain(b.id);
+    expect(await contactLeadIds(redis, prefix, bob)).toEqual([b.id]);
+
+    expect(await dropContactIndex(redis, prefix, bob)).toBe(1);
+    expect(await contactLeadIds(redis, prefix, bob)).toEqual([]);
+    expect(await contactLeadIds(redis, prefix, jane)).toContain(a.id);
+
+    await redis.zadd(contactWindowsKey(prefix), Math.floor(Date.now() / 1000) - 1, window!);
+    expect(await contactLeadIds(redis, prefix, jane)).toEqual([]);
+  });
+
+  it('a lead whose contacts are unknown leaves every bucket', async () => {
+    const anonymous = lead('short');
+    await ledger.recordQueued(anonymous);
+    expect(await unindexLeadEverywhere(redis, prefix, anonymous.id)).toBe(2);
+    expect(await contactLeadIds(redis, prefix, contactHash('+49301234567'))).not.toContain(anonymous.id);
   });
 });
