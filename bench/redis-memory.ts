@@ -6,9 +6,10 @@
  *   2. delivered:   a worker delivered them all to the Bitrix24 simulator (enterprise plan), each
  *                   completed job still kept for `delivery.deliveredRetentionSeconds` (it shows the
  *                   lead's fields on the console's lead page);
- *   3. status only: those completed jobs gone, as `deliveredRetentionSeconds` after delivery; what
- *                   remains for `delivery.statusRetentionSeconds` is the status record, its attempt
- *                   history and the contact index.
+ *   3. status only: those completed jobs gone, as `deliveredRetentionSeconds` after delivery, and the
+ *                   status records compacted into shared buckets (as the worker does some minutes
+ *                   after each delivery); what remains for `delivery.statusRetentionSeconds` is the
+ *                   compacted record, the contact index and the search index.
  *
  * Each phase is also broken down by kind of key. The figure is bytes per lead: the sum of MEMORY USAGE
  * (SAMPLES 0: every element counted) over the prefix's keys, divided by the leads, so structures the
@@ -24,6 +25,7 @@ import IORedis, { type Redis } from 'ioredis';
 import { Queue } from 'bullmq';
 import { buildConfig } from '../src/config/load-config';
 import { deliveryQueueName, QUEUE_STREAMS } from '../src/queue/jobs';
+import { compactDelivered } from '../src/queue/status-buckets';
 import { startLeadgate } from '../src/runtime/services';
 import { silentLogger } from '../src/shared/logger';
 import { dropPrefix, machine, ROOT, sleep, startSimProcess } from './support';
@@ -53,6 +55,8 @@ function kindOf(prefix: string, key: string): string {
   const rest = key.slice(prefix.length + 1);
   if (/^lead:[^:]+$/.test(rest)) return 'status record (hash)';
   if (/^lead:[^:]+:attempts$/.test(rest)) return 'attempt history (list)';
+  if (rest === 'status:pending') return 'status records to compact (list)';
+  if (rest.startsWith('status:')) return 'status records compacted (shared hashes)';
   if (rest.startsWith('contacts:')) return 'contact index (hashes)';
   if (rest.startsWith('contact:')) return 'contact index (sets, before the hashes)';
   if (rest.startsWith('search:')) return 'console search index (sorted sets)';
@@ -173,8 +177,12 @@ async function main(): Promise<void> {
       await worker.stop();
       phases.push(await measure(redis, prefix, `2. delivered, each completed job kept (deliveredRetentionSeconds ${config.delivery.deliveredRetentionSeconds})`));
       print(phases.at(-1)!);
-      // What deliveredRetentionSeconds later leaves: BullMQ removes each completed job as its age passes.
+      // What deliveredRetentionSeconds later leaves: BullMQ removes each completed job as its age passes,
+      // and the worker has compacted each delivered record (it does once duplicateCheckDelayMs + 5 min
+      // have passed since the delivery, well within deliveredRetentionSeconds): both done here at once.
       await queue.clean(0, LEADS * 2, 'completed');
+      const compaction = await compactDelivered(redis, prefix, config.delivery.statusRetentionSeconds, { graceMs: 0 });
+      console.log(`compacted ${compaction.compacted} delivered status records (${compaction.kept} left whole)`);
       phases.push(await measure(redis, prefix, `3. delivered, status only (after deliveredRetentionSeconds, until statusRetentionSeconds ${config.delivery.statusRetentionSeconds})`));
       print(phases.at(-1)!);
     } finally {

@@ -1,6 +1,7 @@
 import { Job, Queue } from 'bullmq';
 import type { RedisClient } from '../shared/redis-client';
-import { unindexContact } from './contact-index';
+import { unindexContact, unindexLeadEverywhere } from './contact-index';
+import { readCompacted, removeCompacted, removePending } from './status-buckets';
 import { DeadLetterStore } from './dead-letter-store';
 import { deliveryQueueName, QUEUE_STREAMS } from './jobs';
 
@@ -21,7 +22,10 @@ export interface ForgetLeadReport {
 export async function forgetLead(deps: { redis: RedisClient; prefix: string; destinations: string[] }, leadId: string): Promise<ForgetLeadReport> {
   const { redis, prefix } = deps;
   const statusKey = `${prefix}:lead:${leadId}`;
-  const [status, bitrixLeadId] = await redis.hmget(statusKey, 'status', 'bitrixLeadId');
+  const own = await redis.hgetall(statusKey);
+  // A lead delivered a while ago has its record compacted into a shared bucket (status-buckets.ts).
+  const compacted = own.status ? undefined : (await readCompacted(redis, prefix, [leadId])).get(leadId);
+  const { status, bitrixLeadId } = { ...compacted, ...own };
   const report: ForgetLeadReport = { job: 'absent', statusRecord: false, deadLetter: false };
   if (status === 'delivered' && bitrixLeadId) report.deliveredAs = Number(bitrixLeadId);
   for (const destination of deps.destinations) {
@@ -40,11 +44,14 @@ export async function forgetLead(deps: { redis: RedisClient; prefix: string; des
       await queue.close();
     }
   }
-  // `contacts`, `contacts:1`, … (older records: `contacts` comma-separated).
-  const record = await redis.hgetall(statusKey);
-  const hashes = Object.entries(record).filter(([field]) => field === 'contacts' || field.startsWith('contacts:')).flatMap(([, value]) => value.split(',')).filter(Boolean);
+  // `contacts`, `contacts:1`, … (older records: `contacts` comma-separated); a compacted record lists
+  // none, so every bucket of the contact index is searched for the lead.
+  const hashes = Object.entries(own).filter(([field]) => field === 'contacts' || field.startsWith('contacts:')).flatMap(([, value]) => value.split(',')).filter(Boolean);
   for (const hash of hashes) await unindexContact(redis, prefix, hash, leadId);
-  report.statusRecord = (await redis.del(statusKey, `${statusKey}:attempts`)) > 0;
+  if (hashes.length === 0) await unindexLeadEverywhere(redis, prefix, leadId);
+  await removePending(redis, prefix, leadId);
+  const removedCompacted = compacted !== undefined && (await removeCompacted(redis, prefix, leadId));
+  report.statusRecord = (await redis.del(statusKey, `${statusKey}:attempts`)) > 0 || removedCompacted;
   const deadLetters = new DeadLetterStore(redis, prefix);
   if (await deadLetters.get(leadId)) {
     await deadLetters.remove(leadId);

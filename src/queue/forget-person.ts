@@ -2,7 +2,8 @@ import { Job, Queue } from 'bullmq';
 import type { Lead } from '../lead/lead';
 import { contactHash, leadContacts, normaliseContact } from '../lead/contact-key';
 import type { RedisClient } from '../shared/redis-client';
-import { contactIndexSinceKey, contactLeadIds, dropContactIndex, unindexContact } from './contact-index';
+import { contactIndexSinceKey, contactLeadIds, dropContactIndex, unindexContact, unindexLeadEverywhere } from './contact-index';
+import { readCompacted, removeCompacted, removePending } from './status-buckets';
 import { DeadLetterStore } from './dead-letter-store';
 import { bindingLeadIds, externalRefKey } from './idempotency-store';
 import { LeadSearchIndex } from './lead-search-index';
@@ -146,10 +147,14 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
   const queues = deps.destinations.map((d) => new Queue(deliveryQueueName(d), { connection: redis, prefix, streams: QUEUE_STREAMS }));
   try {
     for (const id of ids) {
-      const record = await redis.hgetall(`${prefix}:lead:${id}`);
-      const { source, externalId } = record;
-      // The lead's other contacts (a phone beside the email asked for) leave their index too.
-      const contacts = recordContacts(record);
+      const own = await redis.hgetall(`${prefix}:lead:${id}`);
+      // A lead delivered a while ago has its record compacted into a shared bucket (status-buckets.ts).
+      const compacted = own.status ? undefined : (await readCompacted(redis, prefix, [id])).get(id);
+      const { source, externalId } = { ...compacted, ...own };
+      // The lead's other contacts (a phone beside the email asked for) leave their index too; a
+      // compacted record lists none, so every bucket of the index is searched for the lead.
+      const contacts = recordContacts(own);
+      if (contacts.length === 0) report.removed.indexes += await unindexLeadEverywhere(redis, prefix, id);
       for (const other of contacts) hashes.add(other);
       for (const other of contacts.filter((c) => c !== hash)) {
         // Counted once its last lead is gone: the index key then no longer exists.
@@ -159,7 +164,9 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
       if (origin) origins.set(id, origin);
       await search.remove(id);
       // One per lead, whether or not its attempts needed a history list of their own.
-      if ((await redis.del(`${prefix}:lead:${id}`, `${prefix}:lead:${id}:attempts`)) > 0) report.removed.statusRecords += 1;
+      await removePending(redis, prefix, id);
+      const removedCompacted = compacted !== undefined && (await removeCompacted(redis, prefix, id));
+      if ((await redis.del(`${prefix}:lead:${id}`, `${prefix}:lead:${id}:attempts`)) > 0 || removedCompacted) report.removed.statusRecords += 1;
       const letter = await deadLetters.get(id);
       if (letter) {
         if (!origins.has(id)) origins.set(id, originOf(letter.lead)!);

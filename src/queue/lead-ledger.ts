@@ -6,6 +6,7 @@ import { leadContacts, normalisedContactHash } from '../lead/contact-key';
 import { conversionIdentity, type ConversionIdentity } from '../lead/conversion-identity';
 import { CONTACT_BUCKET_HEX, contactBucketField, contactIndexSinceKey, contactIndexWindow } from './contact-index';
 import type { IntakeCommands } from './intake-write';
+import { readCompacted } from './status-buckets';
 import { defineLeadSearchCommand, INDEX_SCRIPT, indexLeadStatus, indexScriptArgs } from './lead-search-index';
 
 export type LeadStatus = 'queued' | 'retrying' | 'delivered' | 'dead';
@@ -150,7 +151,8 @@ function joined(hash: Record<string, string>, name: string): string | undefined 
  * (pairs after the names to delete), the names deleted, the attempt itself (the first one a field of
  * the record, `attempt1`, so a lead delivered at once has no history list; later ones in the list
  * ARGV[6], the last ARGV[8] kept), the record's expiry and, when the status changed (ARGV[9] = '1'),
- * the search index's own script on the record (KEYS and ARGV[1..5] are its arguments).
+ * the lead on the list of records to compact once delivered (status-buckets.ts) and the search
+ * index's own script on the record (KEYS and ARGV[1..5] are its arguments).
  */
 const RECORD_ATTEMPT_SCRIPT = `
 local ndel = tonumber(ARGV[10])
@@ -173,6 +175,11 @@ else
 end
 redis.call('EXPIRE', KEYS[1], ARGV[4])
 if ARGV[9] ~= '1' then return 1 end
+if redis.call('HGET', KEYS[1], 'status') == 'delivered' then
+  local pending = ARGV[1] .. ':status:pending'
+  redis.call('RPUSH', pending, ARGV[5] .. ' ' .. ARGV[2])
+  redis.call('EXPIRE', pending, ARGV[4])
+end
 ${INDEX_SCRIPT}`;
 
 const RECORD_ATTEMPT_COMMAND = 'leadgateRecordAttempt';
@@ -261,7 +268,9 @@ export class LeadLedger {
 
   /** What the worker must know before it sends: delivered already (never send again), or maybe created. */
   async deliveryState(id: string): Promise<{ deliveredAs?: number; unsure: boolean }> {
-    const [status, bitrixLeadId, unsure] = await this.redis.hmget(this.key(id), 'status', 'bitrixLeadId', 'unsure');
+    let [status, bitrixLeadId, unsure] = await this.redis.hmget(this.key(id), 'status', 'bitrixLeadId', 'unsure');
+    // No record of its own: delivered a while ago and compacted, or expired.
+    if (!status) ({ status = null, bitrixLeadId = null } = (await readCompacted(this.redis, this.prefix, [id])).get(id) ?? {});
     const delivered = status === 'delivered' && bitrixLeadId ? Number(bitrixLeadId) : undefined;
     return { ...(delivered ? { deliveredAs: delivered } : {}), unsure: unsure === '1' };
   }
@@ -336,19 +345,22 @@ export class LeadLedger {
 
   /** The Meta lead id and Google click a conversion of this lead is reported with (see conversionIdentity). */
   async conversionIdentity(id: string): Promise<{ identity?: ConversionIdentity; receivedAt: string } | undefined> {
-    const hash = await this.redis.hgetall(this.key(id));
+    const hash = await this.withCompacted(id, await this.redis.hgetall(this.key(id)));
     if (!hash.status) return undefined;
     const raw = joined(hash, 'conversionIds');
     return { receivedAt: hash.receivedAt ?? '', ...(raw ? { identity: JSON.parse(raw) as ConversionIdentity } : {}) };
   }
 
   async get(id: string): Promise<LeadRecord | undefined> {
-    const [hash, history] = await Promise.all([
+    const [own, history] = await Promise.all([
       this.redis.hgetall(this.key(id)),
       this.redis.lrange(this.historyKey(id), 0, -1),
     ]);
-    if (!hash || !hash.status) return undefined;
-    const attempts = [...(hash.attempt1 ? [hash.attempt1] : []), ...history].map((line) => JSON.parse(line) as DeliveryAttempt);
+    const hash = await this.withCompacted(id, own);
+    if (!hash.status) return undefined;
+    // A record written after compaction (a late duplicate check) starts its own first attempt: it follows the compacted one's.
+    const earlier = own.status ? [] : [hash.compactedAttempt1 ?? ''];
+    const attempts = [...earlier, hash.attempt1 ?? '', ...history].filter(Boolean).map((line) => JSON.parse(line) as DeliveryAttempt);
     return {
       id,
       status: hash.status as LeadStatus,
@@ -365,6 +377,17 @@ export class LeadLedger {
       history: attempts,
       ...crmOutcome(hash),
     };
+  }
+
+  /**
+   * The record as the lead's own hash holds it or, when that has no status, its compacted record with
+   * whatever was written to it since laid over it (status-buckets.ts).
+   */
+  private async withCompacted(id: string, own: Record<string, string> | null): Promise<Record<string, string>> {
+    if (own?.status) return own;
+    const compacted = (await readCompacted(this.redis, this.prefix, [id])).get(id);
+    if (!compacted) return own ?? {};
+    return { ...compacted, ...own, compactedAttempt1: compacted.attempt1 ?? '', attempt1: own?.attempt1 ?? '' };
   }
 
   /** One script call, by its hash (ioredis sends the script itself should Redis have lost it): atomic as a MULTI was. */

@@ -27,6 +27,7 @@ import { createRedis, waitForRedis } from '../queue/redis-connection';
 import { watchForHang } from '../queue/hang-watchdog';
 import { SeenIds } from '../queue/seen-ids';
 import type { Logger } from '../shared/logger';
+import { startStatusCompactor } from '../queue/status-buckets';
 import { Metrics } from '../shared/metrics';
 import { startConversionWorkers, type ConversionWorkers } from '../worker/conversion-workers';
 import { startDeliveryWorkers, type DeliveryWorkers } from '../worker/delivery-worker';
@@ -261,6 +262,17 @@ export async function startLeadgate(options: {
         logger,
       })
     : undefined;
+  // A delivered lead's status record moves into shared buckets once nothing writes it any more: after
+  // the late duplicate check, with a margin.
+  const compactor = workerRedis
+    ? startStatusCompactor({
+        redis: workerRedis,
+        prefix,
+        retentionSeconds: config.delivery.statusRetentionSeconds,
+        graceMs: config.delivery.duplicateCheckDelayMs + COMPACTION_MARGIN_MS,
+        onError: (err) => logger.warn({ err: err.message }, 'cannot compact delivered status records'),
+      })
+    : undefined;
   const conversionWorkers = workerRedis && workerBull ? startConversionWorkers({ config, bullConnection: workerBull, redis: workerRedis, metrics, logger }) : undefined;
   const linkedinWorker = workerRedis
     ? startLinkedInFetchWorker({
@@ -302,7 +314,7 @@ export async function startLeadgate(options: {
         // BullMQ's close waits for its connections to be ready first: with Redis away that is never. The
         // jobs held are safe either way (unsure leads are looked up by whoever takes them next), so the
         // shutdown waits as long as for requests in flight, then lets go of Redis instead of hanging.
-        const workersClosed = Promise.all([workers?.close(), metaWorker?.close(), conversionWorkers?.close(), linkedinWorker?.close(), spool?.close()]);
+        const workersClosed = Promise.all([compactor?.stop(), workers?.close(), metaWorker?.close(), conversionWorkers?.close(), linkedinWorker?.close(), spool?.close()]);
         if (!(await settleWithin(workersClosed, config.delivery.shutdownTimeoutMs + SHUTDOWN_GRACE_MS))) {
           logger.warn({ role, redis: producer.status }, 'workers did not close in time (Redis away?); letting go of Redis without them');
         }
@@ -320,6 +332,9 @@ export async function startLeadgate(options: {
     },
   };
 }
+
+/** How long after the late duplicate check a delivered record is left whole before it is compacted. */
+const COMPACTION_MARGIN_MS = 5 * 60_000;
 
 /** What a shutdown waits beyond the requests in flight before it lets go of a Redis that does not answer. */
 const SHUTDOWN_GRACE_MS = 2000;
