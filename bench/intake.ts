@@ -16,7 +16,8 @@
  *
  *   npm run bench:intake          (CONNECTIONS=10,50 PROCESSES=1,2 DURATION_S=10 WARMUP_S=3 LOG_LEVEL=info to change;
  *                                  WAIT_REPLICAS=1 with REDIS_URL a master that has a replica: redis.waitReplicas;
- *                                  INTAKE_CPU_PROF=dir writes a --cpu-prof profile of each server)
+ *                                  INTAKE_CPU_PROF=dir writes a --cpu-prof profile of each server;
+ *                                  TARGETS=naive,leadgate measures only those servers)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -37,6 +38,8 @@ const WARMUP_S = Number(process.env.WARMUP_S ?? 3);
 const PROCESSES = (process.env.PROCESSES ?? `1,${availableParallelism()}`).split(',').map(Number).filter((n, i, all) => n >= 1 && all.indexOf(n) === i);
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'info';
 const CPU_PROF = process.env.INTAKE_CPU_PROF;
+/** Which servers to measure (a profiling run may want leadgate alone); the × naive column needs naive. */
+const TARGETS = (process.env.TARGETS ?? 'bare,naive,leadgate').split(',');
 
 /** What a landing page's fetch() sends: contact fields, a message, UTM tags and the page URL. */
 const SUBMISSION = JSON.stringify({
@@ -324,11 +327,11 @@ async function main(): Promise<void> {
 
   try {
     for (const connections of CONNECTIONS) {
-      await measure('bare', 1, connections);
+      if (TARGETS.includes('bare')) await measure('bare', 1, connections);
       // The reference and leadgate back to back at each size, so a change in the machine's load hits both.
       for (const processes of PROCESSES) {
-        await measure('naive', processes, connections);
-        await measure('leadgate', processes, connections);
+        if (TARGETS.includes('naive')) await measure('naive', processes, connections);
+        if (TARGETS.includes('leadgate')) await measure('leadgate', processes, connections);
       }
     }
   } finally {

@@ -122,7 +122,10 @@ export async function startLeadgate(options: {
   const metrics = new Metrics({ defaultMetrics: true });
   // BullMQ gets connections of its own: ioredis copies the scripts BullMQ defines on a connection into
   // every MULTI made on it, which doubled the cost of each status write when they shared one.
-  const producer = createRedis(config.redis, 'producer', { connectionName: 'state' }, logger);
+  // Auto-pipelined: the single commands of concurrent requests (the per-address rate limit, reads)
+  // leave in one write per turn of the event loop instead of one each; pipelines and MULTIs are not
+  // affected (the intake's own pipeline groups its leads itself: intake-write.ts).
+  const producer = createRedis(config.redis, 'producer', { connectionName: 'state', enableAutoPipelining: true }, logger);
   const queueRedis = createRedis(config.redis, 'producer', { connectionName: 'queue' }, logger);
   const workerRedis = role === 'api' ? undefined : createRedis(config.redis, 'worker', { connectionName: 'worker-state' }, logger);
   const workerBull = role === 'api' ? undefined : createRedis(config.redis, 'worker', { connectionName: 'worker-queue' }, logger);

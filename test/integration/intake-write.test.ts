@@ -4,7 +4,7 @@ import { newLeadId } from '../../src/lead/lead-id';
 import { contactHash } from '../../src/lead/contact-key';
 import { contactLeadIds } from '../../src/queue/contact-index';
 import { IntakeWrite } from '../../src/queue/intake-write';
-import { DELIVER_LEAD_JOB, deliverLeadJob } from '../../src/queue/jobs';
+import { DELIVER_LEAD_JOB, deliverLeadJob, deliveryQueueName } from '../../src/queue/jobs';
 import { LeadLedger } from '../../src/queue/lead-ledger';
 import { LeadQueue, QueueUnavailableError } from '../../src/queue/lead-queue';
 import { startPrivateRedis, type PrivateRedis } from '../../src/runtime/private-redis';
@@ -96,6 +96,46 @@ describe('IntakeWrite: a lead\'s job, status record and contact index in one rou
     await it_.write.enqueue(again);
     expect(await it_.queue.queueFor('main').getJobCountByTypes('waiting')).toBe(5);
     expect(await it_.state.hget(`${prefix}:lead:${again.id}`, 'status')).toBe('delivered');
+  });
+
+  it('sends the leads of concurrent posts made in one turn of the event loop in one pipeline (group commit)', async () => {
+    const pipelines = jest.spyOn(it_.state, 'pipeline');
+    try {
+      const leads = Array.from({ length: 20 }, () => lead());
+      await Promise.all(leads.map((l) => it_.write.enqueue(l)));
+      expect(pipelines).toHaveBeenCalledTimes(1);
+      for (const l of leads) expect(await (await it_.queue.queueFor('main').getJob(l.id))?.getState()).toBe('waiting');
+      // The next turn starts a pipeline of its own.
+      await it_.write.enqueue(lead());
+      expect(pipelines).toHaveBeenCalledTimes(2);
+    } finally {
+      pipelines.mockRestore();
+    }
+  });
+
+  it('fails only the post whose job Redis refused, not the others sharing its pipeline', async () => {
+    const refused = lead();
+    const others = [lead(), lead()];
+    // A key of the wrong type where BullMQ keeps the job: its script fails with WRONGTYPE.
+    await it_.state.set(`${prefix}:${deliveryQueueName('main')}:${refused.id}`, 'not a job');
+    const outcomes = await Promise.allSettled([others[0]!, refused, others[1]!].map((l) => it_.write.enqueue(l)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toBeInstanceOf(QueueUnavailableError);
+    for (const l of others) expect(await (await it_.queue.queueFor('main').getJob(l.id))?.getState()).toBe('waiting');
+  });
+
+  it('acknowledges a post whose job is stored even when a command beside it failed, and only logs that', async () => {
+    const warnings: string[] = [];
+    const logger = { ...silentLogger, warn: (_o: unknown, message: string) => warnings.push(message) } as unknown as typeof silentLogger;
+    const ledger = new LeadLedger(it_.state, prefix, 3600);
+    const write = await IntakeWrite.open({ state: it_.state, bullmq: it_.bull, queue: it_.queue, commands: [ledger.queuedCommands], prefix, logger, enqueueTimeoutMs: 1000 });
+    const broken = lead();
+    const fine = lead();
+    // The status record's key holds a string: the ledger's script fails, the job is still stored.
+    await it_.state.set(`${prefix}:lead:${broken.id}`, 'not a hash');
+    await Promise.all([write.enqueue(fine), write.enqueue(broken)]);
+    expect(await (await it_.queue.queueFor('main').getJob(broken.id))?.getState()).toBe('waiting');
+    expect(warnings).toEqual(['intake: a command beside the jobs failed']);
   });
 });
 
