@@ -1,6 +1,6 @@
 import { Job, Queue } from 'bullmq';
 import type { Lead } from '../lead/lead';
-import { contactHash, leadContacts, normaliseContact } from '../lead/contact-key';
+import { contactHash, leadContacts, normaliseContact, normalisedContactHash } from '../lead/contact-key';
 import type { RedisClient } from '../shared/redis-client';
 import { contactIndexSinceKey, contactLeadIds, dropContactIndex, unindexContact, unindexLeadEverywhere } from './contact-index';
 import { readCompacted, removeCompacted, removePending } from './status-buckets';
@@ -123,9 +123,11 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
     spoolSearched: deps.spool !== undefined,
   };
   const ids = new Set<string>();
+  const spooled = new Map<string, Lead>();
   if (deps.spool) {
     for (const lead of await deps.spool.forget((l) => isAbout(l, contact))) {
       ids.add(lead.id);
+      spooled.set(lead.id, lead);
       origins.set(lead.id, originOf(lead)!);
       report.removed.spooled += 1;
     }
@@ -151,40 +153,36 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
       // A lead delivered a while ago has its record compacted into a shared bucket (status-buckets.ts).
       const compacted = own.status ? undefined : (await readCompacted(redis, prefix, [id])).get(id);
       const { source, externalId } = { ...compacted, ...own };
-      // The lead's other contacts (a phone beside the email asked for) leave their index too; a
-      // compacted record lists none, so every bucket of the index is searched for the lead.
-      const contacts = recordContacts(own);
+      const letter = await deadLetters.get(id);
+      const jobs: Job[] = [];
+      for (const queue of queues) {
+        const job = await Job.fromId(queue, id);
+        if (job) jobs.push(job);
+      }
+      // The lead itself, where it is still held whole: its contacts are in its fields.
+      const lead = letter?.lead ?? jobs.map(jobLead).find((l) => l !== undefined) ?? spooled.get(id);
+      // The lead's other contacts (a phone beside the email asked for) leave their index too: from the
+      // lead, or the hashes a record of an earlier version lists; with neither (a compacted record whose
+      // job is gone), every bucket of the index is searched for the lead.
+      const contacts = [...new Set([...recordContacts(own), ...(lead ? leadContacts(lead.fields).map(normalisedContactHash) : [])])];
       if (contacts.length === 0) report.removed.indexes += await unindexLeadEverywhere(redis, prefix, id);
       for (const other of contacts) hashes.add(other);
       for (const other of contacts.filter((c) => c !== hash)) {
-        // Counted once its last lead is gone: the index key then no longer exists.
+        // Counted once its last lead is gone.
         if (await unindexContact(redis, prefix, other, id)) report.removed.indexes += 1;
       }
-      const origin = originFromRecord(source ?? undefined, externalId ?? undefined);
+      const origin = originFromRecord(source ?? undefined, externalId ?? undefined) ?? originOf(lead);
       if (origin) origins.set(id, origin);
       await search.remove(id);
-      // One per lead, whether or not its attempts needed a history list of their own.
       await removePending(redis, prefix, id);
       const removedCompacted = compacted !== undefined && (await removeCompacted(redis, prefix, id));
+      // One per lead, whether or not its attempts needed a history list of their own.
       if ((await redis.del(`${prefix}:lead:${id}`, `${prefix}:lead:${id}:attempts`)) > 0 || removedCompacted) report.removed.statusRecords += 1;
-      const letter = await deadLetters.get(id);
       if (letter) {
-        if (!origins.has(id)) origins.set(id, originOf(letter.lead)!);
         await deadLetters.remove(id);
         report.removed.deadLetters += 1;
       }
-      for (const queue of queues) {
-        const job = await Job.fromId(queue, id);
-        if (!job) continue;
-        if (!origins.has(id)) {
-          try {
-            origins.set(id, originOf(readDeliverLeadJob(job.data as DeliverLeadJob).lead)!);
-          } catch {
-            // Not a delivery job's payload: nothing to learn from it.
-          }
-        }
-        await removeJob(job, id, report);
-      }
+      for (const job of jobs) await removeJob(job, id, report);
     }
     const byOrigin = await forgetOrigins(deps, origins);
     report.removed.seenIds += byOrigin.seenIds;
@@ -205,6 +203,15 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
   // Last, with every contact of the person's leads: other API processes' spools drop what they still hold.
   await new ErasureMarkers(redis, prefix, deps.retentionSeconds).record(hashes);
   return report;
+}
+
+/** The lead a delivery job carries; undefined for another job (a duplicate check holds only an id). */
+function jobLead(job: Job): Lead | undefined {
+  try {
+    return readDeliverLeadJob(job.data as DeliverLeadJob).lead;
+  } catch {
+    return undefined;
+  }
 }
 
 async function removeJob(job: Job, id: string, report: ForgetReport): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Lead } from '../lead/lead';
 import { deriveLeadId } from '../lead/lead-id';
 import type { LeadgenNotification } from '../lead/leadgen-notification';
+import { packLead, unpackLead, type PackedLead } from './packed-lead';
 
 /** The first payload: written by leadgate before replays could ask for a lookup. Still read. */
 export interface DeliverLeadJobV1 {
@@ -15,12 +16,22 @@ export interface DeliverLeadJobV2 {
   /** Look for the lead in Bitrix24 before adding it (a replayed dead letter may have been created). */
   reconcileFirst: boolean;
 }
-export type DeliverLeadJob = DeliverLeadJobV1 | DeliverLeadJobV2;
+/**
+ * The lead packed (packed-lead.ts): a queued lead's job is most of what Redis holds for it. Workers
+ * before this version leave a v3 job in its queue (UnknownPayloadError): upgrade workers first.
+ */
+export interface DeliverLeadJobV3 {
+  v: 3;
+  l: PackedLead;
+  /** Look for the lead in Bitrix24 before adding it; absent when not. */
+  r?: 1;
+}
+export type DeliverLeadJob = DeliverLeadJobV1 | DeliverLeadJobV2 | DeliverLeadJobV3;
 
 export const DELIVER_LEAD_JOB = 'deliver-lead';
 
-export function deliverLeadJob(lead: Lead, options: { reconcileFirst?: boolean } = {}): DeliverLeadJobV2 {
-  return { v: 2, lead, reconcileFirst: options.reconcileFirst ?? false };
+export function deliverLeadJob(lead: Lead, options: { reconcileFirst?: boolean } = {}): DeliverLeadJobV3 {
+  return { v: 3, l: packLead(lead), ...(options.reconcileFirst ? { r: 1 as const } : {}) };
 }
 
 /** A payload this worker cannot read (written by a newer leadgate): left for a worker that can. */
@@ -38,6 +49,8 @@ export function readDeliverLeadJob(data: DeliverLeadJob): DeliverLeadJobV2 {
       return { v: 2, lead: data.lead, reconcileFirst: false };
     case 2:
       return data;
+    case 3:
+      return { v: 2, lead: unpackLead(data.l), reconcileFirst: data.r === 1 };
     default:
       throw new UnknownPayloadError((data as { v?: unknown }).v);
   }

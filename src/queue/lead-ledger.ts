@@ -242,10 +242,8 @@ export class LeadLedger {
       'updatedAt', new Date().toISOString(),
     ];
     if (lead.source.externalId) fields.push('externalId', lead.source.externalId);
-    // The index entries to drop when the person is forgotten after the job itself is gone: one field
-    // each (`contacts`, `contacts:1`, …), as a value over 64 bytes would turn Redis's compact encoding
-    // of the whole hash (listpack) into a hash table of about twice the size.
-    contacts.forEach((hash, i) => fields.push(i === 0 ? 'contacts' : `contacts:${i}`, hash));
+    // No contact hashes in the record (~170 bytes a lead): `forget` takes them from the lead (its job or
+    // dead letter), else finds the lead's index entries by its id. Earlier versions' records list them.
     // What Meta and Google need to hear of this lead again when Bitrix24 reports its progress.
     const identity = conversionIdentity(lead);
     if (identity) for (const [name, value] of Object.entries(pieces('conversionIds', JSON.stringify(identity)).set)) fields.push(name, value);

@@ -13,6 +13,7 @@ import {
   readDeliverLeadJob,
   type CheckDuplicatesJobV1,
   type DeliverLeadJob,
+  type DeliverLeadJobV2,
   type DeliveryReceipt,
 } from '../queue/jobs';
 import type { LeadLedger, LeadStatus } from '../queue/lead-ledger';
@@ -38,7 +39,7 @@ export interface DeliveryProcessorDeps extends DeadLetterDeps {
   /** Queues a later look for copies of a lead delivered after an ambiguous attempt (one per delivery attempt). */
   scheduleDuplicateCheck(leadId: string, attempt: number): Promise<void>;
   /** ASSIGNED_BY_ID from the lead's assignment pool, if it has one (the same user on every attempt). */
-  assignee?(lead: DeliverLeadJob['lead']): Promise<number | undefined>;
+  assignee?(lead: DeliverLeadJobV2['lead']): Promise<number | undefined>;
 }
 
 type DeliveryJob = Job<DeliverLeadJob | CheckDuplicatesJobV1>;

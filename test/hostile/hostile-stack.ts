@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Lead } from '../../src/lead/lead';
-import { deliveryQueueName, META_LEADS_QUEUE, type DeliverLeadJob } from '../../src/queue/jobs';
+import { deliveryQueueName, META_LEADS_QUEUE, readDeliverLeadJob, type DeliverLeadJob } from '../../src/queue/jobs';
 import { LINKEDIN_LEADS_QUEUE } from '../../src/queue/linkedin-lead-queue';
 import { signMetaBody } from '../../src/sources/meta/verify-signature';
 import { generatePartnerKey } from '../../src/sources/partner/partner-auth';
@@ -78,11 +78,11 @@ export async function startHostileStack(name: string, http: Record<string, unkno
     async lead(id) {
       const job = await queues[0]!.getJob(id);
       if (!job) throw new Error(`no job ${id} in the delivery queue`);
-      return (job.data as DeliverLeadJob).lead;
+      return readDeliverLeadJob(job.data as DeliverLeadJob).lead;
     },
     async waitingLeads() {
       const jobs = await queues[0]!.getJobs(['wait', 'prioritized', 'delayed']);
-      return jobs.map((job) => (job.data as DeliverLeadJob).lead);
+      return jobs.map((job) => readDeliverLeadJob(job.data as DeliverLeadJob).lead);
     },
     async stop() {
       for (const queue of queues) await queue.close();

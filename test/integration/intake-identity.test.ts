@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import IORedis, { type Redis } from 'ioredis';
 import { deriveLeadId } from '../../src/lead/lead-id';
-import { deliveryQueueName, META_LEADS_QUEUE } from '../../src/queue/jobs';
+import { deliveryQueueName, META_LEADS_QUEUE, readDeliverLeadJob, type DeliverLeadJob } from '../../src/queue/jobs';
 import { startPrivateRedis, type PrivateRedis } from '../../src/runtime/private-redis';
 import { buildWebhookBody, sendWebhook } from '@leadgate/simulators';
 import { generatePartnerKey } from '../../src/sources/partner/partner-auth';
@@ -73,7 +73,7 @@ async function jobsIn(queueName: string): Promise<Array<{ id?: string; data: unk
 async function deliveryJobsOf(predicate: (lead: Record<string, unknown>) => boolean): Promise<Array<{ id?: string; leadId: string }>> {
   const jobs = await jobsIn(deliveryQueueName('main'));
   return jobs
-    .map((job) => ({ id: job.id, lead: (job.data as { lead: Record<string, unknown> }).lead }))
+    .map((job) => ({ id: job.id, lead: readDeliverLeadJob(job.data as DeliverLeadJob).lead as unknown as Record<string, unknown> }))
     .filter(({ lead }) => predicate(lead))
     .map(({ id, lead }) => ({ id, leadId: String(lead.id) }));
 }

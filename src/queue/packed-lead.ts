@@ -1,0 +1,106 @@
+import type { BitrixFieldValue, ExtraField, Lead, LeadSourceKind, Touches, Utm } from '../lead/lead';
+
+/**
+ * A lead as its delivery job carries it (payload v3): the same lead, ~20% fewer bytes. While a lead
+ * waits, its job is most of what Redis holds for it, and BullMQ keeps the job's JSON as one string
+ * (in jemalloc's size classes: 896 bytes take 1,024, 768 take 768), so every byte left out counts:
+ * short keys, the multifield type `WORK` left out (a bare string), the receipt time as epoch ms,
+ * empty UTM, click ids and extras, and the default tracking field (COMMENTS) left out.
+ */
+export interface PackedLead {
+  /** id */
+  i: string;
+  /** source: kind, name and, when it has one, the platform's own id */
+  s: [LeadSourceKind, string] | [LeadSourceKind, string, string];
+  /** destination */
+  d: string;
+  /** receivedAt: epoch ms, or the string itself when it is not the ISO form Date writes */
+  r: number | string;
+  /** fields: a multifield entry of type WORK as its value alone */
+  f: Record<string, PackedFieldValue>;
+  u?: Utm;
+  t?: PackedTracking;
+  x?: ExtraField[];
+  /** trackingField when not COMMENTS */
+  tf?: string;
+  test?: boolean;
+}
+
+type PackedFieldValue = string | number | Array<string | { VALUE: string; VALUE_TYPE: string }>;
+
+interface PackedTracking {
+  c?: Record<string, string>;
+  p?: string;
+  f?: string;
+  o?: Touches;
+  n?: string;
+}
+
+const DEFAULT_TYPE = 'WORK';
+const DEFAULT_TRACKING_FIELD = 'COMMENTS';
+
+function packField(value: BitrixFieldValue): PackedFieldValue {
+  if (!Array.isArray(value)) return value;
+  return value.map((entry) => (entry.VALUE_TYPE === DEFAULT_TYPE && typeof entry.VALUE === 'string' && Object.keys(entry).length === 2 ? entry.VALUE : entry));
+}
+
+function unpackField(value: PackedFieldValue): BitrixFieldValue {
+  if (!Array.isArray(value)) return value;
+  return value.map((entry) => (typeof entry === 'string' ? { VALUE: entry, VALUE_TYPE: DEFAULT_TYPE } : entry));
+}
+
+function isEmpty(object: object | undefined): boolean {
+  return object === undefined || Object.keys(object).length === 0;
+}
+
+export function packLead(lead: Lead): PackedLead {
+  const received = Date.parse(lead.receivedAt);
+  const exactMs = Number.isFinite(received) && new Date(received).toISOString() === lead.receivedAt;
+  const fields: Record<string, PackedFieldValue> = {};
+  for (const [code, value] of Object.entries(lead.fields)) fields[code] = packField(value);
+  const { clickIds, pageUrl, referrer, touches, consent } = lead.tracking;
+  const tracking: PackedTracking = {
+    ...(isEmpty(clickIds) ? {} : { c: clickIds }),
+    ...(pageUrl !== undefined ? { p: pageUrl } : {}),
+    ...(referrer !== undefined ? { f: referrer } : {}),
+    ...(touches !== undefined ? { o: touches } : {}),
+    ...(consent !== undefined ? { n: consent } : {}),
+  };
+  return {
+    i: lead.id,
+    s: lead.source.externalId !== undefined ? [lead.source.kind, lead.source.name, lead.source.externalId] : [lead.source.kind, lead.source.name],
+    d: lead.destination,
+    r: exactMs ? received : lead.receivedAt,
+    f: fields,
+    ...(isEmpty(lead.utm) ? {} : { u: lead.utm }),
+    ...(isEmpty(tracking) ? {} : { t: tracking }),
+    ...(lead.extras.length > 0 ? { x: lead.extras } : {}),
+    ...(lead.trackingField !== DEFAULT_TRACKING_FIELD ? { tf: lead.trackingField } : {}),
+    ...(lead.test !== undefined ? { test: lead.test } : {}),
+  };
+}
+
+export function unpackLead(packed: PackedLead): Lead {
+  const [kind, name, externalId] = packed.s;
+  const fields: Lead['fields'] = {};
+  for (const [code, value] of Object.entries(packed.f)) fields[code] = unpackField(value);
+  const t = packed.t ?? {};
+  return {
+    id: packed.i,
+    source: { kind, name, ...(packed.s.length > 2 ? { externalId: externalId! } : {}) },
+    destination: packed.d,
+    receivedAt: typeof packed.r === 'number' ? new Date(packed.r).toISOString() : packed.r,
+    fields,
+    utm: packed.u ?? {},
+    tracking: {
+      clickIds: t.c ?? {},
+      ...(t.p !== undefined ? { pageUrl: t.p } : {}),
+      ...(t.f !== undefined ? { referrer: t.f } : {}),
+      ...(t.o !== undefined ? { touches: t.o } : {}),
+      ...(t.n !== undefined ? { consent: t.n } : {}),
+    },
+    extras: packed.x ?? [],
+    trackingField: packed.tf ?? DEFAULT_TRACKING_FIELD,
+    ...(packed.test !== undefined ? { test: packed.test } : {}),
+  };
+}
