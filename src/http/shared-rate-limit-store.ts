@@ -26,6 +26,8 @@ export class SharedRateLimitStore implements Store {
   private readonly inner: RedisStore;
   private windowMs = 60_000;
   private lastWarning = 0;
+  private options: Options | undefined;
+  private loaded: Promise<void> | undefined;
 
   constructor(private readonly deps: { redis: RedisClient; prefix: string; logger: Logger }) {
     this.prefix = deps.prefix;
@@ -36,18 +38,39 @@ export class SharedRateLimitStore implements Store {
   }
 
   init(options: Options): void {
+    this.options = options;
     this.windowMs = options.windowMs;
-    this.inner.init(options);
+    void this.load();
+  }
+
+  /**
+   * Loads the store's scripts. The inner store keeps a failed load's rejection for good (every later
+   * count would fail), so a failure here is forgotten and the next count loads them again: an API that
+   * started while Redis was away limits again once it answers.
+   */
+  private load(): Promise<void> {
+    const loading = this.inner.init(this.options!);
+    this.loaded = loading;
+    loading.catch((err: unknown) => {
+      this.warn(err);
+      if (this.loaded === loading) this.loaded = undefined;
+    });
+    return loading;
   }
 
   async increment(key: string): Promise<IncrementResponse> {
     try {
+      await (this.loaded ?? this.load());
       return await this.inner.increment(key);
     } catch (err) {
       this.warn(err);
-      // Counts as the first hit of a fresh window: never limits, and satisfies express-rate-limit's checks.
-      return { totalHits: 1, resetTime: new Date(Date.now() + this.windowMs) };
+      return this.unlimited();
     }
+  }
+
+  /** Counts as the first hit of a fresh window: never limits, and satisfies express-rate-limit's checks. */
+  private unlimited(): IncrementResponse {
+    return { totalHits: 1, resetTime: new Date(Date.now() + this.windowMs) };
   }
 
   async decrement(key: string): Promise<void> {

@@ -4,7 +4,7 @@ import type { Lead } from '../lead/lead';
 import type { Logger } from '../shared/logger';
 import type { RedisClient } from '../shared/redis-client';
 import { DELIVER_LEAD_JOB, deliverLeadJob } from './jobs';
-import { withinWriteTimeout, type LeadQueue } from './lead-queue';
+import { QueueUnavailableError, withinWriteTimeout, type LeadQueue } from './lead-queue';
 import { ReplicaWait } from './replica-wait';
 
 /**
@@ -49,25 +49,28 @@ interface ScriptDefinition {
  */
 export class IntakeWrite {
   private readonly replicas: ReplicaWait;
-  private readonly scriptName: string;
+  /** BullMQ's job script, once adopted (adoptJobScript); until then every enqueue is refused. */
+  private scriptName: string | undefined;
+  private adopting: Promise<void> | undefined;
   /** The pipeline leads join until the current turn of the event loop ends. */
   private pending: GroupCommit | undefined;
 
   private constructor(
     private readonly state: RedisClient,
+    private readonly bullmq: RedisClient,
     private readonly queue: LeadQueue,
     private readonly commands: IntakeCommands[],
-    script: { name: string; definition: ScriptDefinition },
     private readonly options: { prefix: string; logger: Logger; enqueueTimeoutMs?: number; waitReplicas?: { replicas: number; timeoutMs: number } },
   ) {
-    this.scriptName = script.name;
     // WAIT counts the writes of the connection it is sent on: the one that ran the pipeline.
     this.replicas = new ReplicaWait(state, { replicas: 0, timeoutMs: 0, ...options.waitReplicas, slotKey: options.prefix });
   }
 
   /**
    * Waits until BullMQ has defined its scripts on the queue's connection (`bullmq` is that
-   * connection), then defines its job script on `state` too.
+   * connection), then defines its job script on `state` too. With `waitForRedis: false` (an API that
+   * starts from its spool while Redis is away) it returns at once and adopts the script once the
+   * queues are ready; enqueues before that fail with QueueUnavailableError, so their leads are spooled.
    */
   static async open(deps: {
     state: RedisClient;
@@ -78,16 +81,30 @@ export class IntakeWrite {
     logger: Logger;
     enqueueTimeoutMs?: number;
     waitReplicas?: { replicas: number; timeoutMs: number };
+    waitForRedis?: boolean;
   }): Promise<IntakeWrite> {
-    await Promise.all(deps.queue.all().map((q) => q.waitUntilReady()));
-    const scripts = (deps.bullmq as unknown as { scriptsSet: Record<string, ScriptDefinition> }).scriptsSet;
-    const name = Object.keys(scripts).find((n) => n.startsWith(ADD_STANDARD_JOB));
-    if (!name) throw new Error(`BullMQ defined no ${ADD_STANDARD_JOB}<version> script on its connection: is this the bullmq version in package.json?`);
-    const definition = scripts[name]!;
-    if (!(deps.state as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet[name]) {
-      deps.state.defineCommand(name, { lua: definition.lua, numberOfKeys: definition.numberOfKeys });
-    }
-    return new IntakeWrite(deps.state, deps.queue, deps.commands, { name, definition }, deps);
+    const write = new IntakeWrite(deps.state, deps.bullmq, deps.queue, deps.commands, deps);
+    const adopted = write.adoptJobScript();
+    if (deps.waitForRedis ?? true) await adopted;
+    else adopted.catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'intake: cannot take BullMQ\'s job script yet'));
+    return write;
+  }
+
+  private adoptJobScript(): Promise<void> {
+    this.adopting ??= (async () => {
+      await Promise.all(this.queue.all().map((q) => q.waitUntilReady()));
+      const scripts = (this.bullmq as unknown as { scriptsSet: Record<string, ScriptDefinition> }).scriptsSet;
+      const name = Object.keys(scripts).find((n) => n.startsWith(ADD_STANDARD_JOB));
+      if (!name) throw new Error(`BullMQ defined no ${ADD_STANDARD_JOB}<version> script on its connection: is this the bullmq version in package.json?`);
+      const definition = scripts[name]!;
+      if (!(this.state as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet[name]) {
+        this.state.defineCommand(name, { lua: definition.lua, numberOfKeys: definition.numberOfKeys });
+      }
+      this.scriptName = name;
+    })();
+    // A failed attempt (a queue that gave up waiting) is tried again by the next enqueue.
+    this.adopting.catch(() => (this.adopting = undefined));
+    return this.adopting;
   }
 
   /** One lead; resolves only once Redis holds it all, else QueueUnavailableError. */
@@ -101,6 +118,10 @@ export class IntakeWrite {
    */
   async enqueueMany(leads: Lead[]): Promise<void> {
     if (leads.length === 0) return;
+    if (this.scriptName === undefined) {
+      void this.adoptJobScript().catch(() => undefined);
+      throw new QueueUnavailableError(new Error('Redis has not answered since this process started'));
+    }
     const commit = this.pending ?? this.startCommit();
     const jobReplies: number[] = [];
     for (const lead of leads) {

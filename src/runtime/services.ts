@@ -129,7 +129,15 @@ export async function startLeadgate(options: {
   const queueRedis = createRedis(config.redis, 'producer', { connectionName: 'queue' }, logger);
   const workerRedis = role === 'api' ? undefined : createRedis(config.redis, 'worker', { connectionName: 'worker-state' }, logger);
   const workerBull = role === 'api' ? undefined : createRedis(config.redis, 'worker', { connectionName: 'worker-queue' }, logger);
-  await Promise.all([producer, queueRedis, workerRedis, workerBull].map((r) => (r ? waitForRedis(r, 10_000) : undefined)));
+  // An API with the intake spool answers without Redis, so it starts without it too (a host reboot where
+  // Redis comes up later, a failover in progress): after a short wait it serves from the spool, which
+  // drains once Redis answers. Anything else needs Redis to do its work and fails to start without it.
+  const startsWithoutRedis = role === 'api' && config.intake.spool.enabled;
+  const connected = Promise.all([producer, queueRedis, workerRedis, workerBull].map((r) => (r ? waitForRedis(r, 10_000) : undefined)));
+  if (!startsWithoutRedis) await connected;
+  else if (!(await settleWithin(connected.catch(() => undefined), REDIS_START_WAIT_MS)) || producer.status !== 'ready' || queueRedis.status !== 'ready') {
+    logger.warn({ role, redis: producer.status }, 'Redis does not answer; starting anyway: leads go to the intake spool until it does');
+  }
   // The API's two connections answer requests: with a spool to fall back on, a hung Redis must not cost
   // each request its command timeouts. Without one, failing at once would only turn a wait into a 503.
   const watched = role !== 'worker' && config.intake.spool.enabled ? ([['state', producer], ['queue', queueRedis]] as const) : [];
@@ -200,7 +208,7 @@ export async function startLeadgate(options: {
     host = config.worker.host;
   } else {
     const seen = new SeenIds(producer, prefix);
-    const write = await IntakeWrite.open({ state: producer, bullmq: queueRedis, queue, commands: [ledger.queuedCommands], prefix, logger, waitReplicas: waitReplicas(config) });
+    const write = await IntakeWrite.open({ state: producer, bullmq: queueRedis, queue, commands: [ledger.queuedCommands], prefix, logger, waitReplicas: waitReplicas(config), waitForRedis: queueRedis.status === 'ready' });
     // Erasures run by `forget` anywhere reach leads this process still holds in its spool.
     const erased = new ErasureMarkers(producer, prefix, Math.max(config.delivery.statusRetentionSeconds, config.delivery.deliveredRetentionSeconds));
     spool = await openIntakeSpool(config, options.processIndex, { queue: write, metaQueue, ...(linkedinQueue ? { linkedinQueue } : {}), seen, erased, ping: () => producer.ping(), metrics, logger });
@@ -341,6 +349,8 @@ const COMPACTION_MARGIN_MS = 5 * 60_000;
 
 /** What a shutdown waits beyond the requests in flight before it lets go of a Redis that does not answer. */
 const SHUTDOWN_GRACE_MS = 2000;
+/** How long an API with a spool waits for Redis at start before it serves from the spool. */
+const REDIS_START_WAIT_MS = 3000;
 
 /** Operator access to the dead-letter queue, for the CLI. */
 export async function openDeadLetters(config: Config): Promise<{ dlq: DeadLetterQueue; close(): Promise<void> }> {

@@ -1,5 +1,6 @@
 import { Counter, Gauge } from 'prom-client';
-import type { Metrics } from './metrics';
+import { SCRAPE_READ_MS, type Metrics } from './metrics';
+import { answeredWithin } from './settle-within';
 
 /** The conversion loop's counters, registered once in a process's Metrics registry. */
 export class ConversionMetrics {
@@ -58,7 +59,7 @@ export class ConversionMetrics {
       registers: [metrics.registry],
       async collect() {
         this.reset();
-        const jobs = await read().catch(() => ({}) as Record<string, Record<string, number>>);
+        const jobs = await answeredWithin(read(), SCRAPE_READ_MS).catch(() => ({}) as Record<string, Record<string, number>>);
         for (const [platform, counts] of Object.entries(jobs)) for (const [state, count] of Object.entries(counts)) this.set({ platform, state }, count);
       },
     });

@@ -1,4 +1,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type CounterConfiguration, type LabelValues } from 'prom-client';
+import { answeredWithin } from './settle-within';
+
+/**
+ * How long a scrape waits for a gauge read from Redis: BullMQ's reads wait for Redis as long as it
+ * takes (an API started from its spool while Redis is away), and a scrape must still answer.
+ */
+export const SCRAPE_READ_MS = 2000;
 
 /** What the console's overview counts over time, beside the Prometheus counters. */
 export const ACTIVITY_EVENTS = ['received', 'queued', 'delivered', 'retried', 'dead', 'spam'] as const;
@@ -274,7 +281,7 @@ export class Metrics {
   observeBacklog(read: () => Promise<{ jobs: Record<string, Record<string, number>>; deadLetters: number; paused: Record<string, boolean> }>): void {
     let pending: ReturnType<typeof read> | undefined;
     // Both gauges are collected in one scrape; share one Redis read between them.
-    const snapshot = () => (pending ??= read().finally(() => setTimeout(() => (pending = undefined), 0)));
+    const snapshot = () => (pending ??= answeredWithin(read(), SCRAPE_READ_MS).finally(() => setTimeout(() => (pending = undefined), 0)));
     new Gauge({
       name: 'leadgate_queue_jobs',
       help: 'Delivery jobs in Redis by destination and state (wait, active, delayed, prioritized, failed).',

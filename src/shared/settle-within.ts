@@ -13,3 +13,21 @@ export async function settleWithin(work: Promise<unknown>, ms: number): Promise<
     clearTimeout(timer);
   }
 }
+
+/**
+ * `work`'s own outcome when it settles within `ms`, else a rejection: for reads that may wait on a
+ * connection that is not there yet (BullMQ's queues wait for Redis as long as it takes), where an
+ * answer without them beats no answer.
+ */
+export async function answeredWithin<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
