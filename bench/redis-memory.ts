@@ -18,6 +18,10 @@
  * a shared server, so it is not used.
  *
  *   npm run bench:memory           (LEADS=10000 CONCURRENCY=20 REDIS_URL=…)
+ *
+ * IDEMPOTENCY_KEYS=1 sends each post with an `Idempotency-Key`: the lead ids are then derived from the
+ * keys (`lg_<32 hex>`, as partner and platform leads' are), not made at receipt, and each key is bound
+ * for 24 hours (`idem:`, counted apart).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -33,6 +37,7 @@ import { dropPrefix, machine, ROOT, sleep, startSimProcess } from './support';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LEADS = Number(process.env.LEADS ?? 10_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 20);
+const IDEMPOTENCY_KEYS = process.env.IDEMPOTENCY_KEYS === '1';
 
 /** The landing page's fields of bench/intake.ts, with a contact of each visitor's own. */
 function submission(i: number): string {
@@ -66,6 +71,7 @@ function kindOf(prefix: string, key: string): string {
   const bull = /^(deliver-[^:]+|meta-leads):(.+)$/.exec(rest);
   if (bull) return /^(wait|active|completed|failed|delayed|prioritized|paused|meta|events|id|marker|stalled-check|pc|de|limiter)$/.test(bull[2]!) || bull[2]!.includes(':') ? 'BullMQ queue structures (lists, sets, events)' : 'BullMQ job (hash)';
   if (rest.startsWith('rl:')) return 'rate-limit counters';
+  if (rest.startsWith('idem:')) return 'idempotency bindings (strings, 24 h)';
   return 'other';
 }
 
@@ -117,7 +123,7 @@ async function post(url: string): Promise<number> {
       const i = next++;
       const send = (): Promise<Response> => fetch(`${url}/v1/forms/bench`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', origin: 'https://www.example.com', referer: 'https://www.example.com/landing/spring' },
+        headers: { 'content-type': 'application/json', origin: 'https://www.example.com', referer: 'https://www.example.com/landing/spring', ...(IDEMPOTENCY_KEYS ? { 'idempotency-key': `bench-${i}` } : {}) },
         body: submission(i),
       });
       // A keep-alive connection the server closed as idle just as it was reused (ECONNRESET before any
@@ -154,7 +160,7 @@ async function main(): Promise<void> {
     },
     {},
   );
-  console.log(`machine: ${machine()}, Redis ${(await redis.info('server')).match(/redis_version:(\S+)/)?.[1]}; ${LEADS} leads; retention: deliveredRetentionSeconds ${config.delivery.deliveredRetentionSeconds}, statusRetentionSeconds ${config.delivery.statusRetentionSeconds}`);
+  console.log(`machine: ${machine()}, Redis ${(await redis.info('server')).match(/redis_version:(\S+)/)?.[1]}; ${LEADS} leads${IDEMPOTENCY_KEYS ? ' with Idempotency-Keys' : ''}; retention: deliveredRetentionSeconds ${config.delivery.deliveredRetentionSeconds}, statusRetentionSeconds ${config.delivery.statusRetentionSeconds}`);
   const phases: Phase[] = [];
   const api = await startLeadgate({ config, role: 'api', logger: silentLogger });
   try {

@@ -1,16 +1,22 @@
 import type { RedisClient } from '../shared/redis-client';
+import { compactLeadId, expandLeadId } from './compact-id';
 
 /**
  * The contact index: which leads are about one email or phone (for `forget` and the console's search
  * by contact), by the SHA-256 of the normalised contact, never the contact itself.
  *
  * Shared buckets, not a key per contact: a key of its own costs a contact ~180 bytes (two per lead),
- * an entry in a shared small hash ~50. Entries are filed by the time they were written, in windows of
+ * an entry in a shared small hash ~38 (~50 before compact fields). Entries are filed by the time they were written, in windows of
  * `contactIndexWindowSeconds(statusRetentionSeconds)` (1/16 of the retention, at least an hour), and
  * within a window in one of 256 buckets by the hash's first two hex digits:
  *
- *   `<prefix>:contacts:<window start, unix s>:<2 hex>`  hash, field `<hex 3..18 of the hash><lead id>`, value ''
+ *   `<prefix>:contacts:<window start, unix s>:<2 hex>`  hash, field `<hex 3..18 of the hash, 11 characters><lead id, compact>`, value ''
  *   `<prefix>:contacts:windows`                          sorted set of window starts, scored by their expiry
+ *
+ * A field is ~34 bytes, not 43: the hash's 64 bits after the bucket's in 11 characters (the first
+ * one of G-V for its first 4 bits, then base64url for the other 60) and the lead id as compact-id.ts
+ * stores it (19 characters instead of 27). A field earlier versions wrote (`<16 hex><lead id>`,
+ * starting with a hex digit, never G-V) is still read and removed.
  *
  * A bucket expires whole at its window's end + the retention, so an entry lives between
  * `statusRetentionSeconds` and that plus one window. 72 bits of the hash (bucket and field) tell
@@ -50,9 +56,36 @@ export function contactBucketKey(prefix: string, windowStart: number | string, r
   return `${prefix}:contacts:${windowStart}:${ref.slice(0, CONTACT_BUCKET_HEX)}`;
 }
 
+/** What a field starts with for a contact (its hash or reference): 11 characters, the first one of G-V. */
+export function contactFieldRef(ref: string): string {
+  const hex = ref.slice(CONTACT_BUCKET_HEX, CONTACT_REF_HEX);
+  // 4 bits in a letter no hex digit is (so the two shapes never meet), then 60 bits in 10 base64url characters.
+  return `${String.fromCharCode(71 + parseInt(hex[0]!, 16))}${Buffer.from(`${hex.slice(1)}0`, 'hex').toString('base64url').slice(0, 10)}`;
+}
+
 /** The bucket's field for one lead about the contact. */
 export function contactBucketField(ref: string, leadId: string): string {
+  return `${contactFieldRef(ref)}${compactLeadId(leadId)}`;
+}
+
+/** The field an earlier version wrote for the same lead and contact (`<16 hex><lead id>`). */
+export function earlierContactBucketField(ref: string, leadId: string): string {
   return `${ref.slice(CONTACT_BUCKET_HEX, CONTACT_REF_HEX)}${leadId}`;
+}
+
+const NEW_FIELD = /^[G-V]/;
+
+/** A field's contact part and lead id, in either shape. */
+function parseField(field: string): { ref: string; leadId: string } {
+  if (NEW_FIELD.test(field)) return { ref: field.slice(0, 11), leadId: expandLeadId(field.slice(11)) };
+  return { ref: field.slice(0, CONTACT_FIELD_HEX), leadId: field.slice(CONTACT_FIELD_HEX) };
+}
+
+/** Whether a field names this contact (in either shape). */
+function fieldOf(ref: string): (field: string) => boolean {
+  const mine = contactFieldRef(ref);
+  const earlier = ref.slice(CONTACT_BUCKET_HEX, CONTACT_REF_HEX);
+  return (field) => parseField(field).ref === (NEW_FIELD.test(field) ? mine : earlier);
 }
 
 /** The hash per contact the version before the buckets wrote. */
@@ -87,11 +120,11 @@ export async function contactLeadIds(redis: RedisClient, prefix: string, ref: st
   const legacy = legacyKeys(prefix, ref);
   if (legacy.length > 0) pipeline.hkeys(legacy[0]!).smembers(legacy[1]!);
   const replies = (await pipeline.exec()) ?? [];
-  const mine = ref.slice(CONTACT_BUCKET_HEX, CONTACT_REF_HEX);
+  const mine = fieldOf(ref);
   const ids = replies.flatMap(([err, reply], i) => {
     if (err) throw err;
     const names = reply as string[];
-    return i < windows.length ? names.filter((f) => f.startsWith(mine)).map((f) => f.slice(CONTACT_FIELD_HEX)) : names;
+    return i < windows.length ? names.filter(mine).map((f) => parseField(f).leadId) : names;
   });
   return [...new Set(ids)];
 }
@@ -100,7 +133,7 @@ export async function contactLeadIds(redis: RedisClient, prefix: string, ref: st
 export async function unindexContact(redis: RedisClient, prefix: string, ref: string, leadId: string): Promise<boolean> {
   const windows = await contactWindows(redis, prefix);
   const pipeline = redis.pipeline();
-  for (const window of windows) pipeline.hdel(contactBucketKey(prefix, window, ref), contactBucketField(ref, leadId));
+  for (const window of windows) pipeline.hdel(contactBucketKey(prefix, window, ref), contactBucketField(ref, leadId), earlierContactBucketField(ref, leadId));
   const legacy = legacyKeys(prefix, ref);
   if (legacy.length > 0) pipeline.hdel(legacy[0]!, leadId).srem(legacy[1]!, leadId);
   const replies = (await pipeline.exec()) ?? [];
@@ -114,11 +147,11 @@ export async function unindexContact(redis: RedisClient, prefix: string, ref: st
 /** Drops every entry of a contact; the number of its leads' entries and earlier versions' keys removed. */
 export async function dropContactIndex(redis: RedisClient, prefix: string, ref: string): Promise<number> {
   const windows = await contactWindows(redis, prefix);
-  const mine = ref.slice(CONTACT_BUCKET_HEX, CONTACT_REF_HEX);
+  const mine = fieldOf(ref);
   let removed = 0;
   for (const window of windows) {
     const key = contactBucketKey(prefix, window, ref);
-    const fields = (await redis.hkeys(key)).filter((f) => f.startsWith(mine));
+    const fields = (await redis.hkeys(key)).filter(mine);
     if (fields.length > 0) removed += await redis.hdel(key, ...fields);
   }
   const legacy = legacyKeys(prefix, ref);
@@ -139,7 +172,7 @@ export async function unindexLeadEverywhere(redis: RedisClient, prefix: string, 
     let any = false;
     replies.forEach(([err, reply], b) => {
       if (err) throw err;
-      const fields = (reply as string[]).filter((f) => f.slice(CONTACT_FIELD_HEX) === leadId);
+      const fields = (reply as string[]).filter((f) => parseField(f).leadId === leadId);
       if (fields.length === 0) return;
       drop.hdel(contactBucketKey(prefix, window, b.toString(16).padStart(CONTACT_BUCKET_HEX, '0')), ...fields);
       any = true;

@@ -40,7 +40,7 @@ export async function forgetLead(deps: { redis: RedisClient; prefix: string; des
       const job = await Job.fromId(queue, leadId);
       if (job) {
         try {
-          lead = readDeliverLeadJob(job.data as DeliverLeadJob).lead;
+          lead = readDeliverLeadJob(job.data as DeliverLeadJob, job.id).lead;
         } catch {
           // Not a delivery job's payload.
         }

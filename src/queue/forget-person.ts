@@ -68,7 +68,8 @@ async function scanJobs(deps: ForgetDeps, contact: string): Promise<string[]> {
         const data = await deps.redis.hget(key, 'data');
         if (!data) continue;
         try {
-          const { lead } = readDeliverLeadJob(JSON.parse(data) as DeliverLeadJob);
+          // The job's id is the key's last part (a job id never contains ':').
+          const { lead } = readDeliverLeadJob(JSON.parse(data) as DeliverLeadJob, key.slice(key.lastIndexOf(':') + 1));
           if (isAbout(lead, contact)) found.push(lead.id);
         } catch {
           // Not a delivery job (a duplicate check holds only an id).
@@ -208,7 +209,7 @@ export async function forgetPerson(deps: ForgetDeps, raw: string): Promise<Forge
 /** The lead a delivery job carries; undefined for another job (a duplicate check holds only an id). */
 function jobLead(job: Job): Lead | undefined {
   try {
-    return readDeliverLeadJob(job.data as DeliverLeadJob).lead;
+    return readDeliverLeadJob(job.data as DeliverLeadJob, job.id).lead;
   } catch {
     return undefined;
   }

@@ -1,7 +1,7 @@
 import type { Lead } from '../lead/lead';
 import { deriveLeadId } from '../lead/lead-id';
 import type { LeadgenNotification } from '../lead/leadgen-notification';
-import { packLead, unpackLead, type PackedLead } from './packed-lead';
+import { packLead, packLeadV4, unpackLead, unpackLeadV4, type PackedLead, type PackedLeadV4 } from './packed-lead';
 
 /** The first payload: written by leadgate before replays could ask for a lookup. Still read. */
 export interface DeliverLeadJobV1 {
@@ -26,12 +26,34 @@ export interface DeliverLeadJobV3 {
   /** Look for the lead in Bitrix24 before adding it; absent when not. */
   r?: 1;
 }
-export type DeliverLeadJob = DeliverLeadJobV1 | DeliverLeadJobV2 | DeliverLeadJobV3;
+/**
+ * v3 without the lead id, which is the job's id (every delivery job is added with `jobId: lead.id`),
+ * and with UTM keys as letters: ~60 characters less, the job hash 128 bytes smaller for the bench's
+ * lead (packed-lead.ts `PackedLeadV4`). Workers before this version leave a v4 job in its queue
+ * (UnknownPayloadError): upgrade workers first.
+ */
+export interface DeliverLeadJobV4 {
+  v: 4;
+  l: PackedLeadV4;
+  r?: 1;
+}
+export type DeliverLeadJob = DeliverLeadJobV1 | DeliverLeadJobV2 | DeliverLeadJobV3 | DeliverLeadJobV4;
 
 export const DELIVER_LEAD_JOB = 'deliver-lead';
 
-export function deliverLeadJob(lead: Lead, options: { reconcileFirst?: boolean } = {}): DeliverLeadJobV3 {
-  return { v: 3, l: packLead(lead), ...(options.reconcileFirst ? { r: 1 as const } : {}) };
+/** The payload of the job that delivers `lead`; the job must be added with `jobId: lead.id` (LeadQueue.jobOptions). */
+export function deliverLeadJob(lead: Lead, options: { reconcileFirst?: boolean } = {}): DeliverLeadJobV3 | DeliverLeadJobV4 {
+  const reconcile = options.reconcileFirst ? { r: 1 as const } : {};
+  const v4 = packLeadV4(lead);
+  return v4 ? { v: 4, l: v4, ...reconcile } : { v: 3, l: packLead(lead), ...reconcile };
+}
+
+/** A v4 payload read without its job's id: the lead's id is the job's, so it cannot be told. */
+export class JobIdRequiredError extends Error {
+  constructor() {
+    super('a v4 delivery payload carries no lead id: read it with its job id');
+    this.name = 'JobIdRequiredError';
+  }
 }
 
 /** A payload this worker cannot read (written by a newer leadgate): left for a worker that can. */
@@ -42,8 +64,8 @@ export class UnknownPayloadError extends Error {
   }
 }
 
-/** Reads any payload version this worker knows into the current shape. */
-export function readDeliverLeadJob(data: DeliverLeadJob): DeliverLeadJobV2 {
+/** Reads any payload version this worker knows into the current shape; `jobId` is the job's id (the lead's, for v4). */
+export function readDeliverLeadJob(data: DeliverLeadJob, jobId: string | undefined): DeliverLeadJobV2 {
   switch (data.v) {
     case 1:
       return { v: 2, lead: data.lead, reconcileFirst: false };
@@ -51,6 +73,9 @@ export function readDeliverLeadJob(data: DeliverLeadJob): DeliverLeadJobV2 {
       return data;
     case 3:
       return { v: 2, lead: unpackLead(data.l), reconcileFirst: data.r === 1 };
+    case 4:
+      if (jobId === undefined) throw new JobIdRequiredError();
+      return { v: 2, lead: unpackLeadV4(data.l, jobId), reconcileFirst: data.r === 1 };
     default:
       throw new UnknownPayloadError((data as { v?: unknown }).v);
   }

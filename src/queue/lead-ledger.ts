@@ -6,7 +6,7 @@ import { leadContacts, normalisedContactHash } from '../lead/contact-key';
 import { conversionIdentity, type ConversionIdentity } from '../lead/conversion-identity';
 import { CONTACT_BUCKET_HEX, contactBucketField, contactIndexSinceKey, contactIndexWindow } from './contact-index';
 import type { IntakeCommands } from './intake-write';
-import { readCompacted } from './status-buckets';
+import { CONVERSION_FIELD, encodeConversion, readCompacted, recordConversionJson } from './status-buckets';
 import { defineLeadSearchCommand, INDEX_SCRIPT, indexLeadStatus, indexScriptArgs } from './lead-search-index';
 
 export type LeadStatus = 'queued' | 'retrying' | 'delivered' | 'dead';
@@ -246,7 +246,14 @@ export class LeadLedger {
     // dead letter), else finds the lead's index entries by its id. Earlier versions' records list them.
     // What Meta and Google need to hear of this lead again when Bitrix24 reports its progress.
     const identity = conversionIdentity(lead);
-    if (identity) for (const [name, value] of Object.entries(pieces('conversionIds', JSON.stringify(identity)).set)) fields.push(name, value);
+    if (identity) {
+      // In a few characters (`cv`, as a compacted record keeps it: the JSON's ~100 bytes take the record
+      // out of a jemalloc size class), else as the JSON in pieces, which every version reads.
+      const json = JSON.stringify(identity);
+      const compact = encodeConversion(json, Date.parse(lead.receivedAt), lead.source.externalId);
+      if (compact !== undefined && Buffer.byteLength(compact) <= PIECE) fields.push(CONVERSION_FIELD, compact);
+      else for (const [name, value] of Object.entries(pieces('conversionIds', json).set)) fields.push(name, value);
+    }
     // The console's search index too, in the same script: no round trip or command of its own.
     const indexArgs = indexScriptArgs(this.prefix, lead.id, this.retentionSeconds, lead.receivedAt);
     const window = contactIndexWindow(this.retentionSeconds, Number(indexArgs[6]));
@@ -345,7 +352,7 @@ export class LeadLedger {
   async conversionIdentity(id: string): Promise<{ identity?: ConversionIdentity; receivedAt: string } | undefined> {
     const hash = await this.withCompacted(id, await this.redis.hgetall(this.key(id)));
     if (!hash.status) return undefined;
-    const raw = joined(hash, 'conversionIds');
+    const raw = recordConversionJson(hash);
     return { receivedAt: hash.receivedAt ?? '', ...(raw ? { identity: JSON.parse(raw) as ConversionIdentity } : {}) };
   }
 

@@ -26,6 +26,16 @@ export interface LeadQueueOptions {
 export const BACKOFF_TYPE = 'leadgate';
 
 /**
+ * What the delivery worker removes a finished job after (its `removeOnComplete` and `removeOnFail`):
+ * a completed job shows the lead's fields on the console's lead page for `deliveredRetentionSeconds`;
+ * a failed job's lead lives on in the dead-letter queue (the safety net moves it there and then
+ * removes the job), so that age only bounds what a net that never ran would leave behind.
+ */
+export function deliveryKeepJobs(deliveredRetentionSeconds: number): { removeOnComplete: { age: number }; removeOnFail: { age: number } } {
+  return { removeOnComplete: { age: deliveredRetentionSeconds }, removeOnFail: { age: deliveredRetentionSeconds } };
+}
+
+/**
  * Waits for a write to Redis, at most `timeoutMs` (Redis hung, not down); any failure becomes a
  * QueueUnavailableError so the caller acknowledges nothing. The write itself may still land later:
  * that is why leads with an identity get ids derived from it (a retry is then the same job).
@@ -79,16 +89,18 @@ export class LeadQueue {
     return queue;
   }
 
+  /**
+   * How long a finished job is kept (`deliveredRetentionSeconds`) is the delivery worker's option
+   * (DELIVERY_KEEP_JOBS), not each job's: the job hash keeps its options as JSON, and these two were
+   * 62 of its ~145 characters (64 bytes a queued lead in jemalloc's size classes). A job an earlier
+   * version queued still carries its own, which BullMQ takes first.
+   */
   jobOptions(lead: Lead): JobsOptions {
     return {
       // The lead id is the job id: a second add of the same lead is a no-op, never a second delivery.
       jobId: lead.id,
       attempts: this.options.attempts,
       backoff: { type: BACKOFF_TYPE },
-      removeOnComplete: { age: this.options.deliveredRetentionSeconds },
-      // A failed job's lead lives on in the dead-letter queue (the safety net moves it there and then
-      // removes the job); this age only bounds what a net that never ran would leave behind.
-      removeOnFail: { age: this.options.deliveredRetentionSeconds },
     };
   }
 

@@ -104,3 +104,31 @@ export function unpackLead(packed: PackedLead): Lead {
     ...(packed.test !== undefined ? { test: packed.test } : {}),
   };
 }
+
+/**
+ * Payload v4's lead: v3's less what the job itself says or a letter can. The lead id is left out (it is
+ * the job's id, `readDeliverLeadJob` is given it) and the UTM keys are letters (`s`, `m`, `c`, `n`,
+ * `t`): the bench lead's JSON 688 -> 628 characters, which jemalloc keeps in 640 bytes instead of 768.
+ */
+export type PackedLeadV4 = Omit<PackedLead, 'i' | 'u'> & { u?: Record<string, string> };
+
+const UTM_LETTERS: Record<string, string> = { source: 's', medium: 'm', campaign: 'c', content: 'n', term: 't' };
+const UTM_NAMES = Object.fromEntries(Object.entries(UTM_LETTERS).map(([k, v]) => [v, k]));
+
+/** The lead as payload v4 carries it, or undefined when a UTM key of its own would read as a letter (then v3). */
+export function packLeadV4(lead: Lead): PackedLeadV4 | undefined {
+  const { i: _id, u, ...rest } = packLead(lead);
+  if (u === undefined) return rest;
+  const letters: Record<string, string> = {};
+  for (const [key, value] of Object.entries(u as Record<string, string>)) {
+    if (UTM_NAMES[key] !== undefined) return undefined;
+    letters[UTM_LETTERS[key] ?? key] = value;
+  }
+  return { ...rest, u: letters };
+}
+
+export function unpackLeadV4(packed: PackedLeadV4, id: string): Lead {
+  const utm: Record<string, string> = {};
+  for (const [key, value] of Object.entries(packed.u ?? {})) utm[UTM_NAMES[key] ?? key] = value;
+  return unpackLead({ ...packed, i: id, ...(packed.u !== undefined ? { u: utm as Utm } : {}) });
+}

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../shared/redis-client';
+import { compactLeadId, leadIdTimeMs } from './compact-id';
 
 /**
  * A delivered lead's status record, compacted: once the lead has been delivered for a while (nothing
  * writes its record any more), the record (a hash of its own, ~600 bytes with Redis's per-key
- * overhead) becomes one field of a shared small hash (~60-90 bytes):
+ * overhead) becomes one field of a shared small hash (~70 bytes with its field, a long click id more):
  *
- *   `<prefix>:status:<window start, unix s>:<2 hex>`  hash, field = lead id, value = the record encoded
+ *   `<prefix>:status:<window start, unix s>:<2 hex>`  hash, field = lead id (compact-id.ts), value = the record encoded
  *   `<prefix>:status:windows`                         sorted set of window starts, scored by their expiry
  *   `<prefix>:status:pending`                         list of `<delivered at ms> <lead id>` still to compact
+ *   `<prefix>:status:pairs`                           hash: each (destination, source) a record names, by a short code
  *
  * The bucket is the first two hex digits of the id's SHA-1 (256 buckets per window); a window is
  * 1/16 of `statusRetentionSeconds` (at least an hour) of compactions, and its buckets expire whole at
@@ -16,6 +18,9 @@ import type { RedisClient } from '../shared/redis-client';
  * one window after its compaction. A value is at most 64 bytes, so a bucket keeps Redis's compact
  * encoding (listpack, at most 128 entries by default: ~32,000 compactions per window); a longer one
  * (a real click id is ~90 characters) goes on in `<id>:1`, `<id>:2`, …, cut between characters.
+ *
+ * The field is the lead id as compact-id.ts stores it (19 characters, not 27); a field an earlier
+ * version wrote (the id itself) is still read and removed.
  *
  * What the encoding keeps is what the record said, field for field (`decodeStatus` gives the same
  * hash back), except the contact hashes: an erasure finds a compacted lead's contact entries by its id
@@ -25,6 +30,19 @@ export const STATUS_BUCKET_HEX = 2;
 const PIECE = 64;
 const MAX_PIECES = 16;
 const SEP = '\x1f';
+
+/**
+ * A status record's conversion identity in the few characters `encodeConversion` gives, the field
+ * `cv` (a queued lead's record: ~100 bytes less than its JSON in two pieces, `conversionIds`).
+ */
+export const CONVERSION_FIELD = 'cv';
+
+/** The conversion identity's JSON a record holds, whichever way it was written; undefined when none. */
+export function recordConversionJson(hash: Record<string, string>): string | undefined {
+  const compact = hash[CONVERSION_FIELD];
+  if (compact !== undefined) return decodeConversion(compact.split(SEP), Date.parse(hash.receivedAt ?? ''), hash.externalId);
+  return whole(hash, 'conversionIds');
+}
 
 export function statusWindowSeconds(retentionSeconds: number): number {
   return Math.max(3600, Math.ceil(retentionSeconds / 16 / 3600) * 3600);
@@ -38,6 +56,29 @@ export function statusWindow(retentionSeconds: number, nowMs: number): { start: 
 
 export function statusWindowsKey(prefix: string): string {
   return `${prefix}:status:windows`;
+}
+
+/**
+ * The (destination, source) pairs compacted records name by a code (`c:<code>` -> `<destination> U+001F
+ * <source>`, `p:<pair>` -> code, `n` the last code given): a handful of pairs for every lead, so a
+ * record keeps a character or two instead of both names (~15 bytes a delivered lead). It expires no
+ * earlier than the last bucket that uses it.
+ */
+export function statusPairsKey(prefix: string): string {
+  return `${prefix}:status:pairs`;
+}
+
+/** A compacted record names a pair its dictionary no longer has (the key was deleted by hand). */
+export class StatusPairUnknownError extends Error {
+  constructor(code: string) {
+    super(`compacted status record names pair ${code}, which ${'`status:pairs`'} does not hold`);
+    this.name = 'StatusPairUnknownError';
+  }
+}
+
+export interface StatusPair {
+  destination: string;
+  source: string;
 }
 
 export function statusPendingKey(prefix: string): string {
@@ -90,7 +131,7 @@ function whole(hash: Record<string, string>, name: string): string | undefined {
 }
 
 /** The conversion identity's JSON in a few characters: `g<key letter><click time - received, base 36>,<click id>` and `m<Meta lead id>`. */
-function encodeConversion(json: string, receivedMs: number, externalId: string | undefined): string | undefined {
+export function encodeConversion(json: string, receivedMs: number, externalId: string | undefined): string | undefined {
   let identity: { metaLeadId?: unknown; google?: { key?: unknown; value?: unknown; clickAt?: unknown } };
   try {
     identity = JSON.parse(json) as typeof identity;
@@ -113,7 +154,7 @@ function encodeConversion(json: string, receivedMs: number, externalId: string |
   return parts.join(SEP);
 }
 
-function decodeConversion(parts: string[], receivedMs: number, externalId: string | undefined): string {
+export function decodeConversion(parts: string[], receivedMs: number, externalId: string | undefined): string {
   const identity: { metaLeadId?: string; google?: { key: string; value: string; clickAt: string } } = {};
   for (const part of parts) {
     if (part.startsWith('m')) identity.metaLeadId = part.length > 1 ? part.slice(1) : (externalId ?? '');
@@ -126,13 +167,14 @@ function decodeConversion(parts: string[], receivedMs: number, externalId: strin
 }
 
 /**
- * A delivered record as one string: `1`, then, separated by U+001F, received (ms, base 36), updated
- * (ms after received), source, destination, Bitrix24 id (base 36), the first attempt (`d`/`r`:
+ * A delivered record as one string: `1` and received (ms, base 36) or, given the id of a `newLeadId`,
+ * `2` and received as ms after the id's time (two characters instead of eight); then, separated by
+ * U+001F, updated (ms after received), source, destination, Bitrix24 id (base 36), the first attempt (`d`/`r`:
  * delivered/reconciled at the update time), then `<letter or name>=<value>` for every other field;
  * a conversion identity as `g…`/`m…` parts. Undefined when the record is not a delivered one this can
  * give back exactly.
  */
-export function encodeStatus(hash: Record<string, string>): string | undefined {
+export function encodeStatus(hash: Record<string, string>, leadId?: string, pairCode?: string): string | undefined {
   if (hash.status !== 'delivered') return undefined;
   const receivedMs = isoMs(hash.receivedAt);
   const updatedMs = isoMs(hash.updatedAt);
@@ -150,9 +192,22 @@ export function encodeStatus(hash: Record<string, string>): string | undefined {
       // Not JSON: kept as it is, below.
     }
   }
-  const parts = [`1${b36(receivedMs)}`, b36(updatedMs - receivedMs), hash.source ?? '', hash.destination ?? '', bitrix ?? '', first];
+  // Received as the ms after the id was made (`2…`, a digit or two: the id of a form or partner lead is
+  // made as it arrives), else as the time itself (`1…`, 8 digits).
+  const idMs = leadId === undefined ? undefined : leadIdTimeMs(leadId);
+  // `3`/`4` as `1`/`2`, with the (destination, source) pair as its code in `status:pairs` instead of both names.
+  const version = (idMs === undefined ? 1 : 2) + (pairCode === undefined ? 0 : 2);
+  const received = idMs === undefined ? b36(receivedMs) : b36(receivedMs - idMs);
+  const names = pairCode === undefined ? [hash.source ?? '', hash.destination ?? ''] : [pairCode];
+  const parts = [`${version}${received}`, b36(updatedMs - receivedMs), ...names, bitrix ?? '', first];
   if (first) done.add('attempt1');
+  // A record written with both (an earlier version's, queued again by this one) is left whole.
+  if (hash[CONVERSION_FIELD] !== undefined && hash.conversionIds !== undefined) return undefined;
   for (const name of Object.keys(hash)) {
+    if (name === CONVERSION_FIELD) {
+      parts.push(...hash[CONVERSION_FIELD]!.split(SEP));
+      continue;
+    }
     // Contact hashes (the index finds the lead by its id) and pieces of longer values (taken whole).
     if (done.has(name) || name === 'contacts' || /^contacts:\d+$/.test(name) || /:\d+$/.test(name)) continue;
     const value = whole(hash, name)!;
@@ -168,19 +223,42 @@ export function encodeStatus(hash: Record<string, string>): string | undefined {
   }
   if (parts.some((p) => p.includes(SEP))) return undefined;
   const value = parts.join(SEP);
-  const check = decodeStatus(value);
+  const check = decodeStatus(value, leadId, pairCode === undefined ? undefined : new Map([[pairCode, { destination: hash.destination ?? '', source: hash.source ?? '' }]]));
   // Faithful or not at all: every field but the contact hashes reads back the same.
   for (const name of Object.keys(hash)) {
     if (name === 'unsure' || name === 'contacts' || /:\d+$/.test(name)) continue;
+    if (name === CONVERSION_FIELD) {
+      if (check.conversionIds !== recordConversionJson(hash)) return undefined;
+      continue;
+    }
     if (check[name] !== whole(hash, name)) return undefined;
   }
   return value;
 }
 
+/** A value written relative to its lead id's time, read without the id. */
+export class LeadIdRequiredError extends Error {
+  constructor() {
+    super('this compacted record is written relative to its lead id: decode it with the id');
+    this.name = 'LeadIdRequiredError';
+  }
+}
+
 /** The record `encodeStatus` was given back (without the contact hashes), as the hash it was. */
-export function decodeStatus(value: string): Record<string, string> {
+export function decodeStatus(value: string, leadId?: string, pairs?: ReadonlyMap<string, StatusPair>): Record<string, string> {
   const parts = value.split(SEP);
-  const receivedMs = fromB36(parts[0]!.slice(1));
+  const version = parts[0]![0];
+  if (version === '3' || version === '4') {
+    const pair = pairs?.get(parts[2]!);
+    if (!pair) throw new StatusPairUnknownError(parts[2]!);
+    parts.splice(2, 1, pair.source, pair.destination);
+  }
+  let receivedMs = fromB36(parts[0]!.slice(1));
+  if (version === '2' || version === '4') {
+    const idMs = leadId === undefined ? undefined : leadIdTimeMs(leadId);
+    if (idMs === undefined) throw new LeadIdRequiredError();
+    receivedMs += idMs;
+  }
   const hash: Record<string, string> = {
     status: 'delivered',
     receivedAt: new Date(receivedMs).toISOString(),
@@ -229,6 +307,8 @@ export async function statusWindows(redis: RedisClient, prefix: string): Promise
 }
 
 const PIECE_FIELDS = (id: string): string[] => Array.from({ length: MAX_PIECES }, (_, i) => pieceField(id, i));
+/** The pieces' fields as written now (the compact id), then as earlier versions wrote them (the id). */
+const BOTH_PIECE_FIELDS = (id: string): string[] => [...PIECE_FIELDS(compactLeadId(id)), ...PIECE_FIELDS(id)];
 
 /** The compacted records of these leads, decoded (a lead not compacted is absent). */
 export async function readCompacted(redis: RedisClient, prefix: string, ids: string[]): Promise<Map<string, Record<string, string>>> {
@@ -237,26 +317,60 @@ export async function readCompacted(redis: RedisClient, prefix: string, ids: str
   const windows = await statusWindows(redis, prefix);
   if (windows.length === 0) return found;
   const pipeline = redis.pipeline();
-  for (const id of ids) for (const window of windows) pipeline.hmget(statusBucketKey(prefix, window, id), ...PIECE_FIELDS(id));
+  for (const id of ids) for (const window of windows) pipeline.hmget(statusBucketKey(prefix, window, id), ...BOTH_PIECE_FIELDS(id));
   const replies = (await pipeline.exec()) ?? [];
+  const values = new Map<string, string>();
   ids.forEach((id, i) => {
     for (let w = 0; w < windows.length; w += 1) {
       const [err, reply] = replies[i * windows.length + w]!;
       if (err) throw err;
-      const pieces = reply as Array<string | null>;
+      const both = reply as Array<string | null>;
+      const pieces = both[0] !== null && both[0] !== undefined ? both.slice(0, MAX_PIECES) : both.slice(MAX_PIECES);
       if (pieces[0] === null || pieces[0] === undefined) continue;
-      found.set(id, decodeStatus(pieces.map((p) => p ?? '').join('')));
+      values.set(id, pieces.map((p) => p ?? '').join(''));
       break;
     }
   });
+  const pairs = await readPairs(redis, prefix, [...values.values()]);
+  for (const [id, value] of values) found.set(id, decodeStatus(value, id, pairs));
   return found;
 }
+
+/** The pairs these values name by code (status:pairs), none read when none does. */
+async function readPairs(redis: RedisClient, prefix: string, values: string[]): Promise<Map<string, StatusPair>> {
+  const codes = [...new Set(values.filter((v) => v[0] === '3' || v[0] === '4').map((v) => v.split(SEP)[2]!))];
+  const pairs = new Map<string, StatusPair>();
+  if (codes.length === 0) return pairs;
+  const named = await redis.hmget(statusPairsKey(prefix), ...codes.map((c) => `c:${c}`));
+  codes.forEach((code, i) => {
+    const pair = named[i];
+    if (pair === null || pair === undefined) return;
+    const sep = pair.indexOf(SEP);
+    pairs.set(code, { destination: pair.slice(0, sep), source: pair.slice(sep + 1) });
+  });
+  return pairs;
+}
+
+/**
+ * The code of a (destination, source) pair (ARGV[1], `<destination> U+001F <source>`) in KEYS[1], given
+ * now if it has none; the dictionary is kept until ARGV[2] (unix s, the buckets' expiry) at least.
+ */
+const PAIR_SCRIPT = `
+local code = redis.call('HGET', KEYS[1], 'p:' .. ARGV[1])
+if not code then
+  code = tostring(redis.call('HINCRBY', KEYS[1], 'n', 1))
+  redis.call('HSET', KEYS[1], 'p:' .. ARGV[1], code, 'c:' .. code, ARGV[1])
+end
+local expiresAt = tonumber(ARGV[2])
+if redis.call('TTL', KEYS[1]) < expiresAt - tonumber(ARGV[3]) then redis.call('EXPIREAT', KEYS[1], expiresAt) end
+return code
+`;
 
 /** Removes a lead's compacted record from every window; true when there was one. */
 export async function removeCompacted(redis: RedisClient, prefix: string, id: string): Promise<boolean> {
   const windows = await statusWindows(redis, prefix);
   const pipeline = redis.pipeline();
-  for (const window of windows) pipeline.hdel(statusBucketKey(prefix, window, id), ...PIECE_FIELDS(id));
+  for (const window of windows) pipeline.hdel(statusBucketKey(prefix, window, id), ...BOTH_PIECE_FIELDS(id));
   const replies = (await pipeline.exec()) ?? [];
   return replies.some(([err, reply]) => {
     if (err) throw err;
@@ -329,17 +443,28 @@ export async function compactDelivered(redis: RedisClient, prefix: string, reten
     for (const id of ids) read.hgetall(`${prefix}:lead:${id}`);
     const records = ((await read.exec()) ?? []).map(([err, reply]) => (err ? {} : (reply as Record<string, string>)));
     const { start, expiresAt } = statusWindow(retentionSeconds, now);
+    // The code of each pair these records name (names that could not be told apart again keep their names).
+    const pairOf = (r: Record<string, string>): string | undefined => (r.status === 'delivered' && !`${r.destination ?? ''}`.includes(SEP) ? `${r.destination ?? ''}${SEP}${r.source ?? ''}` : undefined);
+    const wanted = [...new Set(records.map(pairOf).filter((p): p is string => p !== undefined))];
+    const coding = redis.pipeline();
+    for (const pair of wanted) coding.eval(PAIR_SCRIPT, 1, statusPairsKey(prefix), pair, String(expiresAt), String(Math.floor(now / 1000)));
+    const codes = new Map<string, string>();
+    ((await coding.exec()) ?? []).forEach(([err, reply], i) => {
+      if (err) throw err;
+      codes.set(wanted[i]!, String(reply));
+    });
     const write = redis.pipeline();
     let writes = 0;
     ids.forEach((id, i) => {
       const record = records[i]!;
-      const value = encodeStatus(record);
+      const pair = pairOf(record);
+      const value = encodeStatus(record, id, pair === undefined ? undefined : codes.get(pair));
       const pieces = value === undefined ? [] : cut(value);
       if (value === undefined || pieces.length > MAX_PIECES) {
         result.kept += 1;
         return;
       }
-      write.eval(COMPACT_SCRIPT, 3, `${prefix}:lead:${id}`, statusBucketKey(prefix, start, id), statusWindowsKey(prefix), record.updatedAt!, String(expiresAt), String(start), String(Math.floor(now / 1000)), id, ...pieces);
+      write.eval(COMPACT_SCRIPT, 3, `${prefix}:lead:${id}`, statusBucketKey(prefix, start, id), statusWindowsKey(prefix), record.updatedAt!, String(expiresAt), String(start), String(Math.floor(now / 1000)), compactLeadId(id), ...pieces);
       writes += 1;
     });
     if (writes > 0) {

@@ -36,7 +36,7 @@ export function consoleActions(deps: {
     async queuedLead(id, destination) {
       if (!Object.hasOwn(config.destinations, destination)) return undefined;
       const job = await queue.queueFor(destination).getJob(id);
-      return job ? readDeliverLeadJob(job.data).lead : undefined;
+      return job ? readDeliverLeadJob(job.data, job.id).lead : undefined;
     },
     async backlog(destination) {
       return queue.queueFor(destination).getJobCounts('wait', 'active', 'delayed', 'prioritized', 'failed');

@@ -70,7 +70,7 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   }
 
   async function deliverLead(job: Job<DeliverLeadJob>, token?: string): Promise<DeliveryReceipt> {
-    const { lead, reconcileFirst: replayed } = readDeliverLeadJob(job.data);
+    const { lead, reconcileFirst: replayed } = readDeliverLeadJob(job.data, job.id);
     const known = await deps.ledger.deliveryState(lead.id);
     if (known.deliveredAs !== undefined) {
       // A worker died between recording the delivery and completing the job: never send it again.

@@ -16,7 +16,7 @@ import {
   QUEUE_STREAMS,
 } from '../queue/jobs';
 import { LeadLedger } from '../queue/lead-ledger';
-import { BACKOFF_TYPE } from '../queue/lead-queue';
+import { BACKOFF_TYPE, deliveryKeepJobs } from '../queue/lead-queue';
 import { createRedis } from '../queue/redis-connection';
 import { logErrors } from '../shared/log-errors';
 import type { Logger } from '../shared/logger';
@@ -206,6 +206,8 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
     lockDuration: delivery.lockDurationMs,
     stalledInterval: delivery.lockDurationMs,
     maxStalledCount: delivery.maxStalls,
+    // Each finished delivery job is removed after deliveredRetentionSeconds (the jobs do not carry it).
+    ...deliveryKeepJobs(delivery.deliveredRetentionSeconds),
     // BullMQ only honours worker.rateLimit() when a limiter is set; this one never binds on its own.
     limiter: { max: 100_000, duration: 1000 },
     settings: {
@@ -222,7 +224,7 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
     logger,
     rescue: async (job: Job) => {
       if (job.name === CHECK_DUPLICATES_JOB) return true; // the lead is delivered; the failure was logged by the processor
-      const { lead } = readDeliverLeadJob(job.data as DeliverLeadJob);
+      const { lead } = readDeliverLeadJob(job.data as DeliverLeadJob, job.id);
       if ((await ledger.deliveryState(lead.id)).deliveredAs !== undefined) return true;
       const reason = `delivery failed outside the worker's control: ${job.failedReason}`;
       return deadLetterLead({ ledger, deadLetters, metrics, logger }, { lead, code: 'STALLED', reason, unsure: true });

@@ -78,11 +78,11 @@ export async function startHostileStack(name: string, http: Record<string, unkno
     async lead(id) {
       const job = await queues[0]!.getJob(id);
       if (!job) throw new Error(`no job ${id} in the delivery queue`);
-      return readDeliverLeadJob(job.data as DeliverLeadJob).lead;
+      return readDeliverLeadJob(job.data as DeliverLeadJob, job.id).lead;
     },
     async waitingLeads() {
       const jobs = await queues[0]!.getJobs(['wait', 'prioritized', 'delayed']);
-      return jobs.map((job) => readDeliverLeadJob(job.data as DeliverLeadJob).lead);
+      return jobs.map((job) => readDeliverLeadJob(job.data as DeliverLeadJob, job.id).lead);
     },
     async stop() {
       for (const queue of queues) await queue.close();

@@ -73,7 +73,7 @@ async function jobsIn(queueName: string): Promise<Array<{ id?: string; data: unk
 async function deliveryJobsOf(predicate: (lead: Record<string, unknown>) => boolean): Promise<Array<{ id?: string; leadId: string }>> {
   const jobs = await jobsIn(deliveryQueueName('main'));
   return jobs
-    .map((job) => ({ id: job.id, lead: readDeliverLeadJob(job.data as DeliverLeadJob).lead as unknown as Record<string, unknown> }))
+    .map((job) => ({ id: job.id, lead: readDeliverLeadJob(job.data as DeliverLeadJob, job.id).lead as unknown as Record<string, unknown> }))
     .filter(({ lead }) => predicate(lead))
     .map(({ id, lead }) => ({ id, leadId: String(lead.id) }));
 }

@@ -21,7 +21,7 @@ describe('#9 a job queued by an older leadgate', () => {
     const [id] = await submitLeads(stack.api.url, 1, 'v1');
     const queue = new Queue(deliveryQueueName('main'), { connection: { url: stack.config.redis.url }, prefix: stack.prefix });
     const job = (await queue.getJob(id!))!;
-    const { lead } = readDeliverLeadJob(job.data as DeliverLeadJob);
+    const { lead } = readDeliverLeadJob(job.data as DeliverLeadJob, job.id);
     await job.remove();
     await queue.add(job.name, { v: 1, lead }, { jobId: id!, attempts: job.opts.attempts, backoff: job.opts.backoff });
     await queue.close();

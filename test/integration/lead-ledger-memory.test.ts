@@ -2,7 +2,7 @@ import IORedis from 'ioredis';
 import type { Lead } from '../../src/lead/lead';
 import { newLeadId } from '../../src/lead/lead-id';
 import { contactHash } from '../../src/lead/contact-key';
-import { contactBucketField, contactBucketKey, contactIndexKey, contactIndexWindow, contactLeadIds, contactWindows, contactWindowsKey, dropContactIndex, legacyContactIndexKey, unindexContact, unindexLeadEverywhere } from '../../src/queue/contact-index';
+import { contactBucketField, contactBucketKey, earlierContactBucketField, contactIndexKey, contactIndexWindow, contactLeadIds, contactWindows, contactWindowsKey, dropContactIndex, legacyContactIndexKey, unindexContact, unindexLeadEverywhere } from '../../src/queue/contact-index';
 import { forgetLead } from '../../src/queue/forget-lead';
 import { LeadLedger } from '../../src/queue/lead-ledger';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
@@ -102,6 +102,29 @@ describe('LeadLedger keeps a delivered lead small (issue 13: Redis memory per le
     await forgetLead({ redis, prefix, destinations: [] }, indexed.id);
     expect(await contactLeadIds(redis, prefix, hash)).not.toContain(indexed.id);
     expect(await contactLeadIds(redis, prefix, contactHash('+49301234567'))).not.toContain(indexed.id);
+  });
+
+  it('a bucket field is the contact in 11 characters and the lead id compact; a field an earlier version wrote (16 hex + id) is still read and removed', async () => {
+    const hash = contactHash('jane@example.com');
+    const fresh = lead('short');
+    await ledger.recordQueued(fresh);
+    const [window] = await contactWindows(redis, prefix);
+    const bucket = contactBucketKey(prefix, window!, hash);
+    expect(contactBucketField(hash, fresh.id)).toHaveLength(11 + 19);
+    expect(await redis.hexists(bucket, contactBucketField(hash, fresh.id))).toBe(1);
+
+    const earlier = newLeadId();
+    await redis.hset(bucket, earlierContactBucketField(hash, earlier), '');
+    expect(await contactLeadIds(redis, prefix, hash)).toEqual(expect.arrayContaining([fresh.id, earlier]));
+    // A status record's shortened reference (18 hex) finds both shapes too.
+    expect(await contactLeadIds(redis, prefix, hash.slice(0, 18))).toEqual(expect.arrayContaining([fresh.id, earlier]));
+    await unindexContact(redis, prefix, hash, earlier);
+    expect(await redis.hexists(bucket, earlierContactBucketField(hash, earlier))).toBe(0);
+    const other = newLeadId();
+    await redis.hset(bucket, earlierContactBucketField(hash, other), '');
+    expect(await unindexLeadEverywhere(redis, prefix, other)).toBe(1);
+    expect(await unindexLeadEverywhere(redis, prefix, fresh.id)).toBe(2);
+    expect(await contactLeadIds(redis, prefix, hash)).not.toContain(fresh.id);
   });
 
   it('contacts sharing a bucket stay apart, and a window whose time is up is no longer read', async () => {

@@ -6,7 +6,8 @@ import { contactLeadIds } from '../../src/queue/contact-index';
 import { forgetLead } from '../../src/queue/forget-lead';
 import { forgetPerson } from '../../src/queue/forget-person';
 import { LeadLedger } from '../../src/queue/lead-ledger';
-import { compactDelivered, decodeStatus, encodeStatus, statusBucketKey, statusPendingKey, statusWindow, statusWindows, statusWindowsKey } from '../../src/queue/status-buckets';
+import { compactLeadId } from '../../src/queue/compact-id';
+import { compactDelivered, decodeStatus, encodeStatus, LeadIdRequiredError, readCompacted, StatusPairUnknownError, statusPairsKey, statusBucketKey, statusPendingKey, statusWindow, statusWindows, statusWindowsKey } from '../../src/queue/status-buckets';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
 
 function lead(overrides: Partial<Lead> = {}, email = 'jane@example.com'): Lead {
@@ -52,7 +53,14 @@ describe('a delivered lead\'s status record compacted into shared buckets (issue
     const [window] = await statusWindows(redis, prefix);
     const bucket = statusBucketKey(prefix, window!, l.id);
     expect(await redis.object('ENCODING', bucket)).toBe('listpack');
-    expect(Buffer.byteLength((await redis.hget(bucket, l.id))!)).toBeLessThanOrEqual(64);
+    // The field is the lead id in its compact form (19 characters, not 27).
+    expect(await redis.hexists(bucket, l.id)).toBe(0);
+    const value = (await redis.hget(bucket, compactLeadId(l.id)))!;
+    expect(Buffer.byteLength(value)).toBeLessThanOrEqual(64);
+    // Received as ms after the id's time (a digit or two, not eight), and the pair by its code.
+    expect(value).toMatch(/^4-?[0-9a-z]{1,3}\x1f[0-9a-z]+\x1f1\x1f/);
+    expect(await redis.hget(statusPairsKey(prefix), 'c:1')).toBe('main\x1fform:contact');
+    expect(await redis.expiretime(statusPairsKey(prefix))).toBeGreaterThanOrEqual(await redis.expiretime(bucket));
 
     expect({ record: await ledger.get(l.id), state: await ledger.deliveryState(l.id), identity: await ledger.conversionIdentity(l.id) }).toEqual(before);
     expect(before.record).toMatchObject({ status: 'delivered', bitrixLeadId: 4711, attempts: 1 });
@@ -135,6 +143,44 @@ describe('a delivered lead\'s status record compacted into shared buckets (issue
     }
   });
 
+  it('a record an earlier version compacted (the lead id itself as the field) is still read, and removed by forget', async () => {
+    const l = await delivered();
+    await compact();
+    const [window] = await statusWindows(redis, prefix);
+    const bucket = statusBucketKey(prefix, window!, l.id);
+    const before = await ledger.get(l.id);
+    // As the version before compact ids wrote it.
+    const value = (await redis.hget(bucket, compactLeadId(l.id)))!;
+    await redis.hdel(bucket, compactLeadId(l.id));
+    await redis.hset(bucket, l.id, value);
+    expect(await ledger.get(l.id)).toEqual(before);
+    expect((await readCompacted(redis, prefix, [l.id])).get(l.id)).toMatchObject({ status: 'delivered', bitrixLeadId: '4711' });
+    expect(await forgetLead({ redis, prefix, destinations: [] }, l.id)).toMatchObject({ statusRecord: true });
+    expect(await redis.hexists(bucket, l.id)).toBe(0);
+  });
+
+  it('a queued record keeps its conversion identity in a few characters (`cv`); one an earlier version wrote as JSON still reads and compacts', async () => {
+    const l = lead();
+    await ledger.recordQueued(l);
+    expect(await redis.hget(`${prefix}:lead:${l.id}`, 'cv')).toBe('gc0,EAIaIQobChMIx9mE3vXk');
+    expect(await redis.hexists(`${prefix}:lead:${l.id}`, 'conversionIds')).toBe(0);
+    const identity = await ledger.conversionIdentity(l.id);
+    expect(identity?.identity).toEqual({ google: { key: 'gclid', value: 'EAIaIQobChMIx9mE3vXk', clickAt: l.receivedAt } });
+
+    const older = lead();
+    await ledger.recordQueued(older);
+    await redis.hdel(`${prefix}:lead:${older.id}`, 'cv');
+    await redis.hset(`${prefix}:lead:${older.id}`, 'conversionIds', JSON.stringify({ google: { key: 'gclid', value: 'EAIaIQobChMIx9mE3vXk', clickAt: older.receivedAt } }));
+    expect((await ledger.conversionIdentity(older.id))?.identity).toEqual({ google: { key: 'gclid', value: 'EAIaIQobChMIx9mE3vXk', clickAt: older.receivedAt } });
+    for (const id of [l.id, older.id]) {
+      await ledger.markUnsure([id]);
+      await ledger.recordDelivered(id, 4711, false);
+    }
+    const before = [await ledger.conversionIdentity(l.id), await ledger.conversionIdentity(older.id)];
+    expect(await compact()).toEqual({ compacted: 2, kept: 0 });
+    expect([await ledger.conversionIdentity(l.id), await ledger.conversionIdentity(older.id)]).toEqual(before);
+  });
+
   it('encodes only what it can give back field for field', () => {
     const record = {
       status: 'delivered', source: 'meta:1234', destination: 'main', receivedAt: '2026-12-07T06:21:00.015Z', updatedAt: '2026-12-07T06:21:00.375Z',
@@ -145,6 +191,20 @@ describe('a delivered lead\'s status record compacted into shared buckets (issue
     expect(Buffer.byteLength(value)).toBeLessThanOrEqual(64);
     const { contacts: _c, 'contacts:1': _c1, ...rest } = record;
     expect(decodeStatus(value)).toEqual(rest);
+    // Given a newLeadId made 3 ms before the lead was received: `2` and 3, the rest as before.
+    const id = newLeadId(Date.parse(record.receivedAt) - 3);
+    const relative = encodeStatus(record, id)!;
+    expect(relative.split('\x1f')[0]).toBe('23');
+    expect(decodeStatus(relative, id)).toEqual(rest);
+    expect(() => decodeStatus(relative)).toThrow(LeadIdRequiredError);
+    // The pair by its code (status:pairs), given the pairs to read it with.
+    const coded = encodeStatus(record, id, '7')!;
+    expect(coded.split('\x1f').slice(0, 3)).toEqual(['43', 'a0', '7']);
+    expect(decodeStatus(coded, id, new Map([['7', { destination: 'main', source: 'meta:1234' }]]))).toEqual(rest);
+    expect(() => decodeStatus(coded, id, new Map())).toThrow(StatusPairUnknownError);
+    expect(decodeStatus(encodeStatus(record, undefined, '7')!, undefined, new Map([['7', { destination: 'main', source: 'meta:1234' }]]))).toEqual(rest);
+    // A derived id carries no time: the time itself.
+    expect(encodeStatus(record, `lg_${'ab'.repeat(16)}`)).toBe(value);
     expect(encodeStatus({ ...record, status: 'retrying' })).toBeUndefined();
     expect(encodeStatus({ ...record, receivedAt: 'yesterday' })).toBeUndefined();
     expect(encodeStatus({ ...record, source: 'form:a\x1fb' })).toBeUndefined();

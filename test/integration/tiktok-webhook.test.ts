@@ -76,7 +76,7 @@ describe('TikTok lead ads webhook', () => {
     const queue = new Queue(deliveryQueueName('main'), { connection: { url: stack.config.redis.url }, prefix: stack.prefix });
     const last = await queue.getJob(deriveLeadId({ kind: 'tiktok', scope: '', id: '7400000000000000999' }));
     await queue.close();
-    expect(last && readDeliverLeadJob(last.data as DeliverLeadJob).lead.source.externalId).toBe('7400000000000000999');
+    expect(last && readDeliverLeadJob(last.data as DeliverLeadJob, last.id).lead.source.externalId).toBe('7400000000000000999');
     const tooMany = await post(`{"entry":[${[...entries, entries[0]!.replace('7400000000000000000', '7500000000000000000')].join(',')}]}`);
     expect(tooMany.status).toBe(400);
     expect(await tooMany.json()).toMatchObject({ error: 'malformed_webhook', details: [{ field: '/entry', message: 'must have at most 1000 leads' }] });

@@ -1,16 +1,17 @@
-import { deliverLeadJob, readDeliverLeadJob, readFetchMetaLeadJob, UnknownPayloadError, type DeliverLeadJob, type FetchMetaLeadJob } from '../../src/queue/jobs';
+import { deliverLeadJob, JobIdRequiredError, readDeliverLeadJob, readFetchMetaLeadJob, UnknownPayloadError, type DeliverLeadJob, type FetchMetaLeadJob } from '../../src/queue/jobs';
 import type { Lead } from '../../src/lead/lead';
+import { packLead } from '../../src/queue/packed-lead';
 
 const lead = { id: 'lg_old' } as Lead;
 
 describe('job payload versions', () => {
   it('reads a version 1 delivery payload as one that needs no lookup, and the current one as it is', () => {
-    expect(readDeliverLeadJob({ v: 1, lead })).toEqual({ v: 2, lead, reconcileFirst: false });
-    expect(readDeliverLeadJob({ v: 2, lead, reconcileFirst: true })).toEqual({ v: 2, lead, reconcileFirst: true });
+    expect(readDeliverLeadJob({ v: 1, lead }, 'lg_old')).toEqual({ v: 2, lead, reconcileFirst: false });
+    expect(readDeliverLeadJob({ v: 2, lead, reconcileFirst: true }, 'lg_old')).toEqual({ v: 2, lead, reconcileFirst: true });
   });
 
   it('refuses a payload from a newer leadgate instead of guessing at it', () => {
-    expect(() => readDeliverLeadJob({ v: 4, lead } as unknown as DeliverLeadJob)).toThrow(UnknownPayloadError);
+    expect(() => readDeliverLeadJob({ v: 5, lead } as unknown as DeliverLeadJob, 'lg_old')).toThrow(UnknownPayloadError);
     expect(() => readFetchMetaLeadJob({ v: 2 } as unknown as FetchMetaLeadJob)).toThrow(UnknownPayloadError);
   });
 });
@@ -43,10 +44,24 @@ describe('payload v3: the lead packed, read back as the lead it was (issue 13: b
     ];
     for (const l of leads) {
       const data = JSON.parse(JSON.stringify(deliverLeadJob(l))) as DeliverLeadJob;
-      expect(readDeliverLeadJob(data)).toEqual({ v: 2, lead: l, reconcileFirst: false });
+      expect(readDeliverLeadJob(data, l.id)).toEqual({ v: 2, lead: l, reconcileFirst: false });
+      // The v3 payload an earlier version queued (the lead id inside it) is still read.
+      const v3 = JSON.parse(JSON.stringify({ v: 3, l: packLead(l) })) as DeliverLeadJob;
+      expect(readDeliverLeadJob(v3, undefined)).toEqual({ v: 2, lead: l, reconcileFirst: false });
     }
     const replay = JSON.parse(JSON.stringify(deliverLeadJob(full, { reconcileFirst: true }))) as DeliverLeadJob;
-    expect(readDeliverLeadJob(replay)).toEqual({ v: 2, lead: full, reconcileFirst: true });
+    expect(readDeliverLeadJob(replay, full.id)).toEqual({ v: 2, lead: full, reconcileFirst: true });
+  });
+
+  it('payload v4 leaves the lead id to the job id and writes UTM keys as letters; without the job id it is refused', () => {
+    const data = deliverLeadJob(full);
+    expect(data).toMatchObject({ v: 4, l: { u: { s: 'google', m: 'cpc', c: 'spring_sale_2026' } } });
+    expect(JSON.stringify(data)).not.toContain(full.id);
+    expect(() => readDeliverLeadJob(data, undefined)).toThrow(JobIdRequiredError);
+    // A UTM key of its own that reads as a letter: the v3 payload, exactly.
+    const odd = { ...full, utm: { ...full.utm, s: 'x' } as Lead['utm'] };
+    expect(deliverLeadJob(odd).v).toBe(3);
+    expect(readDeliverLeadJob(JSON.parse(JSON.stringify(deliverLeadJob(odd))) as DeliverLeadJob, full.id).lead).toEqual(odd);
   });
 
   it('is at least a fifth shorter than the lead as v2 carried it', () => {
