@@ -32,10 +32,10 @@ export function stopWithBenchmark(child: ChildProcess): void {
   child.once('exit', () => running.delete(child));
 }
 
-export async function startSimProcess(plan: 'standard' | 'enterprise' = 'standard'): Promise<SimProcess> {
+export async function startSimProcess(plan: 'standard' | 'enterprise' = 'standard', extraArgs: string[] = []): Promise<SimProcess> {
   const port = await freePort();
   // tsx's loader in this one process (not the tsx CLI, which forks a second one per simulator).
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sim', 'bitrix24', '--port', String(port), '--plan', plan], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'sim', 'bitrix24', '--port', String(port), '--plan', plan, ...extraArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -75,7 +75,8 @@ async function main(argv: string[]): Promise<void> {
     .option('--oauth-client-secret <secret>', 'client_secret of that application', 'sim-client-secret')
     .option('--bucket-level <level>', 'start with the request counter here ("full": other traffic has just spent it)')
     .option('--other-apps <perSecond>', "other integrations' steady load on the same request counter (requests/s)")
-    .action((opts: { port: number; plan: string; oauthClientId?: string; oauthClientSecret?: string; bucketLevel?: string; otherApps?: string }) => runBitrix24Simulator(opts));
+    .option('--operating-limit-seconds <seconds>', "a method's execution time allowed per webhook in 10 minutes before OPERATION_TIME_LIMIT", '480')
+    .action((opts: { port: number; plan: string; oauthClientId?: string; oauthClientSecret?: string; bucketLevel?: string; otherApps?: string; operatingLimitSeconds: string }) => runBitrix24Simulator(opts));
   sim
     .command('meta')
     .description('Meta simulator: Graph API lead endpoint (with its errors) and a webhook sender that signs like Meta')

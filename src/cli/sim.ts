@@ -10,13 +10,17 @@ export async function runBitrix24Simulator(opts: {
   oauthClientSecret?: string;
   bucketLevel?: string;
   otherApps?: string;
+  operatingLimitSeconds?: string;
 }): Promise<void> {
   if (opts.plan !== 'standard' && opts.plan !== 'enterprise') throw new Error('--plan must be standard or enterprise');
+  const limit = opts.operatingLimitSeconds ?? '480';
+  if (!/^\d+(\.\d+)?$/.test(limit)) throw new Error(`--operating-limit-seconds must be a number of seconds, got "${limit}"`);
+  const operatingLimitSeconds = Number(limit);
   const busy = parseBucketLoad(opts.bucketLevel, opts.otherApps);
   const oauth = opts.oauthClientId ? { clientId: opts.oauthClientId, clientSecret: opts.oauthClientSecret ?? 'sim-client-secret' } : undefined;
   const { startBitrix24Simulator } = await loadSimulators();
-  const sim = await startBitrix24Simulator({ port: opts.port, host: opts.host ?? '127.0.0.1', plan: opts.plan as Bitrix24Plan, ...(oauth ? { oauth } : {}), ...busy });
-  console.log(`Bitrix24 simulator (${opts.plan} plan) listening on ${sim.url}`);
+  const sim = await startBitrix24Simulator({ port: opts.port, host: opts.host ?? '127.0.0.1', plan: opts.plan as Bitrix24Plan, operatingLimitSeconds, ...(oauth ? { oauth } : {}), ...busy });
+  console.log(`Bitrix24 simulator (${opts.plan} plan, operating limit ${operatingLimitSeconds} s per 10 min) listening on ${sim.url}`);
   console.log(`  webhook URL:  ${sim.webhookUrl}`);
   if (oauth) {
     // The pair an application receives on install: paste it into a destination's `oauth` block.

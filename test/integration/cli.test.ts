@@ -124,3 +124,33 @@ describe('leadgate sim bitrix24 --oauth-client-id', () => {
     }
   });
 });
+
+describe('leadgate sim bitrix24 --operating-limit-seconds', () => {
+  it("blocks a method with OPERATION_TIME_LIMIT once its execution time in 10 minutes passes the limit", async () => {
+    const port = await freePort();
+    const child = spawnLeadgate(['sim', 'bitrix24', '--port', String(port), '--operating-limit-seconds', '0.02'], { captureStdout: true });
+    try {
+      let stdout = '';
+      child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+      const webhookUrl = await waitFor(() => /webhook URL:\s+(\S+)/.exec(stdout)?.[1], 'the printed webhook URL', 20_000, 50);
+      expect(stdout).toContain('operating limit 0.02 s per 10 min');
+      // Each call is charged the simulator's nominal 10 ms: the third passes the limit, the fourth is refused.
+      const answers: unknown[] = [];
+      for (let n = 0; n < 4; n++) {
+        const answer = await fetch(`${webhookUrl}crm.lead.add.json`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fields: { TITLE: `call ${n}` } }) });
+        answers.push({ status: answer.status, ...((await answer.json()) as object) });
+      }
+      expect(answers.slice(0, 3)).toEqual([expect.objectContaining({ status: 200 }), expect.objectContaining({ status: 200 }), expect.objectContaining({ status: 200 })]);
+      expect(answers[3]).toMatchObject({ status: 429, error: 'OPERATION_TIME_LIMIT' });
+    } finally {
+      child.kill('SIGTERM');
+      await exited(child);
+    }
+  });
+
+  it('refuses a limit that is not a number of seconds', async () => {
+    const child = spawnLeadgate(['sim', 'bitrix24', '--port', String(await freePort()), '--operating-limit-seconds', 'lots']);
+    const [code] = await exited(child);
+    expect(code).not.toBe(0);
+  });
+});
