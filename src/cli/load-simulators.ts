@@ -58,7 +58,7 @@ export interface DevCaptchaSimulator {
 }
 
 export interface DevSimulators {
-  startBitrix24Simulator(opts: { port?: number; host?: string; plan?: 'standard' | 'enterprise'; oauth?: { clientId: string; clientSecret: string } }): Promise<DevBitrix24Simulator>;
+  startBitrix24Simulator(opts: { port?: number; host?: string; plan?: 'standard' | 'enterprise'; oauth?: { clientId: string; clientSecret: string }; operatingLimitSeconds?: number; bucketLevel?: number | 'full'; otherAppsPerSecond?: number }): Promise<DevBitrix24Simulator>;
   startMetaSimulator(opts: { port?: number; host?: string; appSecret: string; pageTokens: Record<string, string> }): Promise<DevMetaSimulator>;
   startMetaCapiSimulator(opts: { port?: number; host?: string; datasetId: string; accessToken: string }): Promise<DevMetaCapiSimulator>;
   startGoogleAdsSimulator(opts: { port?: number; host?: string; customerId: string; conversionActionIds: string[] }): Promise<DevGoogleAdsSimulator>;

@@ -149,8 +149,10 @@ describe('leadgate sim bitrix24 --operating-limit-seconds', () => {
   });
 
   it('refuses a limit that is not a number of seconds', async () => {
-    const child = spawnLeadgate(['sim', 'bitrix24', '--port', String(await freePort()), '--operating-limit-seconds', 'lots']);
-    const [code] = await exited(child);
-    expect(code).not.toBe(0);
+    const child = spawnLeadgate(['sim', 'bitrix24', '--port', String(await freePort()), '--operating-limit-seconds', 'lots'], { captureStderr: true });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    expect(await exited(child)).not.toBe(0);
+    expect(stderr).toContain('--operating-limit-seconds must be a number of seconds, got "lots"');
   });
 });
