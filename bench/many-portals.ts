@@ -169,8 +169,10 @@ export async function manyPortals(redisUrl: string, plans: Plan[], seconds: numb
     if (!finished) console.log('  not every portal had all its leads by the deadline: the rates below are over the whole window');
 
     const perPortal: PortalResult[] = [];
+    const trace: Array<{ name: string; calls: Array<{ at: number; method: string; status: number; commands?: number }> }> = [];
     for (let p = 0; p < sims.length; p += 1) {
       const [leads, calls, stats] = await Promise.all([sims[p]!.client.leads(), sims[p]!.client.calls(), sims[p]!.client.stats()]);
+      trace.push({ name: names[p]!, calls: calls.filter((c) => !c.viaBatch).map((c) => ({ at: c.at - started, method: c.method, status: c.status, ...(c.commands !== undefined ? { commands: c.commands } : {}) })) });
       const seen = new Map<string, number>();
       for (const lead of leads) seen.set(String(lead.fields.ORIGIN_ID), (seen.get(String(lead.fields.ORIGIN_ID)) ?? 0) + 1);
       const last = finished ? leads.reduce((t, l) => Math.max(t, Date.parse(l.createdAt)), started) : ended;
@@ -199,6 +201,8 @@ export async function manyPortals(redisUrl: string, plans: Plan[], seconds: numb
         lost: finished ? [...ids[p]!].filter((id) => !seen.has(id)).length : 0,
       });
     }
+    // PORTAL_TRACE=<file>: every portal's requests (ms from the measured start), to see the gaps between them.
+    if (process.env.PORTAL_TRACE) writeFileSync(process.env.PORTAL_TRACE, JSON.stringify({ spawnToStartMs: started - spawnedAt, trace }));
     const delivered = perPortal.reduce((a, r) => a + r.delivered, 0);
     const runSeconds = Math.max(...perPortal.map((r) => r.seconds));
     const ceiling = perPortal.reduce((a, r) => a + r.ceiling, 0);
