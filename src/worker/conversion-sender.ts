@@ -9,7 +9,7 @@ import { conversionJobId, readSendConversionJob, type Conversion, type SendConve
 import type { ConversionStore, ConversionStatus } from '../queue/conversion-store';
 import type { ConversionMetrics } from '../shared/conversion-metrics';
 import type { Logger } from '../shared/logger';
-import { MicroBatcher } from './micro-batcher';
+import { MicroBatcher } from '../shared/micro-batcher';
 
 export interface ConversionSenderDeps {
   uploader: ConversionUploader;

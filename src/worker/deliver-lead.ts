@@ -28,7 +28,7 @@ export interface DeliveryProcessorDeps extends DeadLetterDeps {
   originatorId: string;
   /** What each lead becomes on this destination (config `entity`); default lead. */
   entity?: CrmEntity;
-  dispatcher: Pick<PortalDispatcher, 'deliver' | 'checkDuplicates'>;
+  dispatcher: Pick<PortalDispatcher, 'deliver' | 'checkDuplicates'> & Partial<Pick<PortalDispatcher, 'announce'>>;
   ledger: Pick<LeadLedger, 'deliveryState' | 'recordDelivered' | 'recordFailure' | 'recordDuplicatesRemoved' | 'get' | 'recordCrmOutcome'>;
   /** Returning customers before the add, what a converting portal made of the lead after it. */
   crm?: Pick<CrmSteps, 'prepare' | 'afterCreate'>;
@@ -70,6 +70,16 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
   }
 
   async function deliverLead(job: Job<DeliverLeadJob>, token?: string): Promise<DeliveryReceipt> {
+    // Jobs are taken in bursts (50 complete, 50 more are taken): a part-full batch waits for this lead.
+    const handedOver = deps.dispatcher.announce?.() ?? (() => undefined);
+    try {
+      return await deliverAnnounced(job, handedOver, token);
+    } finally {
+      handedOver();
+    }
+  }
+
+  async function deliverAnnounced(job: Job<DeliverLeadJob>, handedOver: () => void, token?: string): Promise<DeliveryReceipt> {
     const { lead, reconcileFirst: replayed } = readDeliverLeadJob(job.data, job.id);
     const known = await deps.ledger.deliveryState(lead.id);
     if (known.deliveredAs !== undefined) {
@@ -93,7 +103,10 @@ export function createDeliveryProcessor(deps: DeliveryProcessorDeps) {
         logger.info({ leadId: lead.id, destination, [prepared.owner === 'deal' ? 'dealId' : 'bitrixLeadId']: prepared.bitrixLeadId, commentId: prepared.commentId }, `returning customer: submission added to their open ${prepared.owner}`);
         return { bitrixLeadId: prepared.bitrixLeadId, reconciled: prepared.reconciled };
       }
-      const outcome = await deps.dispatcher.deliver({ leadId: lead.id, fields: prepared.fields, reconcileFirst });
+      const delivery = deps.dispatcher.deliver({ leadId: lead.id, fields: prepared.fields, reconcileFirst });
+      // After deliver() has queued it: withdrawn first, a batch waiting for it alone would leave without it.
+      handedOver();
+      const outcome = await delivery;
       // Any earlier ambiguous attempt may still commit after this one (created or found), and more than
       // one may: look again later. Scheduled before the delivery is recorded, so a crash in between
       // leaves the lead unsure and the next attempt schedules it again.

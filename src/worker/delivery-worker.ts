@@ -24,6 +24,7 @@ import type { Metrics } from '../shared/metrics';
 import { settleWithin } from '../shared/settle-within';
 import { LeadAssigner } from './assign-lead';
 import { deadLetterLead } from './dead-letter';
+import { ConcurrencyRamp } from './concurrency-ramp';
 import { createCrmSteps } from './crm-steps';
 import { createDeliveryProcessor } from './deliver-lead';
 import { DestinationBreaker } from './destination-breaker';
@@ -165,7 +166,15 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
   });
   const assigner = new LeadAssigner({ config, redis, ledger });
   let worker: Worker<DeliverLeadJob | CheckDuplicatesJobV1, DeliveryReceipt | undefined> | undefined;
-  const crm = createCrmSteps({ config, destination, dispatcher, client, ledger, logger });
+  const crm = createCrmSteps({
+    config,
+    destination,
+    dispatcher,
+    client,
+    ledger,
+    logger,
+    queueIdle: async () => (await queue.getJobCountByTypes('waiting', 'prioritized')) === 0,
+  });
   void crm.detectMode();
   const processor = createDeliveryProcessor({
     destination,
@@ -198,10 +207,20 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
       });
     },
   });
-  worker = new Worker<DeliverLeadJob | CheckDuplicatesJobV1, DeliveryReceipt | undefined>(queueName, processor, {
+  // From idle the worker asks for one request's worth of leads at a time (see ConcurrencyRamp).
+  const ramp = new ConcurrencyRamp(concurrency, Math.min(delivery.maxBatchSize, writer.leadsPerRequest));
+  const rampedProcessor: typeof processor = async (job, token) => {
+    ramp.started();
+    try {
+      return await processor(job, token);
+    } finally {
+      ramp.ended();
+    }
+  };
+  worker = new Worker<DeliverLeadJob | CheckDuplicatesJobV1, DeliveryReceipt | undefined>(queueName, rampedProcessor, {
     connection: bullConnection,
     prefix,
-    concurrency,
+    concurrency: ramp.initial,
     // A crashed worker's leads are taken over after this; a taken-over job always looks before adding.
     lockDuration: delivery.lockDurationMs,
     stalledInterval: delivery.lockDurationMs,
@@ -215,6 +234,7 @@ function startDestinationWorker({ config, redis, bullConnection, logger, metrics
     },
   });
   logErrors(worker, logger, { queue: queueName, part: 'worker' });
+  ramp.attach(worker);
 
   const net = startFailedJobNet({
     queueName,

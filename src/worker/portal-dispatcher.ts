@@ -84,6 +84,11 @@ const MAX_LOOKUP = 50;
 const PROBE_POLL_MS = 20;
 /** No lead for this long: the queue has none ready, so a part-full batch stops waiting for more. */
 const ARRIVAL_GAP_MS = 25;
+/**
+ * A full batch (or a single request) answered this recently and leads arriving now: they are the
+ * same stream (their jobs were being taken while the last request was out), not the first after a lull.
+ */
+const STREAM_GAP_MS = 1000;
 
 /**
  * Sends one portal's leads as fast as its leaky bucket allows and no faster. Leads wait here while
@@ -103,6 +108,8 @@ export class PortalDispatcher {
   private readonly fillWaitMs: number;
   /** Leads carried by requests in flight. */
   private inFlightLeads = 0;
+  /** Leads taken from the queue and not handed over yet (announce()). */
+  private announced = 0;
   private lastArrivalAt = 0;
   private lastSentAt = 0;
   /** Since the last request went out, the budget was not there at once: the portal is the bottleneck. */
@@ -120,6 +127,8 @@ export class PortalDispatcher {
   private probing = true;
   /** Leads arrived with nothing waiting or in flight here: the next request is the first after a lull. */
   private afterLull = false;
+  /** When the last request was answered, and whether it left leads behind it (a full batch, a single request). */
+  private lastAnswer: { at: number; streaming: boolean } | undefined;
   /** Single requests (send) out or waiting for budget. */
   private sendsOut = 0;
   /** Aborted at a forced shutdown: requests still in flight are abandoned (their leads stay marked unsure). */
@@ -140,6 +149,23 @@ export class PortalDispatcher {
     });
   }
 
+  /**
+   * A lead of this destination was taken from the queue and will be handed to deliver() soon (or not,
+   * if it turns out delivered already): a part-full batch waits for it, at most one fill window. Call
+   * the returned function once deliver() has it, or when it will not get it (idempotent).
+   */
+  announce(): () => void {
+    this.announced += 1;
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      this.announced -= 1;
+      // A part-full batch may have been waiting for this lead only.
+      if (this.announced === 0 && !this.pumping && this.pendingCount > 0) void this.pump();
+    };
+  }
+
   /** Looks up every lead with this ORIGIN_ID and deletes all but the first one created. */
   checkDuplicates(leadId: string): Promise<DuplicateCheck> {
     return this.enqueue<DuplicateCheck>((resolve, reject) => this.lookups.push({ kind: 'verify', leadId, resolve, reject }));
@@ -151,7 +177,7 @@ export class PortalDispatcher {
         reject(new LeadReleasedError());
         return;
       }
-      if (this.pendingCount === 0 && this.requestsOut === 0) this.afterLull = true;
+      if (this.pendingCount === 0 && this.requestsOut === 0 && !this.streamGoesOn()) this.afterLull = true;
       add(resolve, reject);
       if (!this.pumping) void this.pump();
     });
@@ -161,7 +187,7 @@ export class PortalDispatcher {
    * One request beside the adds (a CRM lookup or comment), drawn from the same budget and aborted at
    * a forced shutdown like the others; waiting for budget here does not hold a place in the queue.
    */
-  async send<T>(method: string, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async send<T>(method: string, call: (signal: AbortSignal) => Promise<T>, options: { refusedOnce?: 'throw' } = {}): Promise<T> {
     for (;;) {
       if (this.released) throw new LeadReleasedError();
       if (this.probing && this.requestsOut > 0) {
@@ -183,7 +209,8 @@ export class PortalDispatcher {
             throw err;
           }
           const wait = await this.noteRefusal();
-          if (wait > this.maxHoldMs) throw this.throttled(err, wait);
+          // The caller only wanted it if the budget was there (the mirror has learnt the bucket is full).
+          if (options.refusedOnce === 'throw' || wait > this.maxHoldMs) throw this.throttled(err, wait);
         }
       } finally {
         this.sendsOut -= 1;
@@ -208,6 +235,16 @@ export class PortalDispatcher {
   abandonInFlight(): void {
     this.release();
     this.abandon.abort();
+  }
+
+  /** Nothing waits here or is out: a request now would take budget no lead of this process needs. */
+  get idle(): boolean {
+    return this.pendingCount === 0 && this.requestsOut === 0;
+  }
+
+  /** Shutting down: nothing more is sent. */
+  get stopped(): boolean {
+    return this.released;
   }
 
   get pendingCount(): number {
@@ -275,11 +312,17 @@ export class PortalDispatcher {
     // arrive meanwhile go with it: holding it back first would only add to that step.
     if (this.afterLull && this.options.limiter.busy) return 0;
     const now = Date.now();
-    if (!this.waitedForBudget && now - this.lastSentAt >= this.fillWaitMs) return 0;
+    // Leads already taken from the queue are on their way here (their state is being read): the batch
+    // waits for them, at most one fill window, instead of leaving part-full (at a worker's start the
+    // jobs reach the dispatcher in bursts as they are taken, and a first request of 9 leads was seen
+    // to spend a whole drain step).
+    const onTheWay = this.announced > 0;
+    if (!onTheWay && !this.waitedForBudget && now - this.lastSentAt >= this.fillWaitMs) return 0;
     if (pending + this.inFlightLeads >= this.holdLimit) return 0;
     this.fillSince ??= now;
-    const streamPausedIn = ARRIVAL_GAP_MS - (now - this.lastArrivalAt);
     const dueIn = this.fillWaitMs - (now - this.fillSince);
+    if (onTheWay) return Math.max(0, dueIn);
+    const streamPausedIn = ARRIVAL_GAP_MS - (now - this.lastArrivalAt);
     return Math.max(0, Math.min(streamPausedIn, dueIn));
   }
 
@@ -288,8 +331,21 @@ export class PortalDispatcher {
     return Math.min(this.options.maxBatchSize, this.options.writer.leadsPerRequest);
   }
 
+  /**
+   * Nothing is waiting or out here, but the last request answered was a full batch or a single
+   * request (a CRM mode read, a lookup) within STREAM_GAP_MS: the leads arriving now were on their way
+   * (jobs being completed and taken on a loaded worker), so the portal's bucket is where the mirror
+   * says. Raising the mirror to full as after a lull would throw away budget the stream is owed
+   * (one drain step each time, ~2.5% of a 20 s run on a standard portal). A part-full batch or a lone
+   * lead means the queue had drained: what follows is the first request after a lull.
+   */
+  private streamGoesOn(): boolean {
+    return this.lastAnswer !== undefined && this.lastAnswer.streaming && Date.now() - this.lastAnswer.at < STREAM_GAP_MS;
+  }
+
   /** A request was answered (not refused for the rate limit): the streak ends, and requests may overlap again. */
-  private answered(): void {
+  private answered(streaming = true): void {
+    this.lastAnswer = { at: Date.now(), streaming };
     this.refusalStreak = 0;
     this.overlapAgain();
   }
@@ -428,7 +484,7 @@ export class PortalDispatcher {
       const { writer } = this.options;
       this.options.onRequest?.(writer.addMethod(batch.length), batch.length);
       const results = await writer.add(batch.map((p) => ({ key: p.leadId, fields: p.fields })), this.abandon.signal);
-      this.answered();
+      this.answered(batch.length >= this.perRequest);
       const notRun: PendingAdd[] = [];
       for (const p of batch) {
         const result = results.get(p.leadId);
