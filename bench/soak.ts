@@ -98,7 +98,28 @@ interface Sample {
   apiLagP99Ms: number;
   workerLagP99Ms: number;
   redisUsedMb: number;
+  /** The contact index's share of redisUsedMb (see contactIndexMb). */
+  contactIndexMb: number;
   backlog: number;
+}
+
+/**
+ * The contact index's bytes: its buckets are filed in windows of at least an hour (contact-index.ts) and
+ * expire whole at the window's end + statusRetentionSeconds, so within a 10-minute run it only grows, by
+ * design (in production, with 30 days' retention, a window is 1/16 of it). Reported apart, so that the rest
+ * of Redis can be judged flat.
+ */
+async function contactIndexMb(redis: IORedis, prefix: string): Promise<number> {
+  let bytes = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:contacts:*`, 'COUNT', 1000);
+    cursor = next;
+    const pipeline = redis.pipeline();
+    for (const key of keys) pipeline.memory('USAGE', key, 'SAMPLES', '0');
+    for (const [, usage] of (await pipeline.exec()) ?? []) bytes += Number(usage ?? 0);
+  } while (cursor !== '0');
+  return Number((bytes / 2 ** 20).toFixed(1));
 }
 
 async function main(): Promise<void> {
@@ -168,8 +189,8 @@ async function main(): Promise<void> {
     while (!finished) {
       await Promise.race([sleep(SAMPLE_S * 1000), done]);
       const now = Date.now();
-      const [a, w, info, backlog] = await Promise.all([
-        processMetrics(apiUrl), processMetrics(workerUrl), redis.info('memory'),
+      const [a, w, info, contacts, backlog] = await Promise.all([
+        processMetrics(apiUrl), processMetrics(workerUrl), redis.info('memory'), contactIndexMb(redis, prefix),
         queue.getJobCountByTypes('wait', 'active', 'delayed', 'prioritized'),
       ]);
       const sample: Sample = {
@@ -181,11 +202,12 @@ async function main(): Promise<void> {
         apiLagP99Ms: Number(a.lagP99Ms.toFixed(1)),
         workerLagP99Ms: Number(w.lagP99Ms.toFixed(1)),
         redisUsedMb: Number((Number(/used_memory:(\d+)/.exec(info)?.[1]) / 2 ** 20).toFixed(1)),
+        contactIndexMb: contacts,
         backlog,
       };
       samples.push(sample);
       last = { ok: counts.ok, at: now };
-      console.log(`${sample.at}s: ${sample.postsPerSecond} posts/s, errors ${sample.errors}, RSS api ${sample.apiRssMb} MB / worker ${sample.workerRssMb} MB, lag p99 api ${sample.apiLagP99Ms} ms / worker ${sample.workerLagP99Ms} ms, Redis ${sample.redisUsedMb} MB, backlog ${sample.backlog}`);
+      console.log(`${sample.at}s: ${sample.postsPerSecond} posts/s, errors ${sample.errors}, RSS api ${sample.apiRssMb} MB / worker ${sample.workerRssMb} MB, lag p99 api ${sample.apiLagP99Ms} ms / worker ${sample.workerLagP99Ms} ms, Redis ${sample.redisUsedMb} MB (contact index ${sample.contactIndexMb}), backlog ${sample.backlog}`);
     }
     posted = counts;
     // Every acknowledged lead reaches the portal exactly once.
@@ -209,6 +231,8 @@ async function main(): Promise<void> {
   // statusRetentionSeconds (120 s), the compactor's list after duplicateCheckDelayMs + 5 min (330 s), plus a
   // minute's margin. A short run (CI's smoke) has no such window.
   const settled = samples.filter((s) => s.at >= SETTLED_FROM_S);
+  const range = (of: Sample[], pick: (s: Sample) => number) =>
+    of.length > 0 ? { [`from${SETTLED_FROM_S}s`]: { min: Math.min(...of.map(pick)), max: Math.max(...of.map(pick)) } } : { last: samples.length > 0 ? pick(samples.at(-1)!) : undefined };
   const growth = (pick: (s: Sample) => number): number => (warm.length >= 2 ? Math.round(((pick(warm.at(-1)!) - pick(warm[0]!)) / pick(warm[0]!)) * 100) : NaN);
   const summary = {
     date: new Date().toISOString(),
@@ -224,7 +248,9 @@ async function main(): Promise<void> {
     workerRssGrowthAfterWarmupPct: growth((s) => s.workerRssMb),
     lagP99WorstIntervalMs: { api: Math.max(...samples.map((s) => s.apiLagP99Ms)), worker: Math.max(...samples.map((s) => s.workerLagP99Ms)) },
     lagP99MedianIntervalMs: { api: percentile(samples.map((s) => s.apiLagP99Ms), 50), worker: percentile(samples.map((s) => s.workerLagP99Ms), 50) },
-    redisUsedMb: settled.length > 0 ? { [`from${SETTLED_FROM_S}s`]: { min: Math.min(...settled.map((s) => s.redisUsedMb)), max: Math.max(...settled.map((s) => s.redisUsedMb)) } } : { last: samples.at(-1)?.redisUsedMb },
+    redisUsedMb: range(settled, (s) => s.redisUsedMb),
+    contactIndexMb: range(settled, (s) => s.contactIndexMb),
+    redisWithoutContactIndexMb: range(settled, (s) => Number((s.redisUsedMb - s.contactIndexMb).toFixed(1))),
     samples,
   };
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
