@@ -1,3 +1,4 @@
+import type { RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler, type Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { securityHeaders } from './security-headers';
@@ -16,7 +17,9 @@ import { errorHandler } from './error-handler';
 import { HttpError } from './http-error';
 import { SharedRateLimitStore } from './shared-rate-limit-store';
 import type { Intake } from './intake';
-import { formsRouter } from './routes/forms';
+import { formIntake, formsRouter } from './routes/forms';
+import { withFormFrontDoor } from './form-front-door';
+import { parseByteLimit } from './read-form-body';
 import { leadsRouter } from './routes/leads';
 import { operationsRouter, type DestinationStatus, type MetaPageStatus, type OperationsDeps } from './routes/operations';
 import { snippetRouter } from './routes/snippet';
@@ -96,8 +99,16 @@ export function operationsDeps(deps: Pick<AppDeps, 'config' | 'redis' | 'metrics
   };
 }
 
-/** Builds the HTTP API without binding a port, so tests run it on port 0 with their own Redis prefix. */
+/** The HTTP API as express serves it, without the front door (createApi's `app`). */
 export function createApp(deps: AppDeps): Express {
+  return createApi(deps).app;
+}
+
+/**
+ * Builds the HTTP API without binding a port, so tests run it on port 0 with their own Redis prefix:
+ * `listener` is what the server runs (plain JSON form posts through the front door, the rest to `app`).
+ */
+export function createApi(deps: AppDeps): { app: Express; listener: RequestListener } {
   const { config } = deps;
   const app = express();
   app.set('trust proxy', config.http.trustProxy);
@@ -105,21 +116,27 @@ export function createApp(deps: AppDeps): Express {
   // Every answer is about one request (an accepted lead, a status now): a hash of each body for an
   // ETag would cost every POST and never be used. Routes that can be revalidated set their own (snippet).
   app.set('etag', false);
-  app.use(securityHeaders());
+  const headers = securityHeaders();
+  app.use(headers);
 
   app.use(operationsRouter({ ...operationsDeps(deps), details: config.http.operations.port === undefined }));
   app.use(snippetRouter());
 
   const perIp = (name: string, settings: { windowMs: number; limit: number }) => perIpLimit(deps, name, settings);
-  app.use('/v1/forms', perIp('forms', config.http.rateLimit));
+  const formsLimit = perIp('forms', config.http.rateLimit);
+  app.use('/v1/forms', formsLimit);
   app.use('/v1/webhooks', perIp('webhooks', config.http.webhookRateLimit));
 
-  app.use(formsRouter(config, deps.intake, deps.idempotency, { redis: deps.redis, captcha: deps.captcha }));
+  const forms = formIntake(config, deps.intake, deps.idempotency, { redis: deps.redis, captcha: deps.captcha });
+  app.use(formsRouter(config, forms));
   for (const router of deps.sourceRouters ?? []) app.use(router);
   app.use(leadsRouter({ ledger: deps.ledger, spool: deps.spool, adminToken: config.admin.token, ...(deps.conversions ? { conversions: deps.conversions } : {}) }));
   if (config.admin.port === undefined) mountConsole(app, deps);
 
   app.use((_req, _res, next) => next(new HttpError(404, 'not_found', 'no such endpoint')));
   app.use(errorHandler({ logger: deps.logger, metrics: deps.metrics }));
-  return app;
+  const listener = withFormFrontDoor({
+    app, securityHeaders: headers, rateLimit: formsLimit, forms, bodyLimitBytes: parseByteLimit(config.http.bodyLimit), logger: deps.logger, metrics: deps.metrics,
+  });
+  return { app, listener };
 }

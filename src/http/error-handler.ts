@@ -1,9 +1,11 @@
 import type { ErrorRequestHandler } from 'express';
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { FormConfig } from '../config/config';
 import type { Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { HttpError } from './http-error';
+import { sendJson } from './send-json';
 
 type LibraryError = { type?: string; status?: number; expose?: boolean; message?: string };
 
@@ -41,32 +43,53 @@ function fromLibrary(err: LibraryError): HttpError | undefined {
   }
 }
 
+/** What an answer to a failed request needs to know of the route it failed in (express's `res.locals`). */
+export interface ErrorContext {
+  /** Counted in `rejected` by this source (set once a route knows it serves one). */
+  source?: string;
+  form?: FormConfig;
+  /** A browser's plain form post: answered with a redirect to the form's error page, if it has one. */
+  wantsHtml?: boolean;
+}
+
 /**
  * The single place errors become answers: known errors keep their status and code; anything else is
- * a 500 with a request id to find in the logs, and no internals.
+ * a 500 with a request id to find in the logs, and no internals. On the bare Node response, so the
+ * intake's front door answers exactly as express's error handler does; `redirect` is express's
+ * (only a browser's plain form post, which the front door never takes, is redirected).
  */
+export function answerError(
+  deps: { logger: Logger; metrics: Metrics },
+  err: unknown,
+  res: ServerResponse,
+  context: ErrorContext,
+  redirect?: (url: string) => void,
+): void {
+  let error = err instanceof HttpError ? err : fromLibrary(err as LibraryError);
+  if (!error) {
+    const requestId = randomUUID();
+    deps.logger.error({ requestId, err: (err as Error)?.message, stack: (err as Error)?.stack }, 'unhandled error');
+    error = new HttpError(500, 'internal_error', `something went wrong (request ${requestId})`);
+  }
+  if (context.source) deps.metrics.rejected.inc({ source: context.source, reason: error.code });
+  if (res.headersSent) return;
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  if (context.wantsHtml && context.form?.redirect?.error && redirect) {
+    const target = new URL(context.form.redirect.error);
+    target.searchParams.set('error', error.code);
+    redirect(target.toString());
+    return;
+  }
+  sendJson(res, error.status, {
+    error: error.code,
+    message: error.message,
+    ...(error.details ? { details: error.details } : {}),
+  });
+}
+
+/** express's error middleware: `answerError` with the route's `res.locals`. */
 export function errorHandler(deps: { logger: Logger; metrics: Metrics }): ErrorRequestHandler {
   return (err, _req, res, _next) => {
-    let error = err instanceof HttpError ? err : fromLibrary(err as LibraryError);
-    if (!error) {
-      const requestId = randomUUID();
-      deps.logger.error({ requestId, err: (err as Error)?.message, stack: (err as Error)?.stack }, 'unhandled error');
-      error = new HttpError(500, 'internal_error', `something went wrong (request ${requestId})`);
-    }
-    if (res.locals.source) deps.metrics.rejected.inc({ source: res.locals.source as string, reason: error.code });
-    if (res.headersSent) return;
-    for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
-    const form = res.locals.form as FormConfig | undefined;
-    if (res.locals.wantsHtml && form?.redirect?.error) {
-      const target = new URL(form.redirect.error);
-      target.searchParams.set('error', error.code);
-      res.redirect(303, target.toString());
-      return;
-    }
-    res.status(error.status).json({
-      error: error.code,
-      message: error.message,
-      ...(error.details ? { details: error.details } : {}),
-    });
+    answerError(deps, err, res, res.locals as ErrorContext, (url) => res.redirect(303, url));
   };
 }

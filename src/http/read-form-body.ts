@@ -1,6 +1,7 @@
 import busboy from 'busboy';
 import express, { type Request, type RequestHandler } from 'express';
 import { HttpError } from './http-error';
+import { isPlainJson, readPlainJson } from './plain-json-body';
 
 /** Bytes from "64kb"-style limits, as body-parser reads them. */
 export function parseByteLimit(limit: string): number {
@@ -137,8 +138,16 @@ export function readFormBody(limit: string): RequestHandler {
   const form = urlencoded(limit);
   const text = express.text({ limit, type: () => true });
   const multi = multipart(limit);
+  const maxBytes = parseByteLimit(limit);
 
   return (req: Request, res, next) => {
+    if (isPlainJson(req.headers, maxBytes)) {
+      readPlainJson(req).then((body) => {
+        req.body = body;
+        next();
+      }, next);
+      return;
+    }
     if (req.is('application/json') || req.is('application/*+json')) return json(req, res, next);
     if (req.is('application/x-www-form-urlencoded')) return form(req, res, next);
     if (req.is('multipart/form-data')) return multi(req, res, next);

@@ -4,7 +4,7 @@ import type { Router } from 'express';
 import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
 import { createCaptchaVerifier } from '../clients/captcha/captcha-verifier';
-import { createApp, createConsoleApp, operationsDeps, type AppDeps } from '../http/app';
+import { createApi, createConsoleApp, operationsDeps, type AppDeps } from '../http/app';
 import { createHttpServer } from '../http/http-server';
 import { createIntake } from '../http/intake';
 import { adminForgetRouter } from '../http/routes/admin-forget';
@@ -250,7 +250,7 @@ export async function startLeadgate(options: {
       // (on the public port it shows the address it was opened at, which a proxy may have rewritten).
       ...(config.admin.port !== undefined ? { publicUrl: () => publicUrl } : {}),
     };
-    server = createHttpServer(createApp(appDeps), config.http);
+    server = createHttpServer(createApi(appDeps).listener, config.http);
     if (config.admin.port !== undefined) adminServer = createHttpServer(createConsoleApp(appDeps), config.http);
     port = config.http.port;
     host = config.http.host;
