@@ -17,7 +17,9 @@
  *   npm run bench:intake          (CONNECTIONS=10,50 PROCESSES=1,2 DURATION_S=10 WARMUP_S=3 LOG_LEVEL=info to change;
  *                                  WAIT_REPLICAS=1 with REDIS_URL a master that has a replica: redis.waitReplicas;
  *                                  INTAKE_CPU_PROF=dir writes a --cpu-prof profile of each server;
- *                                  TARGETS=naive,leadgate measures only those servers)
+ *                                  TARGETS=naive,leadgate measures only those servers;
+ *                                  ROUNDS=N runs naive and leadgate N times, alternating which goes first,
+ *                                  and compares their medians: on a 2-vCPU VM one run can land 30% off)
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -40,6 +42,7 @@ const LOG_LEVEL = process.env.LOG_LEVEL ?? 'info';
 const CPU_PROF = process.env.INTAKE_CPU_PROF;
 /** Which servers to measure (a profiling run may want leadgate alone); the × naive column needs naive. */
 const TARGETS = (process.env.TARGETS ?? 'bare,naive,leadgate').split(',');
+const ROUNDS = Math.max(1, Number(process.env.ROUNDS ?? 1));
 
 /** What a landing page's fetch() sends: contact fields, a message, UTM tags and the page URL. */
 const SUBMISSION = JSON.stringify({
@@ -123,6 +126,8 @@ async function startServer(mode: ServerMode, env: Record<string, string> = {}, p
 
 interface LoadRun {
   target: string;
+  /** Which of the ROUNDS this run belongs to (1-based). */
+  round?: number;
   /** Server processes (a node:cluster when more than one). */
   processes: number;
   connections: number;
@@ -307,12 +312,12 @@ async function main(): Promise<void> {
   console.log(`connections ${CONNECTIONS.join(', ')}; processes ${PROCESSES.join(', ')}; ${WARMUP_S} s warm-up + ${DURATION_S} s per run; leadgate LOG_LEVEL=${LOG_LEVEL}`);
 
   /** One server (warm-up, measured run, then the Redis check for the queueing ones), stopped and cleaned whatever happens. */
-  const measure = async (mode: ServerMode, processes: number, connections: number): Promise<void> => {
+  const measure = async (mode: ServerMode, processes: number, connections: number, round = 1): Promise<void> => {
     const prefix = `${runId}-${mode}-p${processes}-c${connections}`;
     const server = await startServer(mode, { INTAKE_PREFIX: prefix }, processes);
     try {
       const warm = await load(server, redis, 'warm-up', POST, connections, WARMUP_S);
-      const r = await load(server, redis, mode, POST, connections, DURATION_S);
+      const r = { ...(await load(server, redis, mode, POST, connections, DURATION_S)), round };
       runs.push(r);
       console.log(line(r));
       if (mode === 'bare') return;
@@ -330,8 +335,11 @@ async function main(): Promise<void> {
       if (TARGETS.includes('bare')) await measure('bare', 1, connections);
       // The reference and leadgate back to back at each size, so a change in the machine's load hits both.
       for (const processes of PROCESSES) {
-        if (TARGETS.includes('naive')) await measure('naive', processes, connections);
-        if (TARGETS.includes('leadgate')) await measure('leadgate', processes, connections);
+        for (let round = 1; round <= ROUNDS; round += 1) {
+          // Alternating which goes first, so neither always meets the machine warmed (or tired) by the other.
+          const order = round % 2 === 1 ? (['naive', 'leadgate'] as const) : (['leadgate', 'naive'] as const);
+          for (const mode of order) if (TARGETS.includes(mode)) await measure(mode, processes, connections, round);
+        }
       }
     }
   } finally {
@@ -364,9 +372,24 @@ async function main(): Promise<void> {
   console.log('\n| run | processes | connections | seconds | requests/s (2xx) | × naive | p50 ms | p99 ms | max ms | non-2xx | errors | server CPU µs per 2xx | CPU % of a core: server / autocannon / Redis / rest of machine |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of runs) {
-    const naive = runs.find((n) => n.target === 'naive' && n.processes === r.processes && n.connections === r.connections);
+    const naive = runs.find((n) => n.target === 'naive' && n.processes === r.processes && n.connections === r.connections && n.round === r.round);
     const ratio = r.target === 'leadgate' && naive ? `**${(r.requestsPerSecond / naive.requestsPerSecond).toFixed(2)}**` : '';
     console.log(`| ${label[r.target]} | ${r.processes} | ${r.connections} | ${r.seconds} | ${r.requestsPerSecond} | ${ratio} | ${r.p50} | ${r.p99} | ${r.max} | ${r.non2xx} | ${r.errors + r.timeouts} | ${r.cpuPerPostUs} | ${r.cpu.server} / ${r.cpu.loadGenerator} / ${r.cpu.redis} / ${r.cpu.other} |`);
+  }
+  if (ROUNDS > 1) {
+    console.log(`\n| medians of ${ROUNDS} rounds | processes | connections | naive requests/s | leadgate requests/s | × naive | naive p99 ms | leadgate p99 ms | naive CPU µs per 2xx | leadgate CPU µs per 2xx | leadgate × naive, each round |`);
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const connections of CONNECTIONS) {
+      for (const processes of PROCESSES) {
+        const of = (target: string) => runs.filter((r) => r.target === target && r.processes === processes && r.connections === connections);
+        const [naive, lg] = [of('naive'), of('leadgate')];
+        if (naive.length === 0 || lg.length === 0) continue;
+        const median = (rs: LoadRun[], pick: (r: LoadRun) => number) => percentile(rs.map(pick).sort((a, b) => a - b), 50);
+        const [nRate, lRate] = [median(naive, (r) => r.requestsPerSecond), median(lg, (r) => r.requestsPerSecond)];
+        const each = lg.map((r) => (r.requestsPerSecond / naive.find((n) => n.round === r.round)!.requestsPerSecond).toFixed(2)).join(', ');
+        console.log(`| | ${processes} | ${connections} | ${nRate} | ${lRate} | **${(lRate / nRate).toFixed(2)}** | ${median(naive, (r) => r.p99)} | ${median(lg, (r) => r.p99)} | ${median(naive, (r) => r.cpuPerPostUs)} | ${median(lg, (r) => r.cpuPerPostUs)} | ${each} |`);
+      }
+    }
   }
   console.log('\n| run (warm-up included) | processes | connections | 202s sent by the server | 202s received by autocannon | requests abandoned by autocannon at stop | jobs in Redis | status records | acknowledged but not in Redis |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');

@@ -5,7 +5,7 @@ import type { IntakeWrite } from '../queue/intake-write';
 import type { FetchLinkedInLeadJob, LinkedInLeadQueue } from '../queue/linkedin-lead-queue';
 import { QueueUnavailableError } from '../queue/lead-queue';
 import type { MetaLeadQueue } from '../queue/meta-lead-queue';
-import type { Logger } from '../shared/logger';
+import { withoutRedaction, type Logger } from '../shared/logger';
 import type { Metrics } from '../shared/metrics';
 import { HttpError, queueUnavailable } from './http-error';
 
@@ -47,6 +47,7 @@ export function createIntake(deps: {
   logger: Logger;
 }): Intake {
   const { spool, logger } = deps;
+  const queuedLog = withoutRedaction(logger);
   return {
     metrics: deps.metrics,
     logger,
@@ -100,6 +101,6 @@ export function createIntake(deps: {
 
   function recorded(lead: Lead): void {
     deps.metrics.queued.inc({ source: lead.source.kind, destination: lead.destination });
-    logger.info({ leadId: lead.id, source: `${lead.source.kind}:${lead.source.name}`, destination: lead.destination }, 'lead queued');
+    queuedLog.info({ leadId: lead.id, source: `${lead.source.kind}:${lead.source.name}`, destination: lead.destination }, 'lead queued');
   }
 }

@@ -70,3 +70,13 @@ export function createLogger(options: { level?: string; name?: string; destinati
 
 /** A logger for tests and library use that writes nothing. */
 export const silentLogger: Logger = pino({ level: 'silent' });
+
+/**
+ * For a line written for every lead whose keys are none that redaction looks for (ids, source and
+ * destination names): the redaction pass, a walk of ~50 paths, costs two thirds of such a line
+ * (16 µs of 21 on the intake's "lead queued"). Its strings are still scrubbed, as on every line.
+ */
+export function withoutRedaction(logger: Logger): Logger {
+  return logger.child({}, { redact: [] });
+}
+

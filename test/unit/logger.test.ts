@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, scrubText } from '../../src/shared/logger';
+import { createLogger, scrubText, withoutRedaction } from '../../src/shared/logger';
 
 function capture(): { lines: string[]; stream: Writable } {
   const lines: string[] = [];
@@ -35,5 +35,12 @@ describe('logs', () => {
 
   it('leave timestamps, lead ids and counts alone', () => {
     for (const text of ['lead lg_mwy1pj9if744968826cf035c after 1500 ms at 2026-11-26T21:09:25Z', 'Bitrix24 lead 3465 created on 2026-11-26']) expect(scrubText(text)).toBe(text);
+  });
+
+  it('still scrub free text on a line written without the redaction pass', () => {
+    const { lines, stream } = capture();
+    const logger = withoutRedaction(createLogger({ destination: stream }));
+    logger.info({ leadId: 'lg_1', source: 'form:jane@example.com', destination: 'main' }, 'lead queued');
+    expect(JSON.parse(lines[0]!)).toMatchObject({ service: 'leadgate', leadId: 'lg_1', source: 'form:j***@example.com', destination: 'main', msg: 'lead queued' });
   });
 });
