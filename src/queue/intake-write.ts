@@ -8,15 +8,18 @@ import { QueueUnavailableError, withinWriteTimeout, type LeadQueue } from './lea
 import { ReplicaWait } from './replica-wait';
 
 /**
- * What one accepted lead writes beside its delivery job (its status record, the contact index, and
+ * What accepted leads write beside their delivery jobs (status records, the contact index, and
  * whatever a feature keeps per lead: a search index, counters): commands added to the intake's one
- * pipeline, after the job, so they cost no round trip of their own. Synchronous, and free of other
- * side effects: the pipeline may still fail.
+ * pipeline, after the jobs of every lead of the group commit, so they cost no round trip of their own
+ * and may file many leads in one command. Synchronous, and free of other side effects: the pipeline
+ * may still fail.
  */
-export type IntakeCommands = (pipeline: ChainableCommander, lead: Lead) => void;
+export type IntakeCommands = (pipeline: ChainableCommander, leads: readonly Lead[]) => void;
 
 interface GroupCommit {
   pipeline: ChainableCommander;
+  /** Every lead whose job is in the pipeline, for the IntakeCommands added when it is sent. */
+  leads: Lead[];
   transaction: { runCommand(name: string, args: unknown[]): unknown };
   /** Every reply of the pipeline, once it ran and (redis.waitReplicas) the replicas confirmed it. */
   done: Promise<Array<[Error | null, unknown]>>;
@@ -35,7 +38,7 @@ interface ScriptDefinition {
  * batch, drained spool entries), and of the others accepted in the same turn of the event loop,
  * becomes one pipeline holding each lead's BullMQ job, added by
  * BullMQ's own `Job.addJob(transaction)` (as `addBulk` does, on a pipeline too) with
- * `LeadQueue.jobOptions`, each followed by that lead's `IntakeCommands`. It resolves once every job
+ * `LeadQueue.jobOptions`, then the `IntakeCommands` of all its leads. It resolves once every job
  * is in Redis; a failed job is a failed write (503 or spool), a failed command beside a stored job is
  * logged and the lead still acknowledged, as when the status record was a write of its own.
  *
@@ -129,11 +132,10 @@ export class IntakeWrite {
       jobReplies.push(commit.pipeline.length);
       // The command is queued synchronously; the promise only hands the transaction back.
       void job.addJob(commit.transaction as never);
-      for (const add of this.commands) add(commit.pipeline, lead);
+      commit.leads.push(lead);
     }
-    const end = commit.pipeline.length;
     await withinWriteTimeout(
-      commit.done.then((replies) => this.check(replies, jobReplies, end)),
+      commit.done.then((replies) => this.check(replies, jobReplies)),
       this.options.enqueueTimeoutMs,
     );
   }
@@ -158,10 +160,19 @@ export class IntakeWrite {
     const sent = new Promise<void>((resolve) => (send = resolve));
     const commit: GroupCommit = {
       pipeline,
+      leads: [],
       transaction,
       // One WAIT after the whole pipeline covers every lead in it (replica-wait.ts).
       done: sent.then(async () => {
+        const jobs = pipeline.length;
+        for (const add of this.commands) add(pipeline, commit.leads);
         const replies = (await pipeline.exec()) ?? [];
+        // The jobs are durable: a command beside them that failed when run only costs what it kept (a
+        // status record's early answer, an index entry), never a lead; it is logged, the leads acknowledged.
+        const failed = replies.slice(jobs).find(([err]) => err);
+        if (failed && replies.slice(0, jobs).every(([err]) => !err)) {
+          this.options.logger.warn({ leads: commit.leads.length, err: (failed[0] as Error).message }, 'intake: a command beside the jobs failed');
+        }
         await this.replicas.confirm();
         return replies;
       }),
@@ -176,18 +187,14 @@ export class IntakeWrite {
     return commit;
   }
 
-  /** This caller's share of the replies: its jobs must be stored; a command beside them may fail. */
-  private check(replies: Array<[Error | null, unknown]>, jobReplies: number[], end: number): void {
+  /** This caller's share of the replies: its jobs must be stored (a command beside them may fail: see startCommit). */
+  private check(replies: Array<[Error | null, unknown]>, jobReplies: number[]): void {
     for (const index of jobReplies) {
       const [err, reply] = replies[index] ?? [new Error('no reply for the job')];
       if (err) throw err;
       // The job script answers the job id, or a negative code for an error of its own.
       if (typeof reply === 'number' && reply < 0) throw new Error(`BullMQ refused the job (code ${reply})`);
     }
-    // The jobs are durable: a command beside them that failed when run only costs what it kept (a status
-    // record's early answer, an index entry), never the lead; it is logged, the lead acknowledged.
-    const failed = replies.slice(jobReplies[0], end).find(([err], i) => err && !jobReplies.includes(jobReplies[0]! + i));
-    if (failed) this.options.logger.warn({ leads: jobReplies.length, err: (failed[0] as Error).message }, 'intake: a command beside the jobs failed');
   }
 }
 

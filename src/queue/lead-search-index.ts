@@ -34,7 +34,7 @@ export function pairKey(prefix: string, destination: string, source: string): st
   return searchKey(prefix, 'sd', `${destination}:${source}`);
 }
 
-function dimsKey(prefix: string): string {
+export function dimsKey(prefix: string): string {
   return `${prefix}:search:dims`;
 }
 
