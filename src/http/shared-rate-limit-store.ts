@@ -1,20 +1,6 @@
 import type { IncrementResponse, Options, Store } from 'express-rate-limit';
-import type { Cluster } from 'ioredis';
 import type { RedisClient } from '../shared/redis-client';
-import { RedisStore } from 'rate-limit-redis';
 import type { Logger } from '../shared/logger';
-
-/**
- * The store loads its scripts with SCRIPT LOAD, a key-less command a Cluster client sends to a random
- * node, then runs them with EVALSHA on the node of the key: so on Cluster every master loads them.
- */
-async function sendCommand(redis: RedisClient, command: string, args: string[]): Promise<unknown> {
-  if (redis.isCluster && command.toUpperCase() === 'SCRIPT' && args[0]?.toUpperCase() === 'LOAD') {
-    const shas = await Promise.all((redis as Cluster).nodes('master').map((node) => node.call(command, ...args)));
-    return shas[0];
-  }
-  return redis.call(command, ...args);
-}
 
 /**
  * Below this share of the limit, a hit on an address this process has counted before is allowed on
@@ -24,88 +10,115 @@ const UNAWAITED_SHARE = 0.5;
 /** Addresses whose window this process remembers; past it, expired windows are forgotten first. */
 const MAX_KNOWN = 10_000;
 
+/**
+ * `hits` (ARGV[2]) more hits in the window of KEYS[1], which starts with the first hit and lasts
+ * ARGV[1] ms: the count and the window's remaining ms. The same counter rate-limit-redis kept (an
+ * integer with a PX expiry), so processes of either version count together.
+ */
+const COUNT_HITS_SCRIPT = `
+local window, hits = tonumber(ARGV[1]), tonumber(ARGV[2])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl <= 0 then
+  redis.call('SET', KEYS[1], hits, 'PX', window)
+  return { hits, window }
+end
+return { redis.call('INCRBY', KEYS[1], hits), ttl }`;
+
+const COUNT_HITS_COMMAND = 'leadgateCountHits';
+
+type CountHits = (key: string, windowMs: number, hits: number) => Promise<[number, number]>;
+
 /** One address's window as Redis last counted it, plus this process's hits since. */
 interface KnownWindow {
   hits: number;
   resetAt: number;
 }
 
+/** Hits on one address in this turn of the event loop, counted in Redis together. */
+interface PendingHits {
+  waiters: Array<(counted: IncrementResponse) => void>;
+}
+
 /**
- * express-rate-limit's Redis store, shared by every API process, that fails open quietly: with Redis
- * down the lead is refused with 503 at enqueue anyway, so counting must not turn that into a 500 or
- * print plain-text errors beside the JSON logs. A failure is logged (through pino) once a minute.
+ * express-rate-limit's store, shared through Redis by every API process, that fails open quietly:
+ * with Redis down the lead is refused with 503 at enqueue anyway, so counting must not turn that into
+ * a 500 or print plain-text errors beside the JSON logs. A failure is logged (through pino) once a minute.
  *
- * Every hit is counted in Redis, but only hits near the limit wait for the count: an address well
- * under it (below UNAWAITED_SHARE of the limit in the window Redis last reported) is allowed at once.
- * A form post otherwise waits for two Redis round trips in a row (this count, then its lead), and
- * under load the intake's CPU idles through the first. Near the limit every hit waits, so a 429
- * comes exactly where Redis says; below it, the RateLimit header may count a little low while other
- * processes' hits on the same address are still unseen.
+ * Two things keep it off the intake's critical path:
+ * - the hits on one address in one turn of the event loop are counted with one INCRBY (a burst of
+ *   posts from one address, or from one proxy, costs Redis one script call, not one each);
+ * - only hits near the limit wait for the count: an address well under it (below UNAWAITED_SHARE of
+ *   the limit in the window Redis last reported) is allowed at once. A form post otherwise waits for
+ *   two Redis round trips in a row (this count, then its lead), and under load the intake's CPU
+ *   idles through the first. Near the limit every hit waits, so a 429 comes exactly where Redis says;
+ *   below it, the RateLimit header may count a little low while other processes' hits on the same
+ *   address are still unseen.
  */
 export class SharedRateLimitStore implements Store {
   readonly prefix: string;
-  private readonly inner: RedisStore;
   private windowMs = 60_000;
+  private limit: number | undefined;
   private lastWarning = 0;
-  private options: Options | undefined;
-  private loaded: Promise<void> | undefined;
   private readonly known = new Map<string, KnownWindow>();
+  private pending = new Map<string, PendingHits>();
+  private readonly countHits: CountHits;
 
   constructor(private readonly deps: { redis: RedisClient; prefix: string; logger: Logger }) {
     this.prefix = deps.prefix;
-    this.inner = new RedisStore({
-      prefix: deps.prefix,
-      sendCommand: (command: string, ...args: string[]) => sendCommand(deps.redis, command, args) as never,
-    });
+    // ioredis sends a defined command by its hash and resends the script itself when Redis lost it
+    // (a restart, SCRIPT FLUSH), on Cluster on the node of the key.
+    const redis = deps.redis as unknown as { scriptsSet?: Record<string, unknown> } & Record<string, CountHits>;
+    if (!redis.scriptsSet?.[COUNT_HITS_COMMAND]) deps.redis.defineCommand(COUNT_HITS_COMMAND, { numberOfKeys: 1, lua: COUNT_HITS_SCRIPT });
+    this.countHits = (key, windowMs, hits) => redis[COUNT_HITS_COMMAND]!(key, windowMs, hits);
   }
 
   init(options: Options): void {
-    this.options = options;
     this.windowMs = options.windowMs;
-    void this.load();
-  }
-
-  /**
-   * Loads the store's scripts. The inner store keeps a failed load's rejection for good (every later
-   * count would fail), so a failure here is forgotten and the next count loads them again: an API that
-   * started while Redis was away limits again once it answers.
-   */
-  private load(): Promise<void> {
-    const loading = this.inner.init(this.options!);
-    this.loaded = loading;
-    loading.catch((err: unknown) => {
-      this.warn(err);
-      if (this.loaded === loading) this.loaded = undefined;
-    });
-    return loading;
+    this.limit = typeof options.limit === 'number' ? options.limit : undefined;
   }
 
   increment(key: string): Promise<IncrementResponse> {
     const counted = this.count(key);
     const known = this.known.get(key);
-    const limit = this.options?.limit;
-    if (known && typeof limit === 'number' && Date.now() < known.resetAt && known.hits + 1 < limit * UNAWAITED_SHARE) {
+    if (known && this.limit !== undefined && Date.now() < known.resetAt && known.hits + 1 < this.limit * UNAWAITED_SHARE) {
       known.hits += 1;
       return Promise.resolve({ totalHits: known.hits, resetTime: new Date(known.resetAt) });
     }
     return counted;
   }
 
-  /** The hit counted in Redis (never rejects: a failure counts as a fresh window). */
-  private async count(key: string): Promise<IncrementResponse> {
-    try {
-      await (this.loaded ?? this.load());
-      const counted = await this.inner.increment(key);
-      this.remember(key, counted);
-      return counted;
-    } catch (err) {
-      this.warn(err);
-      return this.unlimited();
+  /** The hit counted in Redis, with the others on its address in this turn (never rejects: a failure counts as a fresh window). */
+  private count(key: string): Promise<IncrementResponse> {
+    if (this.pending.size === 0) setImmediate(() => this.flush());
+    let hits = this.pending.get(key);
+    if (!hits) {
+      hits = { waiters: [] };
+      this.pending.set(key, hits);
+    }
+    const waiters = hits.waiters;
+    return new Promise((resolve) => waiters.push(resolve));
+  }
+
+  private flush(): void {
+    const pending = this.pending;
+    this.pending = new Map();
+    for (const [key, { waiters }] of pending) {
+      this.countHits(`${this.prefix}${key}`, this.windowMs, waiters.length).then(
+        ([total, ttlMs]) => {
+          const resetTime = new Date(Date.now() + Number(ttlMs));
+          const first = Number(total) - waiters.length;
+          this.remember(key, Number(total), resetTime);
+          waiters.forEach((resolve, i) => resolve({ totalHits: first + i + 1, resetTime }));
+        },
+        (err: unknown) => {
+          this.warn(err);
+          for (const resolve of waiters) resolve(this.unlimited());
+        },
+      );
     }
   }
 
-  private remember(key: string, { totalHits, resetTime }: IncrementResponse): void {
-    if (!resetTime) return;
+  private remember(key: string, totalHits: number, resetTime: Date): void {
     const resetAt = resetTime.getTime();
     const known = this.known.get(key);
     // The same window (its reset is worked out from Redis's TTL, so it moves by milliseconds): hits
@@ -132,12 +145,12 @@ export class SharedRateLimitStore implements Store {
 
   async decrement(key: string): Promise<void> {
     this.known.delete(key);
-    await this.inner.decrement(key).catch((err: unknown) => this.warn(err));
+    await this.deps.redis.decr(`${this.prefix}${key}`).catch((err: unknown) => this.warn(err));
   }
 
   async resetKey(key: string): Promise<void> {
     this.known.delete(key);
-    await this.inner.resetKey(key).catch((err: unknown) => this.warn(err));
+    await this.deps.redis.del(`${this.prefix}${key}`).catch((err: unknown) => this.warn(err));
   }
 
   private warn(err: unknown): void {

@@ -64,4 +64,16 @@ describe('the shared rate-limit store', () => {
     expect(counts.filter((n) => n > limit)).toHaveLength(8 - limit);
     expect(Number(await redis.get('rl-spec-2:203.0.113.7'))).toBe(8);
   });
+
+  it('counts a burst from one address with one Redis call, each hit its own number', async () => {
+    const store = new SharedRateLimitStore({ redis, prefix: 'rl-spec-3:', logger: silentLogger });
+    store.init({ windowMs: 60_000, limit: 100 } as Options);
+    await redis.config('RESETSTAT');
+    const counted = await Promise.all(Array.from({ length: 20 }, () => store.increment('192.0.2.1')));
+    expect(counted.map((c) => c.totalHits).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await redis.get('rl-spec-3:192.0.2.1')).toBe('20');
+    // The first hit of a window SETs the counter; one script call counted all twenty.
+    expect(await redis.info('commandstats')).toMatch(/cmdstat_set:calls=1,/);
+    expect(await redis.info('commandstats')).not.toMatch(/cmdstat_incrby/);
+  });
 });

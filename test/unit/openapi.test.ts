@@ -40,8 +40,8 @@ function appWithAllSources(): Express {
     },
     conversions: { destinations: { main: { applicationToken: 'app-token-1' } }, leadStatuses: { NEW: { meta: 'Lead' } }, meta: { datasetId: '1', accessToken: 't' } },
   }, {});
-  // Rate-limit stores load their scripts at construction; a call that never settles keeps this offline.
-  const redis = { call: () => new Promise(() => undefined) } as unknown as Redis;
+  // Rate-limit stores define their script at construction; a call that never settles keeps this offline.
+  const redis = { call: () => new Promise(() => undefined), defineCommand: () => undefined } as unknown as Redis;
   const metrics = new Metrics();
   const intake: Intake = { metrics, logger: silentLogger, canSpool: false, accept: async () => 'queued', acceptMany: async () => 'queued', acceptFetchJobs: async () => 'queued', acceptLinkedInJobs: async () => 'queued' };
   const ledger = { get: async () => undefined };
