@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { LeadFields } from './lead';
 import { normalisePhone } from './phone';
 
@@ -18,9 +18,12 @@ export function contactHash(raw: string): string {
   return normalisedContactHash(normaliseContact(raw));
 }
 
+/** `crypto.hash` (Node 20.12+, not in this @types/node): a third of createHash's time for a short string, two per lead. */
+const oneShotHash = (crypto as unknown as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 /** contactHash of a contact already normalised (what leadContacts gives), without normalising it again. */
 export function normalisedContactHash(contact: string): string {
-  return createHash('sha256').update(contact, 'utf8').digest('hex');
+  return oneShotHash ? oneShotHash('sha256', contact, 'hex') : crypto.createHash('sha256').update(contact, 'utf8').digest('hex');
 }
 
 /** E.164 as libphonenumber writes it: what a lead's PHONE holds once the number parsed. */

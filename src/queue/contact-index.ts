@@ -65,7 +65,12 @@ export function contactFieldRef(ref: string): string {
 
 /** The bucket's field for one lead about the contact. */
 export function contactBucketField(ref: string, leadId: string): string {
-  return `${contactFieldRef(ref)}${compactLeadId(leadId)}`;
+  return contactBucketFieldOf(ref, compactLeadId(leadId));
+}
+
+/** contactBucketField with the lead id already compacted (compactLeadId): once for all a lead's contacts. */
+export function contactBucketFieldOf(ref: string, compactId: string): string {
+  return `${contactFieldRef(ref)}${compactId}`;
 }
 
 /** The field an earlier version wrote for the same lead and contact (`<16 hex><lead id>`). */

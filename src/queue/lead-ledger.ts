@@ -4,7 +4,8 @@ import { ReplicaWait } from './replica-wait';
 import type { Lead } from '../lead/lead';
 import { leadContacts, normalisedContactHash } from '../lead/contact-key';
 import { conversionIdentity, type ConversionIdentity } from '../lead/conversion-identity';
-import { CONTACT_BUCKET_HEX, contactBucketField, contactIndexSinceKey, contactIndexWindow } from './contact-index';
+import { CONTACT_BUCKET_HEX, contactBucketFieldOf, contactIndexSinceKey, contactIndexWindow } from './contact-index';
+import { compactLeadId } from './compact-id';
 import type { IntakeCommands } from './intake-write';
 import { CONVERSION_FIELD, encodeConversion, readCompacted, recordConversionJson } from './status-buckets';
 import { MicroBatcher } from '../shared/micro-batcher';
@@ -62,16 +63,21 @@ const MAX_HISTORY = 50;
  * per-lead form of this script cost Redis ~72 µs a lead: a third of all Redis did per post.
  *
  * KEYS[1] the search dimensions set. ARGV[1] prefix, ARGV[2] retention (s), ARGV[3] now (ms),
- * ARGV[4] the contact window, ARGV[5] when its buckets expire (unix s); then per lead: id, received
- * (ms, or '' when unknown), source, destination, the number of contact entries and each as bucket
- * and field (contact-index.ts), the number of record field items and the items.
+ * ARGV[4] the contact window, ARGV[5] when its buckets expire (unix s), ARGV[6] now as the records'
+ * updatedAt; then per lead: id, received (ms, or '' when unknown), source, destination (the record's
+ * fields of those names too), the number of contact entries and each as bucket and field
+ * (contact-index.ts), the number of the record's other field items and the items.
  */
 const RECORD_QUEUED_SCRIPT = `
 local p, ttl, now = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
-local window, expiresAt = ARGV[4], tonumber(ARGV[5])
+local window, expiresAt, updatedAt = ARGV[4], tonumber(ARGV[5]), ARGV[6]
 local floor = string.format('(%.0f', now - ttl * 1000)
+local STATUSES = { 'queued', 'retrying', 'dead' }
 local windowFiled = false
 local members, order, dims = {}, {}, {}
+local contactPrefix = p .. ':contacts:' .. window .. ':'
+local expired = {}
+local queuedKey = p .. ':search:status:queued'
 local function file(key, score, id)
   local set = members[key]
   if not set then
@@ -82,7 +88,7 @@ local function file(key, score, id)
   set[#set + 1] = score
   set[#set + 1] = id
 end
-local i = 6
+local i = 7
 while i <= #ARGV do
   local id, score, source, dest = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   local contacts = tonumber(ARGV[i + 4])
@@ -95,15 +101,19 @@ while i <= #ARGV do
     windowFiled = true
   end
   for c = 1, contacts do
-    local bucket = p .. ':contacts:' .. window .. ':' .. ARGV[i]
+    local bucket = contactPrefix .. ARGV[i]
     redis.call('HSET', bucket, ARGV[i + 1], '')
-    redis.call('EXPIREAT', bucket, expiresAt)
+    -- Once per bucket and call: all its entries expire together.
+    if not expired[bucket] then
+      redis.call('EXPIREAT', bucket, expiresAt)
+      expired[bucket] = true
+    end
     i = i + 2
   end
   local items = tonumber(ARGV[i])
   local record = p .. ':lead:' .. id
   local fresh = redis.call('HSETNX', record, 'status', 'queued') == 1
-  redis.call('HSET', record, unpack(ARGV, i + 1, i + items))
+  redis.call('HSET', record, 'source', source, 'destination', dest, 'updatedAt', updatedAt, unpack(ARGV, i + 1, i + items))
   redis.call('EXPIRE', record, ttl)
   i = i + items + 1
   local status = fresh and 'queued' or redis.call('HGET', record, 'status')
@@ -117,11 +127,13 @@ while i <= #ARGV do
     score = redis.call('ZSCORE', pairKey, id)
     if not score then score = redis.call('ZSCORE', p .. ':search:dest:' .. dest, id) end
   end
-  if score then
-    for _, s in ipairs({ 'queued', 'retrying', 'dead' }) do
+  if score and fresh then
+    file(queuedKey, score, id)
+  elseif score then
+    for _, s in ipairs(STATUSES) do
       local key = p .. ':search:status:' .. s
       if s == status then file(key, score, id)
-      elseif not fresh then redis.call('ZREM', key, id) end
+      else redis.call('ZREM', key, id) end
     end
   end
 end
@@ -308,15 +320,16 @@ export class LeadLedger {
     const now = Date.now();
     const window = contactIndexWindow(this.retentionSeconds, now);
     const updatedAt = new Date(now).toISOString();
-    const args: string[] = [dimsKey(this.prefix), this.prefix, String(this.retentionSeconds), String(now), String(window.start), String(window.expiresAt)];
+    const args: string[] = [dimsKey(this.prefix), this.prefix, String(this.retentionSeconds), String(now), String(window.start), String(window.expiresAt), updatedAt];
     for (const lead of leads) {
       const source = `${lead.source.kind}:${lead.source.name}`;
       const received = Date.parse(lead.receivedAt);
       args.push(lead.id, Number.isFinite(received) ? String(received) : '', source, lead.destination);
       const contacts = leadContacts(lead.fields).map(normalisedContactHash);
       args.push(String(contacts.length));
-      for (const hash of contacts) args.push(hash.slice(0, CONTACT_BUCKET_HEX), contactBucketField(hash, lead.id));
-      const fields = ['source', source, 'destination', lead.destination, 'receivedAt', lead.receivedAt, 'updatedAt', updatedAt];
+      const compactId = contacts.length > 0 ? compactLeadId(lead.id) : '';
+      for (const hash of contacts) args.push(hash.slice(0, CONTACT_BUCKET_HEX), contactBucketFieldOf(hash, compactId));
+      const fields = ['receivedAt', lead.receivedAt];
       if (lead.source.externalId) fields.push('externalId', lead.source.externalId);
       // No contact hashes in the record (~170 bytes a lead): `forget` takes them from the lead (its job or
       // dead letter), else finds the lead's index entries by its id. Earlier versions' records list them.
@@ -326,7 +339,7 @@ export class LeadLedger {
         // In a few characters (`cv`, as a compacted record keeps it: the JSON's ~100 bytes take the record
         // out of a jemalloc size class), else as the JSON in pieces, which every version reads.
         const json = JSON.stringify(identity);
-        const compact = encodeConversion(json, received, lead.source.externalId);
+        const compact = encodeConversion(json, received, lead.source.externalId, identity);
         if (compact !== undefined && Buffer.byteLength(compact) <= PIECE) fields.push(CONVERSION_FIELD, compact);
         else for (const [name, value] of Object.entries(pieces('conversionIds', json).set)) fields.push(name, value);
       }

@@ -131,10 +131,11 @@ function whole(hash: Record<string, string>, name: string): string | undefined {
 }
 
 /** The conversion identity's JSON in a few characters: `g<key letter><click time - received, base 36>,<click id>` and `m<Meta lead id>`. */
-export function encodeConversion(json: string, receivedMs: number, externalId: string | undefined): string | undefined {
+export function encodeConversion(json: string, receivedMs: number, externalId: string | undefined, parsed?: object): string | undefined {
   let identity: { metaLeadId?: unknown; google?: { key?: unknown; value?: unknown; clickAt?: unknown } };
   try {
-    identity = JSON.parse(json) as typeof identity;
+    // `parsed`: the object `json` was made from (a lead just queued), not read again.
+    identity = (parsed ?? JSON.parse(json)) as typeof identity;
   } catch {
     return undefined;
   }
