@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler, type Router } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { securityHeaders } from './security-headers';
 import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
@@ -51,6 +51,15 @@ export interface AppDeps {
 }
 
 /**
+ * The default key (ipKeyGenerator: an IPv6 address counts by its /56) without the default's checks of
+ * every request's address (an IPv6 pattern match even for IPv4): a dotted IPv4 address is its own key.
+ */
+function addressKey(req: { ip?: string | undefined }): string {
+  const ip = req.ip ?? '';
+  return ip.includes(':') ? ipKeyGenerator(ip) : ip;
+}
+
+/**
  * Requests per address, shared through Redis so N API processes enforce one limit; if Redis is down
  * the lead would fail with 503 at enqueue anyway, so the store fails open rather than masking that answer.
  */
@@ -60,6 +69,7 @@ function perIpLimit(deps: Pick<AppDeps, 'config' | 'redis' | 'logger'>, name: st
     limit: settings.limit,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    keyGenerator: addressKey,
     store: new SharedRateLimitStore({ redis: deps.redis, prefix: `${deps.config.redis.prefix}:rl:${name}:`, logger: deps.logger }),
     handler: (_req, _res, next, options) => {
       next(new HttpError(options.statusCode, 'rate_limited', 'too many requests from this address; slow down'));

@@ -14,8 +14,14 @@ export const CAPTCHA_TOKEN_HEADER = 'captcha-token';
 /** Fields that steer the spam rules: never lead data, never in COMMENTS, never in the fingerprint. */
 const SPAM_CONTROL_FIELDS = new Set<string>([...Object.values(CAPTCHA_TOKEN_FIELDS), SHOWN_AT_FIELD, FILL_MS_FIELD]);
 
-/** The submitted fields without the spam-control ones (a null-prototype copy, as the input was). */
-export function withoutSpamControls(fields: Record<string, string>): Record<string, string> {
+/**
+ * The submitted fields without the spam-control ones: a null-prototype copy (as the input was), or the
+ * input itself when it has none of them (most posts: a copy per post is garbage for nothing). Not to be mutated.
+ */
+export function withoutSpamControls(fields: Readonly<Record<string, string>>): Readonly<Record<string, string>> {
+  let controls = false;
+  for (const name in fields) if (SPAM_CONTROL_FIELDS.has(name.toLowerCase())) controls = true;
+  if (!controls) return fields;
   const kept = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(fields)) if (!SPAM_CONTROL_FIELDS.has(name.toLowerCase())) kept[name] = value;
   return kept;

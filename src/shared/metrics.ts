@@ -39,7 +39,10 @@ class ActivityCounter<T extends string> extends Counter<T> {
       inc(first, value);
       const labels = (typeof first === 'object' ? first : {}) as ActivityLabels;
       const n = typeof first === 'number' ? first : (value ?? 1);
-      sink().count(event, { ...(labels.source ? { source: String(labels.source) } : {}), ...(labels.destination ? { destination: String(labels.destination) } : {}) }, n);
+      const counted: ActivityLabels = {};
+      if (labels.source) counted.source = String(labels.source);
+      if (labels.destination) counted.destination = String(labels.destination);
+      sink().count(event, counted, n);
     }) as Counter<T>['inc'];
   }
 }

@@ -52,8 +52,17 @@ const TRACKING_KEYS = new Set<string>([
   'page_url', 'referrer', 'fbc', 'fbp', ...CLICK_ID_KEYS, ...Object.values(SNIPPET_FIELDS),
 ]);
 
+/** Each form's mapping, made once: a form's config does not change while the process runs. */
+const mappings = new WeakMap<FormConfig, Map<string, string>>();
+
 /** A Map, because the keys looked up in it are whatever names a visitor submitted. */
 function fieldMapping(form: FormConfig): Map<string, string> {
+  let mapping = mappings.get(form);
+  if (!mapping) mappings.set(form, (mapping = formMapping(form)));
+  return mapping;
+}
+
+function formMapping(form: FormConfig): Map<string, string> {
   const mapping = new Map(Object.entries(DEFAULT_FORM_FIELDS));
   // A form's own mapping wins; `name: NAME` in a config still means "the visitor's full name".
   for (const [submitted, code] of Object.entries(form.fields ?? {})) {
@@ -131,9 +140,11 @@ export function formSubmissionToLead(
   const builder = new LeadFieldsBuilder(form.phoneCountry);
   const extras: ExtraField[] = [];
 
+  const honeypot = form.honeypot?.toLowerCase();
+  const consentInput = form.consent?.input.toLowerCase();
   for (const [rawKey, value] of Object.entries(submission.body)) {
     const key = rawKey.toLowerCase();
-    if (key === form.honeypot?.toLowerCase() || key === form.consent?.input.toLowerCase() || TRACKING_KEYS.has(key) || value.trim() === '') continue;
+    if (key === honeypot || key === consentInput || TRACKING_KEYS.has(key) || value.trim() === '') continue;
     const code = mapping.get(key);
     if (code) builder.set(code, value, rawKey);
     else extras.push({ label: humanLabel(rawKey), value: value.trim() });
