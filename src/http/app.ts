@@ -1,6 +1,6 @@
 import type { RequestListener } from 'node:http';
 import express, { type Express, type RequestHandler, type Router } from 'express';
-import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { rateLimit } from 'express-rate-limit';
 import { securityHeaders } from './security-headers';
 import type { RedisClient } from '../shared/redis-client';
 import type { Config } from '../config/config';
@@ -15,7 +15,7 @@ import { consoleRouter } from './admin-console/console-router';
 import type { ConsoleActions } from './admin-console/console-deps';
 import { errorHandler } from './error-handler';
 import { HttpError } from './http-error';
-import { SharedRateLimitStore } from './shared-rate-limit-store';
+import { addressKey, SharedRateLimitStore } from './shared-rate-limit-store';
 import type { Intake } from './intake';
 import { formIntake, formsRouter } from './routes/forms';
 import { withFormFrontDoor } from './form-front-door';
@@ -48,15 +48,6 @@ export interface AppDeps {
   console?: ConsoleActions;
   /** The public server's address, for the console's snippets when it has a port of its own. */
   publicUrl?: () => string | undefined;
-}
-
-/**
- * The default key (ipKeyGenerator: an IPv6 address counts by its /56) without the default's checks of
- * every request's address (an IPv6 pattern match even for IPv4): a dotted IPv4 address is its own key.
- */
-function addressKey(req: { ip?: string | undefined }): string {
-  const ip = req.ip ?? '';
-  return ip.includes(':') ? ipKeyGenerator(ip) : ip;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { IncrementResponse, Options, Store } from 'express-rate-limit';
+import { ipKeyGenerator, type IncrementResponse, type Options, type Store } from 'express-rate-limit';
 import type { RedisClient } from '../shared/redis-client';
 import type { Logger } from '../shared/logger';
 
@@ -158,4 +158,13 @@ export class SharedRateLimitStore implements Store {
     this.lastWarning = Date.now();
     this.deps.logger.warn({ err: (err as Error)?.message, store: this.prefix }, 'rate-limit store unavailable; not limiting until Redis answers');
   }
+}
+
+/**
+ * The default key (ipKeyGenerator: an IPv6 address counts by its /56) without the default's checks of
+ * every request's address (an IPv6 pattern match even for IPv4): a dotted IPv4 address is its own key.
+ */
+export function addressKey(req: { ip?: string | undefined }): string {
+  const ip = req.ip ?? '';
+  return ip.includes(':') ? ipKeyGenerator(ip) : ip;
 }

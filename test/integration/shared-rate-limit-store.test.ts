@@ -6,7 +6,7 @@
  */
 import IORedis from 'ioredis';
 import type { Options } from 'express-rate-limit';
-import { SharedRateLimitStore } from '../../src/http/shared-rate-limit-store';
+import { addressKey, SharedRateLimitStore } from '../../src/http/shared-rate-limit-store';
 import { startPrivateRedis, type PrivateRedis } from '../../src/runtime/private-redis';
 import { silentLogger } from '../../src/shared/logger';
 
@@ -25,6 +25,17 @@ afterAll(async () => {
 
 const settled = <T>(promise: Promise<T>, ms: number): Promise<T | 'waiting'> =>
   Promise.race([promise, new Promise<'waiting'>((resolve) => setTimeout(() => resolve('waiting'), ms))]);
+
+describe('the per-address key', () => {
+  it('is an IPv4 address itself, and one key for every IPv6 address of a /56 (what one subscriber is given)', () => {
+    expect(addressKey({ ip: '203.0.113.9' })).toBe('203.0.113.9');
+    const home = addressKey({ ip: '2001:db8:abcd:1200::1' });
+    expect(addressKey({ ip: '2001:db8:abcd:12ff:ffff::42' })).toBe(home);
+    expect(addressKey({ ip: '2001:db8:abcd:1300::1' })).not.toBe(home);
+    // An IPv4 address written as IPv6 counts as that IPv4 address.
+    expect(addressKey({ ip: '::ffff:203.0.113.9' })).toBe('203.0.113.9');
+  });
+});
 
 describe('the shared rate-limit store', () => {
   it('answers hits well under the limit without waiting for Redis, waits near it, and counts every hit', async () => {
