@@ -55,13 +55,24 @@ function isEmpty(object: object | undefined): boolean {
   return true;
 }
 
-export function packLead(lead: Lead): PackedLead {
-  const received = Date.parse(lead.receivedAt);
-  const exactMs = Number.isFinite(received) && new Date(received).toISOString() === lead.receivedAt;
+/** Receipt time as epoch ms when it is the ISO form Date writes (it always is for leads taken here). */
+function packReceived(receivedAt: string): number | string {
+  const received = Date.parse(receivedAt);
+  return Number.isFinite(received) && new Date(received).toISOString() === receivedAt ? received : receivedAt;
+}
+
+function packFields(lead: Lead): Record<string, PackedFieldValue> {
   const fields: Record<string, PackedFieldValue> = {};
   for (const code in lead.fields) if (Object.hasOwn(lead.fields, code)) fields[code] = packField(lead.fields[code]!);
-  // Properties assigned one by one, in the order the JSON has always had them: conditional spreads
-  // cost an object each, on every lead the intake takes.
+  return fields;
+}
+
+/**
+ * The properties after the UTM (tracking, extras, tracking field, test), onto `packed`. Assigned one
+ * by one, in the order the JSON has always had them: conditional spreads cost an object each, on
+ * every lead the intake takes.
+ */
+function packTail(lead: Lead, packed: Pick<PackedLead, 't' | 'x' | 'tf' | 'test'>): void {
   const { clickIds, pageUrl, referrer, touches, consent } = lead.tracking;
   const tracking: PackedTracking = {};
   if (!isEmpty(clickIds)) tracking.c = clickIds;
@@ -69,18 +80,20 @@ export function packLead(lead: Lead): PackedLead {
   if (referrer !== undefined) tracking.f = referrer;
   if (touches !== undefined) tracking.o = touches;
   if (consent !== undefined) tracking.n = consent;
-  const packed: PackedLead = {
-    i: lead.id,
-    s: lead.source.externalId !== undefined ? [lead.source.kind, lead.source.name, lead.source.externalId] : [lead.source.kind, lead.source.name],
-    d: lead.destination,
-    r: exactMs ? received : lead.receivedAt,
-    f: fields,
-  };
-  if (!isEmpty(lead.utm)) packed.u = lead.utm;
   if (!isEmpty(tracking)) packed.t = tracking;
   if (lead.extras.length > 0) packed.x = lead.extras;
   if (lead.trackingField !== DEFAULT_TRACKING_FIELD) packed.tf = lead.trackingField;
   if (lead.test !== undefined) packed.test = lead.test;
+}
+
+function packSource(lead: Lead): PackedLead['s'] {
+  return lead.source.externalId !== undefined ? [lead.source.kind, lead.source.name, lead.source.externalId] : [lead.source.kind, lead.source.name];
+}
+
+export function packLead(lead: Lead): PackedLead {
+  const packed: PackedLead = { i: lead.id, s: packSource(lead), d: lead.destination, r: packReceived(lead.receivedAt), f: packFields(lead) };
+  if (!isEmpty(lead.utm)) packed.u = lead.utm;
+  packTail(lead, packed);
   return packed;
 }
 
@@ -121,14 +134,19 @@ const UTM_NAMES = Object.fromEntries(Object.entries(UTM_LETTERS).map(([k, v]) =>
 
 /** The lead as payload v4 carries it, or undefined when a UTM key of its own would read as a letter (then v3). */
 export function packLeadV4(lead: Lead): PackedLeadV4 | undefined {
-  const { i: _id, u, ...rest } = packLead(lead);
-  if (u === undefined) return rest;
-  const letters: Record<string, string> = {};
-  for (const [key, value] of Object.entries(u as Record<string, string>)) {
+  let letters: Record<string, string> | undefined;
+  const utm = lead.utm as Record<string, string>;
+  for (const key in utm) {
+    if (!Object.hasOwn(utm, key)) continue;
     if (UTM_NAMES[key] !== undefined) return undefined;
-    letters[UTM_LETTERS[key] ?? key] = value;
+    letters ??= {};
+    letters[UTM_LETTERS[key] ?? key] = utm[key]!;
   }
-  return { ...rest, u: letters };
+  // v3's order less the id, the UTM last (where v4 has always had it).
+  const packed: PackedLeadV4 = { s: packSource(lead), d: lead.destination, r: packReceived(lead.receivedAt), f: packFields(lead) };
+  packTail(lead, packed);
+  if (letters !== undefined) packed.u = letters;
+  return packed;
 }
 
 export function unpackLeadV4(packed: PackedLeadV4, id: string): Lead {
