@@ -1,4 +1,3 @@
-import { Job } from 'bullmq';
 import type { ChainableCommander } from 'ioredis';
 import type { Lead } from '../lead/lead';
 import type { Logger } from '../shared/logger';
@@ -6,6 +5,7 @@ import type { RedisClient } from '../shared/redis-client';
 import { DELIVER_LEAD_JOB, deliverLeadJob } from './jobs';
 import { QueueUnavailableError, withinWriteTimeout, type LeadQueue } from './lead-queue';
 import { ReplicaWait } from './replica-wait';
+import { standardJobArgs } from './standard-job';
 
 /**
  * What accepted leads write beside their delivery jobs (status records, the contact index, and
@@ -20,7 +20,8 @@ interface GroupCommit {
   pipeline: ChainableCommander;
   /** Every lead whose job is in the pipeline, for the IntakeCommands added when it is sent. */
   leads: Lead[];
-  transaction: { runCommand(name: string, args: unknown[]): unknown };
+  /** Queues one job's addStandardJob call (standardJobArgs) in the pipeline. */
+  addJob(args: Array<string | Buffer>): void;
   /** Every reply of the pipeline, once it ran and (redis.waitReplicas) the replicas confirmed it. */
   done: Promise<Array<[Error | null, unknown]>>;
 }
@@ -36,9 +37,9 @@ interface ScriptDefinition {
 /**
  * The intake's single Redis round trip: every lead of one acknowledgement (a form post, a partner
  * batch, drained spool entries), and of the others accepted in the same turn of the event loop,
- * becomes one pipeline holding each lead's BullMQ job, added by
- * BullMQ's own `Job.addJob(transaction)` (as `addBulk` does, on a pipeline too) with
- * `LeadQueue.jobOptions`, then the `IntakeCommands` of all its leads. It resolves once every job
+ * becomes one pipeline holding each lead's BullMQ job, a call of BullMQ's own job script with the
+ * arguments `Job.addJob` would give it (standard-job.ts) and `LeadQueue.jobOptions`, then the
+ * `IntakeCommands` of all its leads. It resolves once every job
  * is in Redis; a failed job is a failed write (503 or spool), a failed command beside a stored job is
  * logged and the lead still acknowledged, as when the status record was a write of its own.
  *
@@ -127,11 +128,11 @@ export class IntakeWrite {
     }
     const commit = this.pending ?? this.startCommit();
     const jobReplies: number[] = [];
+    const timestamp = Date.now();
     for (const lead of leads) {
-      const job = new Job(this.queue.queueFor(lead.destination), DELIVER_LEAD_JOB, deliverLeadJob(lead), this.queue.jobOptions(lead), lead.id);
+      const keys = this.queue.queueFor(lead.destination).keys;
       jobReplies.push(commit.pipeline.length);
-      // The command is queued synchronously; the promise only hands the transaction back.
-      void job.addJob(commit.transaction as never);
+      commit.addJob(standardJobArgs(keys, DELIVER_LEAD_JOB, JSON.stringify(deliverLeadJob(lead)), this.queue.jobOptions(lead), timestamp));
       commit.leads.push(lead);
     }
     await withinWriteTimeout(
@@ -149,19 +150,13 @@ export class IntakeWrite {
    */
   private startCommit(): GroupCommit {
     const pipeline = this.state.pipeline();
-    // BullMQ's transaction interface: its scripts are run through `runCommand(name, args)`.
-    const transaction = {
-      runCommand: (name: string, args: unknown[]) => {
-        (pipeline as unknown as Record<string, (a: unknown[]) => void>)[name === this.scriptName ? name : missing(name)]!(args);
-        return transaction;
-      },
-    };
+    const addStandardJob = (pipeline as unknown as Record<string, (args: Array<string | Buffer>) => void>)[this.scriptName!]!.bind(pipeline);
     let send!: () => void;
     const sent = new Promise<void>((resolve) => (send = resolve));
     const commit: GroupCommit = {
       pipeline,
       leads: [],
-      transaction,
+      addJob: addStandardJob,
       // One WAIT after the whole pipeline covers every lead in it (replica-wait.ts).
       done: sent.then(async () => {
         const jobs = pipeline.length;
@@ -196,8 +191,4 @@ export class IntakeWrite {
       if (typeof reply === 'number' && reply < 0) throw new Error(`BullMQ refused the job (code ${reply})`);
     }
   }
-}
-
-function missing(name: string): never {
-  throw new Error(`the intake pipeline only runs BullMQ's standard job script, not ${name}: a lead job with delay or priority?`);
 }

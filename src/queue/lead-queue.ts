@@ -1,8 +1,9 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue } from 'bullmq';
 import type { RedisClient } from '../shared/redis-client';
 import type { Lead } from '../lead/lead';
 import { DELIVER_LEAD_JOB, deliverLeadJob, deliveryQueueName, QUEUE_STREAMS, type DeliverLeadJob } from './jobs';
 import { ReplicaWait } from './replica-wait';
+import type { DeliveryJobOptions } from './standard-job';
 
 /** Redis did not take the job: the caller must not acknowledge the lead. */
 export class QueueUnavailableError extends Error {
@@ -95,7 +96,7 @@ export class LeadQueue {
    * 62 of its ~145 characters (64 bytes a queued lead in jemalloc's size classes). A job an earlier
    * version queued still carries its own, which BullMQ takes first.
    */
-  jobOptions(lead: Lead): JobsOptions {
+  jobOptions(lead: Lead): DeliveryJobOptions {
     return {
       // The lead id is the job id: a second add of the same lead is a no-op, never a second delivery.
       jobId: lead.id,
