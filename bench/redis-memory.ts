@@ -62,7 +62,7 @@ function kindOf(prefix: string, key: string): string {
   if (/^lead:[^:]+:attempts$/.test(rest)) return 'attempt history (list)';
   if (rest === 'status:pending') return 'status records to compact (list)';
   if (rest.startsWith('status:')) return 'status records compacted (shared hashes)';
-  if (rest.startsWith('contacts:')) return 'contact index (hashes)';
+  if (rest.startsWith('contacts:')) return 'contact index (shared lists, a window set)';
   if (rest.startsWith('contact:')) return 'contact index (sets, before the hashes)';
   if (rest.startsWith('search:')) return 'console search index (sorted sets)';
   if (rest.startsWith('activity:') || rest.startsWith('bucket:')) return 'activity counters, portal bucket (shared)';

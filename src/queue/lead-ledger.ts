@@ -4,7 +4,7 @@ import { ReplicaWait } from './replica-wait';
 import type { Lead } from '../lead/lead';
 import { leadContacts, normalisedContactHash } from '../lead/contact-key';
 import { conversionIdentity, type ConversionIdentity } from '../lead/conversion-identity';
-import { CONTACT_BUCKET_HEX, contactBucketFieldOf, contactIndexSinceKey, contactIndexWindow } from './contact-index';
+import { contactBucketFieldOf, contactBucketName, contactIndexSinceKey, contactIndexWindow } from './contact-index';
 import { compactLeadId } from './compact-id';
 import type { IntakeCommands } from './intake-write';
 import { CONVERSION_FIELD, encodeConversion, readCompacted, recordConversionJson } from './status-buckets';
@@ -65,7 +65,7 @@ const MAX_HISTORY = 50;
  * KEYS[1] the search dimensions set. ARGV[1] prefix, ARGV[2] retention (s), ARGV[3] now (ms),
  * ARGV[4] the contact window, ARGV[5] when its buckets expire (unix s), ARGV[6] now as the records'
  * updatedAt; then per lead: id, received (ms, or '' when unknown), source, destination (the record's
- * fields of those names too), the number of contact entries and each as bucket and field
+ * fields of those names too), the number of contact entries and each as its bucket (contactBucketName) and entry
  * (contact-index.ts), the number of the record's other field items and the items.
  */
 const RECORD_QUEUED_SCRIPT = `
@@ -102,7 +102,7 @@ while i <= #ARGV do
   end
   for c = 1, contacts do
     local bucket = contactPrefix .. ARGV[i]
-    redis.call('HSET', bucket, ARGV[i + 1], '')
+    redis.call('RPUSH', bucket, ARGV[i + 1])
     -- Once per bucket and call: all its entries expire together.
     if not expired[bucket] then
       redis.call('EXPIREAT', bucket, expiresAt)
@@ -328,7 +328,7 @@ export class LeadLedger {
       const contacts = leadContacts(lead.fields).map(normalisedContactHash);
       args.push(String(contacts.length));
       const compactId = contacts.length > 0 ? compactLeadId(lead.id) : '';
-      for (const hash of contacts) args.push(hash.slice(0, CONTACT_BUCKET_HEX), contactBucketFieldOf(hash, compactId));
+      for (const hash of contacts) args.push(contactBucketName(hash), contactBucketFieldOf(hash, compactId));
       const fields = ['receivedAt', lead.receivedAt];
       if (lead.source.externalId) fields.push('externalId', lead.source.externalId);
       // No contact hashes in the record (~170 bytes a lead): `forget` takes them from the lead (its job or

@@ -2,7 +2,7 @@ import IORedis from 'ioredis';
 import type { Lead } from '../../src/lead/lead';
 import { newLeadId } from '../../src/lead/lead-id';
 import { contactHash } from '../../src/lead/contact-key';
-import { contactBucketField, contactBucketKey, earlierContactBucketField, contactIndexKey, contactIndexWindow, contactLeadIds, contactWindows, contactWindowsKey, dropContactIndex, legacyContactIndexKey, unindexContact, unindexLeadEverywhere } from '../../src/queue/contact-index';
+import { contactBucketField, contactBucketKey, earlierContactBucketField, hashContactBucketKey, contactIndexKey, contactIndexWindow, contactLeadIds, contactWindows, contactWindowsKey, dropContactIndex, legacyContactIndexKey, unindexContact, unindexLeadEverywhere } from '../../src/queue/contact-index';
 import { forgetLead } from '../../src/queue/forget-lead';
 import { LeadLedger } from '../../src/queue/lead-ledger';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
@@ -77,14 +77,16 @@ describe('LeadLedger keeps a delivered lead small (issue 13: Redis memory per le
     expect((await ledger.get(failing.id))?.lastError).toBe('gone');
   });
 
-  it('the contact index is shared small hashes (listpack) per time window, and keys earlier versions wrote are still read and removed', async () => {
+  it('the contact index is shared lists per time window, and keys earlier versions wrote are still read and removed', async () => {
     const indexed = lead('short');
     await ledger.recordQueued(indexed);
     const hash = contactHash('jane@example.com');
     const [window] = await contactWindows(redis, prefix);
     const bucket = contactBucketKey(prefix, window!, hash);
-    expect(await redis.object('ENCODING', bucket)).toBe('listpack');
-    expect(await redis.hexists(bucket, contactBucketField(hash, indexed.id))).toBe(1);
+    expect(await redis.type(bucket)).toBe('list');
+    // Redis 7.0 names a small list's encoding quicklist, 7.2 on listpack: compact either way.
+    expect(['quicklist', 'listpack']).toContain(await redis.object('ENCODING', bucket));
+    expect(await redis.lrange(bucket, 0, -1)).toContain(contactBucketField(hash, indexed.id));
     // The bucket expires whole, one window after the retention at most; the windows set lists it until then.
     const { expiresAt } = contactIndexWindow(3600, Date.now());
     expect(await redis.expiretime(bucket)).toBe(expiresAt);
@@ -104,27 +106,46 @@ describe('LeadLedger keeps a delivered lead small (issue 13: Redis memory per le
     expect(await contactLeadIds(redis, prefix, contactHash('+49301234567'))).not.toContain(indexed.id);
   });
 
-  it('a bucket field is the contact in 11 characters and the lead id compact; a field an earlier version wrote (16 hex + id) is still read and removed', async () => {
+  it('an entry is the contact in 11 characters and the lead id compact; the hash buckets earlier versions wrote (either field shape) are still read and removed', async () => {
     const hash = contactHash('jane@example.com');
     const fresh = lead('short');
     await ledger.recordQueued(fresh);
     const [window] = await contactWindows(redis, prefix);
     const bucket = contactBucketKey(prefix, window!, hash);
+    const hashBucket = hashContactBucketKey(prefix, window!, hash);
     expect(contactBucketField(hash, fresh.id)).toHaveLength(11 + 19);
-    expect(await redis.hexists(bucket, contactBucketField(hash, fresh.id))).toBe(1);
+    expect(await redis.lrange(bucket, 0, -1)).toContain(contactBucketField(hash, fresh.id));
 
+    // The window a rolling upgrade happens in has both: earlier processes filed into the hash bucket.
     const earlier = newLeadId();
-    await redis.hset(bucket, earlierContactBucketField(hash, earlier), '');
-    expect(await contactLeadIds(redis, prefix, hash)).toEqual(expect.arrayContaining([fresh.id, earlier]));
-    // A status record's shortened reference (18 hex) finds both shapes too.
-    expect(await contactLeadIds(redis, prefix, hash.slice(0, 18))).toEqual(expect.arrayContaining([fresh.id, earlier]));
-    await unindexContact(redis, prefix, hash, earlier);
-    expect(await redis.hexists(bucket, earlierContactBucketField(hash, earlier))).toBe(0);
-    const other = newLeadId();
-    await redis.hset(bucket, earlierContactBucketField(hash, other), '');
-    expect(await unindexLeadEverywhere(redis, prefix, other)).toBe(1);
+    const earliest = newLeadId();
+    await redis.hset(hashBucket, contactBucketField(hash, earlier), '', earlierContactBucketField(hash, earliest), '');
+    expect(await contactLeadIds(redis, prefix, hash)).toEqual(expect.arrayContaining([fresh.id, earlier, earliest]));
+    // A status record's shortened reference (18 hex) finds every shape too.
+    expect(await contactLeadIds(redis, prefix, hash.slice(0, 18))).toEqual(expect.arrayContaining([fresh.id, earlier, earliest]));
+    await unindexContact(redis, prefix, hash, earliest);
+    expect(await redis.hexists(hashBucket, earlierContactBucketField(hash, earliest))).toBe(0);
+    expect(await unindexLeadEverywhere(redis, prefix, earlier)).toBe(1);
+    expect(await redis.exists(hashBucket)).toBe(0);
     expect(await unindexLeadEverywhere(redis, prefix, fresh.id)).toBe(2);
     expect(await contactLeadIds(redis, prefix, hash)).not.toContain(fresh.id);
+  });
+
+  it('a lead queued again under its id is listed twice, read once and removed whole', async () => {
+    const hash = contactHash('jane@example.com');
+    const twice = lead('short');
+    await ledger.recordQueued(twice);
+    await ledger.recordQueued(twice);
+    const [window] = await contactWindows(redis, prefix);
+    const entries = await redis.lrange(contactBucketKey(prefix, window!, hash), 0, -1);
+    expect(entries.filter((e) => e === contactBucketField(hash, twice.id))).toHaveLength(2);
+    expect((await contactLeadIds(redis, prefix, hash)).filter((id) => id === twice.id)).toHaveLength(1);
+    expect(await unindexContact(redis, prefix, hash, twice.id)).toBe(false);
+    expect(await contactLeadIds(redis, prefix, hash)).not.toContain(twice.id);
+    await ledger.recordQueued(twice);
+    await ledger.recordQueued(twice);
+    expect(await dropContactIndex(redis, prefix, hash)).toBeGreaterThanOrEqual(2);
+    expect(await contactLeadIds(redis, prefix, hash)).toEqual([]);
   });
 
   it('contacts sharing a bucket stay apart, and a window whose time is up is no longer read', async () => {
@@ -136,7 +157,7 @@ describe('LeadLedger keeps a delivered lead small (issue 13: Redis memory per le
     const bob = contactHash('bob@example.com');
     // Bob filed in Jane's bucket too, as a contact whose hash starts alike would be.
     const [window] = await contactWindows(redis, prefix);
-    await redis.hset(contactBucketKey(prefix, window!, jane), contactBucketField(bob, b.id), '');
+    await redis.rpush(contactBucketKey(prefix, window!, jane), contactBucketField(bob, b.id));
     expect(await contactLeadIds(redis, prefix, jane)).not.toContain(b.id);
     expect(await contactLeadIds(redis, prefix, bob)).toEqual([b.id]);
 
