@@ -157,6 +157,8 @@ interface LoadRun {
    * with other work changes far less than the rate (the rate falls with the CPU share the server gets).
    */
   cpuPerPostUs: number;
+  /** Redis's side of a post: its CPU, the bytes it read (commands and their arguments) and the commands it ran. */
+  redisPerPost: { cpuUs: number; inputBytes: number; calls: number };
   /** autocannon's own histogram (whole milliseconds), kept for comparison. */
   autocannon: { p50: number; p99: number; averageRequestsPerSecond: number };
 }
@@ -172,10 +174,15 @@ function machineCpuSeconds(): number {
   }
 }
 
-async function redisCpuSeconds(redis: Redis): Promise<number> {
-  const info = await redis.info('cpu');
+/** Redis's busy CPU seconds and what it has read and run so far (INFO cpu and stats). */
+async function redisCounters(redis: Redis): Promise<{ cpuSeconds: number; inputBytes: number; calls: number }> {
+  const info = await redis.info();
   const read = (name: string): number => Number(new RegExp(`${name}:([0-9.]+)`).exec(info)?.[1] ?? 0);
-  return read('used_cpu_sys') + read('used_cpu_user');
+  return {
+    cpuSeconds: read('used_cpu_sys') + read('used_cpu_user'),
+    inputBytes: read('total_net_input_bytes'),
+    calls: read('total_commands_processed'),
+  };
 }
 
 async function load(
@@ -189,7 +196,7 @@ async function load(
   // Latencies are kept here from each response's own timer (fractional ms): autocannon's histogram
   // records whole milliseconds, too coarse for answers that take 1–3 ms.
   const latencies: number[] = [];
-  const [serverBefore, redisBefore] = await Promise.all([server.stats(), redisCpuSeconds(redis)]);
+  const [serverBefore, redisBefore] = await Promise.all([server.stats(), redisCounters(redis)]);
   const cpuBefore = process.cpuUsage();
   const machineBefore = machineCpuSeconds();
   const wallBefore = performance.now();
@@ -214,11 +221,12 @@ async function load(
   const wall = performance.now() - wallBefore;
   const cpuAfter = process.cpuUsage(cpuBefore);
   const machineBusy = machineCpuSeconds() - machineBefore;
-  const [serverAfter, redisAfter] = await Promise.all([server.stats(), redisCpuSeconds(redis)]);
+  const [serverAfter, redisAfter] = await Promise.all([server.stats(), redisCounters(redis)]);
   const pct = (ms: number): number => Math.round((ms / wall) * 100);
   const cpuServer = serverAfter.cpuUserMs + serverAfter.cpuSystemMs - serverBefore.cpuUserMs - serverBefore.cpuSystemMs;
   const cpuLoad = (cpuAfter.user + cpuAfter.system) / 1000;
-  const cpuRedis = (redisAfter - redisBefore) * 1000;
+  const cpuRedis = (redisAfter.cpuSeconds - redisBefore.cpuSeconds) * 1000;
+  const perPost = (n: number): number => (result['2xx'] > 0 ? Math.round(n / result['2xx']) : NaN);
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([code, s]) => [code, s.count ?? 0]));
   return {
     target,
@@ -234,7 +242,13 @@ async function load(
     errors: result.errors,
     timeouts: result.timeouts,
     statusCodes,
-    cpuPerPostUs: result['2xx'] > 0 ? Math.round((cpuServer * 1000) / result['2xx']) : NaN,
+    cpuPerPostUs: perPost(cpuServer * 1000),
+    redisPerPost: {
+      cpuUs: perPost(cpuRedis * 1000),
+      inputBytes: perPost(redisAfter.inputBytes - redisBefore.inputBytes),
+      // Commands Redis ran, a script's own redis.call()s included (each counts as one).
+      calls: Number(((redisAfter.calls - redisBefore.calls) / Math.max(1, result['2xx'])).toFixed(1)),
+    },
     cpu: {
       server: pct(cpuServer),
       loadGenerator: pct(cpuLoad),
@@ -305,7 +319,7 @@ async function checkAndClean(redis: Redis, server: ServerProcess, prefix: string
 const POST = { method: 'POST' as const, path: '/v1/forms/bench', body: SUBMISSION };
 
 function line(r: LoadRun): string {
-  return `${r.target} ×${r.processes} c=${r.connections}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, server CPU ${r.cpuPerPostUs} µs/post, cpu server ${r.cpu.server}% loadgen ${r.cpu.loadGenerator}% redis ${r.cpu.redis}% other ${r.cpu.other}%`;
+  return `${r.target} ×${r.processes} c=${r.connections}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, server CPU ${r.cpuPerPostUs} µs/post, Redis ${r.redisPerPost.cpuUs} µs ${r.redisPerPost.inputBytes} B ${r.redisPerPost.calls} calls/post, cpu server ${r.cpu.server}% loadgen ${r.cpu.loadGenerator}% redis ${r.cpu.redis}% other ${r.cpu.other}%`;
 }
 
 async function main(): Promise<void> {
