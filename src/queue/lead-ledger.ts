@@ -9,6 +9,7 @@ import { compactLeadId } from './compact-id';
 import type { IntakeCommands } from './intake-write';
 import { CONVERSION_FIELD, encodeConversion, readCompacted, recordConversionJson } from './status-buckets';
 import { MicroBatcher } from '../shared/micro-batcher';
+import { parseMs } from '../shared/iso-time';
 import { defineLeadSearchCommand, dimsKey, INDEX_SCRIPT, indexLeadStatus, indexScriptArgs } from './lead-search-index';
 
 export type LeadStatus = 'queued' | 'retrying' | 'delivered' | 'dead';
@@ -323,7 +324,7 @@ export class LeadLedger {
     const args: string[] = [dimsKey(this.prefix), this.prefix, String(this.retentionSeconds), String(now), String(window.start), String(window.expiresAt), updatedAt];
     for (const lead of leads) {
       const source = `${lead.source.kind}:${lead.source.name}`;
-      const received = Date.parse(lead.receivedAt);
+      const received = parseMs(lead.receivedAt);
       args.push(lead.id, Number.isFinite(received) ? String(received) : '', source, lead.destination);
       const contacts = leadContacts(lead.fields).map(normalisedContactHash);
       args.push(String(contacts.length));

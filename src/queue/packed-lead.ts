@@ -1,4 +1,5 @@
 import type { BitrixFieldValue, ExtraField, Lead, LeadSourceKind, Touches, Utm } from '../lead/lead';
+import { exactIsoMs } from '../shared/iso-time';
 
 /**
  * A lead as its delivery job carries it (payload v3): the same lead, ~20% fewer bytes. While a lead
@@ -57,8 +58,7 @@ function isEmpty(object: object | undefined): boolean {
 
 /** Receipt time as epoch ms when it is the ISO form Date writes (it always is for leads taken here). */
 function packReceived(receivedAt: string): number | string {
-  const received = Date.parse(receivedAt);
-  return Number.isFinite(received) && new Date(received).toISOString() === receivedAt ? received : receivedAt;
+  return exactIsoMs(receivedAt) ?? receivedAt;
 }
 
 function packFields(lead: Lead): Record<string, PackedFieldValue> {

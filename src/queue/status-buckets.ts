@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RedisClient } from '../shared/redis-client';
+import { exactIsoMs, isoOfMs } from '../shared/iso-time';
 import { compactLeadId, leadIdTimeMs } from './compact-id';
 
 /**
@@ -114,9 +115,7 @@ const GOOGLE_LETTERS = Object.fromEntries(Object.entries(GOOGLE_KEYS).map(([k, v
 
 /** Milliseconds of an ISO time that reads back as the same string, else undefined. */
 function isoMs(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const ms = Date.parse(value);
-  return Number.isFinite(ms) && new Date(ms).toISOString() === value ? ms : undefined;
+  return value === undefined ? undefined : exactIsoMs(value);
 }
 
 const b36 = (n: number): string => n.toString(36);
@@ -161,7 +160,7 @@ export function decodeConversion(parts: string[], receivedMs: number, externalId
     if (part.startsWith('m')) identity.metaLeadId = part.length > 1 ? part.slice(1) : (externalId ?? '');
     else if (part.startsWith('g')) {
       const comma = part.indexOf(',');
-      identity.google = { key: GOOGLE_LETTERS[part[1]!] ?? '', value: part.slice(comma + 1), clickAt: new Date(receivedMs + fromB36(part.slice(2, comma))).toISOString() };
+      identity.google = { key: GOOGLE_LETTERS[part[1]!] ?? '', value: part.slice(comma + 1), clickAt: isoOfMs(receivedMs + fromB36(part.slice(2, comma))) };
     }
   }
   return JSON.stringify(identity);
