@@ -2,7 +2,7 @@
  * The server side of the intake benchmark (bench/intake.ts), run in its own process so the load
  * generator never shares its event loop:
  *
- *   node --import tsx bench/intake-server.ts leadgate|naive|bare     (started by bench/intake.ts over IPC)
+ *   node dist-bench/bench/intake-server.js leadgate|naive|bare     (compiled and started by bench/intake.ts over IPC)
  *
  * `leadgate` is the real API role (`startLeadgate({ role: 'api' })`, no worker) with the production
  * logger at LOG_LEVEL (default info, written to this process's stdout, which the bench discards);

@@ -8,7 +8,8 @@
  *
  * naive and leadgate run with one process and with N (PROCESSES, default `1,<cores>`; N > 1 is a
  * node:cluster of N servers on one port, as `leadgate api --processes N`). Every server runs in its own
- * child process (bench/intake-server.ts); autocannon drives it from this process, so the load generator
+ * child process (bench/intake-server.ts, compiled by tsc first and run by plain node, as users run leadgate);
+ * autocannon drives it from this process, so the load generator
  * and the server never share an event loop. Only 127.0.0.1, bounded by DURATION_S per run. After each
  * naive and leadgate run, once nothing is in flight, the jobs (and leadgate's status records) in Redis
  * are counted against the 202s the server sent; then the run's keys are deleted (SCAN by its own
@@ -21,7 +22,7 @@
  *                                  ROUNDS=N runs naive and leadgate N times, alternating which goes first,
  *                                  and compares their medians: on a 2-vCPU VM one run can land 30% off)
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -77,11 +78,10 @@ interface ServerProcess {
 }
 
 async function startServer(mode: ServerMode, env: Record<string, string> = {}, processes = 1): Promise<ServerProcess> {
-  // One profile per thread (tsx's loader runs in a worker thread); the main thread's is the largest file.
   const profile = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', resolve(CPU_PROF, `${mode}-${Date.now()}`)] : [];
-  // `node --import tsx` (not the tsx CLI, which runs a second process): one process, an IPC channel to it,
-  // and --cpu-prof profiles the server itself. stdout (the server's logs) is discarded.
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', 'bench/intake-server.ts', mode], {
+  // The compiled server (compileServers), run by plain node as `npm start` and the image run leadgate:
+  // one process, an IPC channel to it, and --cpu-prof profiles the server itself. stdout (the server's logs) is discarded.
+  const child: ChildProcess = spawn(process.execPath, [...profile, SERVER_SCRIPT, mode], {
     cwd: ROOT,
     env: { ...process.env, REDIS_URL, LOG_LEVEL, PROCESSES: String(processes), ...(processes > 1 ? { PORT: String(await freePort()) } : {}), ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -322,7 +322,23 @@ function line(r: LoadRun): string {
   return `${r.target} ×${r.processes} c=${r.connections}: ${r.requestsPerSecond} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}, server CPU ${r.cpuPerPostUs} µs/post, Redis ${r.redisPerPost.cpuUs} µs ${r.redisPerPost.inputBytes} B ${r.redisPerPost.calls} calls/post, cpu server ${r.cpu.server}% loadgen ${r.cpu.loadGenerator}% redis ${r.cpu.redis}% other ${r.cpu.other}%`;
 }
 
+/** Where compileServers puts bench/intake-server.ts (tsconfig.bench.json). */
+const SERVER_SCRIPT = join(ROOT, 'dist-bench/bench/intake-server.js');
+
+/**
+ * Every server runs compiled, as users run leadgate (`npm start`, the image: tsc's output under plain
+ * node), not through tsx: tsx's esbuild output reaches each export through a getter and names every
+ * function it creates at run time (keepNames), which costs a code base of many small modules more
+ * than the naive gateway's one handler. tsc is incremental here: a few seconds after the first build.
+ */
+function compileServers(): void {
+  const started = performance.now();
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.bench.json')], { cwd: ROOT, stdio: 'inherit' });
+  console.log(`compiled the servers (tsconfig.bench.json) in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
 async function main(): Promise<void> {
+  compileServers();
   const redis = new IORedis(REDIS_URL, { maxRetriesPerRequest: 1 });
   const runId = `bench-intake-${Date.now()}`;
   const runs: LoadRun[] = [];
