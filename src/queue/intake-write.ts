@@ -5,7 +5,7 @@ import type { RedisClient } from '../shared/redis-client';
 import { DELIVER_LEAD_JOB, deliverLeadJob } from './jobs';
 import { QueueUnavailableError, withinWriteTimeout, type LeadQueue } from './lead-queue';
 import { ReplicaWait } from './replica-wait';
-import { standardJobArgs } from './standard-job';
+import { addJobsScript, JOB_SCRIPT_KEYS, jobScriptArgs, jobScriptKeys } from './standard-job';
 
 /**
  * What accepted leads write beside their delivery jobs (status records, the contact index, and
@@ -16,15 +16,26 @@ import { standardJobArgs } from './standard-job';
  */
 export type IntakeCommands = (pipeline: ChainableCommander, leads: readonly Lead[]) => void;
 
+/** The jobs of one destination's queue in a group commit: one call of the jobs script. */
+interface QueueJobs {
+  keys: Array<string | Buffer>;
+  /** Each job's arguments after the keys, three a job. */
+  args: Array<string | Buffer>;
+  /** The call's reply once the pipeline ran: the script's answer for each job, in order. */
+  reply?: [Error | null, unknown];
+}
+
 interface GroupCommit {
   pipeline: ChainableCommander;
   /** Every lead whose job is in the pipeline, for the IntakeCommands added when it is sent. */
   leads: Lead[];
-  /** Queues one job's addStandardJob call (standardJobArgs) in the pipeline. */
-  addJob(args: Array<string | Buffer>): void;
-  /** Every reply of the pipeline, once it ran and (redis.waitReplicas) the replicas confirmed it. */
-  done: Promise<Array<[Error | null, unknown]>>;
+  jobs: Map<string, QueueJobs>;
+  /** Once the pipeline ran and (redis.waitReplicas) the replicas confirmed it; each QueueJobs has its reply. */
+  done: Promise<void>;
 }
+
+/** Our name for the script that adds many jobs at once (addJobsScript), on the state connection. */
+const ADD_JOBS = 'leadgateAddJobs';
 
 /** BullMQ's own Lua script that `Queue.add` runs for a job without delay or priority. */
 const ADD_STANDARD_JOB = 'addStandardJob:';
@@ -37,9 +48,9 @@ interface ScriptDefinition {
 /**
  * The intake's single Redis round trip: every lead of one acknowledgement (a form post, a partner
  * batch, drained spool entries), and of the others accepted in the same turn of the event loop,
- * becomes one pipeline holding each lead's BullMQ job, a call of BullMQ's own job script with the
- * arguments `Job.addJob` would give it (standard-job.ts) and `LeadQueue.jobOptions`, then the
- * `IntakeCommands` of all its leads. It resolves once every job
+ * becomes one pipeline holding each lead's BullMQ job, BullMQ's own job script run with the
+ * arguments `Job.addJob` would give it (standard-job.ts) and `LeadQueue.jobOptions`, once per job but
+ * in one call per destination's queue (addJobsScript), then the `IntakeCommands` of all its leads. It resolves once every job
  * is in Redis; a failed job is a failed write (503 or spool), a failed command beside a stored job is
  * logged and the lead still acknowledged, as when the status record was a write of its own.
  *
@@ -101,10 +112,12 @@ export class IntakeWrite {
       const name = Object.keys(scripts).find((n) => n.startsWith(ADD_STANDARD_JOB));
       if (!name) throw new Error(`BullMQ defined no ${ADD_STANDARD_JOB}<version> script on its connection: is this the bullmq version in package.json?`);
       const definition = scripts[name]!;
-      if (!(this.state as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet[name]) {
-        this.state.defineCommand(name, { lua: definition.lua, numberOfKeys: definition.numberOfKeys });
+      if (definition.numberOfKeys !== JOB_SCRIPT_KEYS) throw new Error(`BullMQ's ${name} takes ${definition.numberOfKeys} keys, not ${JOB_SCRIPT_KEYS}: is this the bullmq version in package.json?`);
+      const command = `${ADD_JOBS}:${name}`;
+      if (!(this.state as unknown as { scriptsSet: Record<string, unknown> }).scriptsSet[command]) {
+        this.state.defineCommand(command, { lua: addJobsScript(definition.lua), numberOfKeys: JOB_SCRIPT_KEYS });
       }
-      this.scriptName = name;
+      this.scriptName = command;
     })();
     // A failed attempt (a queue that gave up waiting) is tried again by the next enqueue.
     this.adopting.catch(() => (this.adopting = undefined));
@@ -127,16 +140,21 @@ export class IntakeWrite {
       throw new QueueUnavailableError(new Error('Redis has not answered since this process started'));
     }
     const commit = this.pending ?? this.startCommit();
-    const jobReplies: number[] = [];
+    const mine: Array<[QueueJobs, number]> = [];
     const timestamp = Date.now();
     for (const lead of leads) {
-      const keys = this.queue.queueFor(lead.destination).keys;
-      jobReplies.push(commit.pipeline.length);
-      commit.addJob(standardJobArgs(keys, DELIVER_LEAD_JOB, JSON.stringify(deliverLeadJob(lead)), this.queue.jobOptions(lead), timestamp));
+      const queueKeys = this.queue.queueFor(lead.destination).keys;
+      let jobs = commit.jobs.get(lead.destination);
+      if (!jobs) {
+        jobs = { keys: jobScriptKeys(queueKeys), args: [] };
+        commit.jobs.set(lead.destination, jobs);
+      }
+      mine.push([jobs, jobs.args.length / 3]);
+      jobs.args.push(...jobScriptArgs(queueKeys, DELIVER_LEAD_JOB, JSON.stringify(deliverLeadJob(lead)), this.queue.jobOptions(lead), timestamp));
       commit.leads.push(lead);
     }
     await withinWriteTimeout(
-      commit.done.then((replies) => this.check(replies, jobReplies)),
+      commit.done.then(() => this.check(mine)),
       this.options.enqueueTimeoutMs,
     );
   }
@@ -150,26 +168,27 @@ export class IntakeWrite {
    */
   private startCommit(): GroupCommit {
     const pipeline = this.state.pipeline();
-    const addStandardJob = (pipeline as unknown as Record<string, (args: Array<string | Buffer>) => void>)[this.scriptName!]!.bind(pipeline);
+    const addJobs = (pipeline as unknown as Record<string, (...args: Array<string | Buffer>) => void>)[this.scriptName!]!;
     let send!: () => void;
     const sent = new Promise<void>((resolve) => (send = resolve));
     const commit: GroupCommit = {
       pipeline,
       leads: [],
-      addJob: addStandardJob,
+      jobs: new Map(),
       // One WAIT after the whole pipeline covers every lead in it (replica-wait.ts).
       done: sent.then(async () => {
-        const jobs = pipeline.length;
+        const groups = [...commit.jobs.values()];
+        for (const { keys, args } of groups) addJobs.call(pipeline, ...keys, ...args);
         for (const add of this.commands) add(pipeline, commit.leads);
         const replies = (await pipeline.exec()) ?? [];
+        groups.forEach((group, i) => (group.reply = replies[i] ?? [new Error('no reply for the jobs'), null]));
         // The jobs are durable: a command beside them that failed when run only costs what it kept (a
         // status record's early answer, an index entry), never a lead; it is logged, the leads acknowledged.
-        const failed = replies.slice(jobs).find(([err]) => err);
-        if (failed && replies.slice(0, jobs).every(([err]) => !err)) {
+        const failed = replies.slice(groups.length).find(([err]) => err);
+        if (failed && replies.slice(0, groups.length).every(([err]) => !err)) {
           this.options.logger.warn({ leads: commit.leads.length, err: (failed[0] as Error).message }, 'intake: a command beside the jobs failed');
         }
         await this.replicas.confirm();
-        return replies;
       }),
     };
     // Rejections are each waiter's own (enqueueMany); this copy only must not go unhandled.
@@ -183,11 +202,15 @@ export class IntakeWrite {
   }
 
   /** This caller's share of the replies: its jobs must be stored (a command beside them may fail: see startCommit). */
-  private check(replies: Array<[Error | null, unknown]>, jobReplies: number[]): void {
-    for (const index of jobReplies) {
-      const [err, reply] = replies[index] ?? [new Error('no reply for the job')];
+  private check(mine: Array<[QueueJobs, number]>): void {
+    for (const [jobs, position] of mine) {
+      const [err, replies] = jobs.reply ?? [new Error('no reply for the jobs'), null];
       if (err) throw err;
-      // The job script answers the job id, or a negative code for an error of its own.
+      const reply = (replies as unknown[] | null)?.[position];
+      // BullMQ's job script answers the job id, or a negative code for an error of its own; the jobs
+      // script an error for a job that script failed on.
+      if (reply instanceof Error) throw reply;
+      if (reply === undefined) throw new Error('no reply for the job');
       if (typeof reply === 'number' && reply < 0) throw new Error(`BullMQ refused the job (code ${reply})`);
     }
   }

@@ -4,7 +4,7 @@ import type { Lead } from '../../src/lead/lead';
 import { newLeadId } from '../../src/lead/lead-id';
 import { DELIVER_LEAD_JOB, deliverLeadJob } from '../../src/queue/jobs';
 import { LeadQueue } from '../../src/queue/lead-queue';
-import { standardJobArgs } from '../../src/queue/standard-job';
+import { addJobsScript, JOB_SCRIPT_KEYS, jobScriptArgs, jobScriptKeys, standardJobArgs } from '../../src/queue/standard-job';
 import { dropPrefix, SHARED_REDIS_URL, uniquePrefix } from '../helpers/redis';
 
 function lead(overrides: Partial<Lead> = {}): Lead {
@@ -63,5 +63,41 @@ describe('a delivery job\'s arguments for BullMQ\'s job script', () => {
 
     expect(theirs.name).toMatch(/^addStandardJob:/);
     expect(ours.map((a) => (Buffer.isBuffer(a) ? a.toString('hex') : a))).toEqual(theirs.args.map((a) => (Buffer.isBuffer(a) ? a.toString('hex') : a)));
+  });
+});
+
+describe('the script that runs BullMQ\'s job script for many jobs in one call', () => {
+  const prefix = uniquePrefix('add-jobs');
+  const redis = new IORedis(SHARED_REDIS_URL, { maxRetriesPerRequest: null });
+  const leads = new LeadQueue(redis, { prefix, destinations: ['main'], attempts: 7, deliveredRetentionSeconds: 600 });
+  const queue = leads.queueFor('main');
+
+  afterAll(async () => {
+    await leads.close();
+    await dropPrefix(prefix);
+    redis.disconnect();
+  });
+
+  it('stores each job as BullMQ\'s script does alone, and answers for each in order, an error for the one it failed on', async () => {
+    await queue.waitUntilReady();
+    const scripts = (redis as unknown as { scriptsSet: Record<string, { lua: string; numberOfKeys: number }> }).scriptsSet;
+    const name = Object.keys(scripts).find((n) => n.startsWith('addStandardJob:'))!;
+    const [first, broken, last] = [lead(), lead(), lead()];
+    await redis.set(`${prefix}:${queue.name}:${broken.id}`, 'not a job');
+    const args = [first, broken, last].flatMap((l) => jobScriptArgs(queue.keys, DELIVER_LEAD_JOB, JSON.stringify(deliverLeadJob(l)), leads.jobOptions(l), Date.now()));
+
+    const replies = (await redis.eval(addJobsScript(scripts[name]!.lua), JOB_SCRIPT_KEYS, ...jobScriptKeys(queue.keys), ...args)) as unknown[];
+
+    expect(replies[0]).toBe(first.id);
+    expect(replies[1]).toBeInstanceOf(Error);
+    expect(String(replies[1])).toMatch(/WRONGTYPE/);
+    expect(replies[2]).toBe(last.id);
+    const added = await queue.add(DELIVER_LEAD_JOB, deliverLeadJob(lead()), leads.jobOptions(lead()));
+    for (const l of [first, last]) {
+      const job = await queue.getJob(l.id);
+      expect(await job?.getState()).toBe('waiting');
+      expect(job?.data).toEqual(deliverLeadJob(l));
+      expect(Object.keys(job!.opts).sort()).toEqual(Object.keys(added.opts).sort());
+    }
   });
 });
