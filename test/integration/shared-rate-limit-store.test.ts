@@ -1,12 +1,12 @@
 /**
  * The per-address limit's store: every hit is counted in Redis, but only hits near the limit wait
- * for the count. Shown against a private Redis that is frozen (SIGSTOP) mid-way: hits well under the
+ * for the count (the others are sent together every UNAWAITED_FLUSH_MS). Shown against a private Redis that is frozen (SIGSTOP) mid-way: hits well under the
  * limit are still answered, the one at half the limit waits until Redis answers, and then Redis holds
  * every hit.
  */
 import IORedis from 'ioredis';
 import type { Options } from 'express-rate-limit';
-import { addressKey, SharedRateLimitStore } from '../../src/http/shared-rate-limit-store';
+import { addressKey, SharedRateLimitStore, UNAWAITED_FLUSH_MS } from '../../src/http/shared-rate-limit-store';
 import { startPrivateRedis, type PrivateRedis } from '../../src/runtime/private-redis';
 import { silentLogger } from '../../src/shared/logger';
 
@@ -86,5 +86,21 @@ describe('the shared rate-limit store', () => {
     // The first hit of a window SETs the counter; one script call counted all twenty.
     expect(await redis.info('commandstats')).toMatch(/cmdstat_set:calls=1,/);
     expect(await redis.info('commandstats')).not.toMatch(/cmdstat_incrby/);
+  });
+
+  it('counts the hits it answered at once in Redis within the flush period, all of them in one call, not one write a turn', async () => {
+    const store = new SharedRateLimitStore({ redis, prefix: 'rl-spec-4:', logger: silentLogger });
+    store.init({ windowMs: 60_000, limit: 100 } as Options);
+    await store.increment('192.0.2.9');
+    await redis.config('RESETSTAT');
+    // Ten turns of the event loop, a hit in each: all answered at once.
+    for (let turn = 0; turn < 10; turn += 1) {
+      expect((await store.increment('192.0.2.9')).totalHits).toBe(turn + 2);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(await redis.get('rl-spec-4:192.0.2.9')).toBe('1');
+    await new Promise((resolve) => setTimeout(resolve, UNAWAITED_FLUSH_MS + 100));
+    expect(await redis.get('rl-spec-4:192.0.2.9')).toBe('11');
+    expect(await redis.info('commandstats')).toMatch(/cmdstat_incrby:calls=1,/);
   });
 });
