@@ -170,9 +170,34 @@ describe('LeadLedger keeps a delivered lead small (issue 13: Redis memory per le
   });
 
   it('a lead whose contacts are unknown leaves every bucket', async () => {
+    // A ledger of its own: the test before expired the window this one would remember filing.
+    const fresh = new LeadLedger(redis, prefix, 3600);
     const anonymous = lead('short');
-    await ledger.recordQueued(anonymous);
+    await fresh.recordQueued(anonymous);
     expect(await unindexLeadEverywhere(redis, prefix, anonymous.id)).toBe(2);
     expect(await contactLeadIds(redis, prefix, contactHash('+49301234567'))).not.toContain(anonymous.id);
+  });
+
+  it('files the contact window and the search dimensions once per upkeep period, not with every commit; a ledger starting anew files them again', async () => {
+    const own = uniquePrefix('ledger-upkeep');
+    const first = new LeadLedger(redis, own, 3600);
+    await first.recordQueued(lead('short'));
+    const windows = contactWindowsKey(own);
+    const dims = `${own}:search:dims`;
+    expect(await redis.exists(windows, dims)).toBe(2);
+    // As if Redis had lost them: within UPKEEP_MS this process does not look again...
+    await redis.del(windows, dims);
+    await first.recordQueued(lead('short'));
+    expect(await redis.exists(windows, dims)).toBe(0);
+    // ...except for a dimension it has not filed (a new source), filed with the commit's others.
+    await first.recordQueued({ ...lead('short'), source: { kind: 'partner', name: 'acme' } });
+    expect(await redis.smembers(dims)).toEqual(expect.arrayContaining(['source:partner:acme']));
+    expect(await redis.exists(windows)).toBe(0);
+    // A process starting (or the next period) files the window again, and the entries written meanwhile are found.
+    const later = lead('short');
+    await new LeadLedger(redis, own, 3600).recordQueued(later);
+    expect(await redis.exists(windows)).toBe(1);
+    expect(await contactLeadIds(redis, own, contactHash('jane@example.com'))).toHaveLength(4);
+    await dropPrefix(own);
   });
 });
