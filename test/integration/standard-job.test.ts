@@ -37,17 +37,21 @@ async function bullmqArgs(queue: Queue, leads: LeadQueue, l: Lead, data: unknown
   return { ...sent!, timestamp: job.timestamp };
 }
 
-describe('a delivery job\'s arguments for BullMQ\'s job script', () => {
-  const prefix = uniquePrefix('standard-job');
+/** A delivery queue of its own on the shared Redis, closed and dropped after the describe's tests. */
+function ownQueue(name: string): { prefix: string; redis: IORedis; leads: LeadQueue; queue: Queue } {
+  const prefix = uniquePrefix(name);
   const redis = new IORedis(SHARED_REDIS_URL, { maxRetriesPerRequest: null });
   const leads = new LeadQueue(redis, { prefix, destinations: ['main'], attempts: 7, deliveredRetentionSeconds: 600 });
-  const queue = leads.queueFor('main');
-
   afterAll(async () => {
     await leads.close();
     await dropPrefix(prefix);
     redis.disconnect();
   });
+  return { prefix, redis, leads, queue: leads.queueFor('main') };
+}
+
+describe('a delivery job\'s arguments for BullMQ\'s job script', () => {
+  const { leads, queue } = ownQueue('standard-job');
 
   const cases: Array<[string, Lead, { reconcileFirst?: boolean }]> = [
     ['a web form lead (payload v4)', lead(), {}],
@@ -67,16 +71,7 @@ describe('a delivery job\'s arguments for BullMQ\'s job script', () => {
 });
 
 describe('the script that runs BullMQ\'s job script for many jobs in one call', () => {
-  const prefix = uniquePrefix('add-jobs');
-  const redis = new IORedis(SHARED_REDIS_URL, { maxRetriesPerRequest: null });
-  const leads = new LeadQueue(redis, { prefix, destinations: ['main'], attempts: 7, deliveredRetentionSeconds: 600 });
-  const queue = leads.queueFor('main');
-
-  afterAll(async () => {
-    await leads.close();
-    await dropPrefix(prefix);
-    redis.disconnect();
-  });
+  const { prefix, redis, leads, queue } = ownQueue('add-jobs');
 
   it('stores each job as BullMQ\'s script does alone, and answers for each in order, an error for the one it failed on', async () => {
     await queue.waitUntilReady();
